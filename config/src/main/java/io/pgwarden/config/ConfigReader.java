@@ -1,0 +1,166 @@
+package io.pgwarden.config;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Turns the YAML tree into the model: the file's shape, value types, required keys, defaults and
+ * the pool merge. Rules about values that are already well typed (ranges, references between
+ * sections, which password form suits which auth method) are {@link ConfigValidator}'s.
+ */
+final class ConfigReader {
+
+    static final List<String> ROOT_KEYS = List.of("listen", "backends", "databases", "services", "pool");
+    static final List<String> LISTEN_KEYS = List.of("host", "port");
+    static final List<String> BACKEND_KEYS =
+            List.of("host", "port", "admin_user", "admin_password", "admin_database", "embedded");
+    static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
+            "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query");
+    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
+    static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases");
+
+    static final int DEFAULT_BACKEND_PORT = 5432;
+    static final String DEFAULT_ADMIN = "postgres";
+
+    /**
+     * @param poolSection the {@code pool:} section over the built-in defaults; the validator checks
+     *                    it even when every database overrides it
+     */
+    record Result(PgwardenConfig config, PoolSettings poolSection) {
+    }
+
+    private final Diagnostics diagnostics;
+
+    ConfigReader(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+    }
+
+    Result read(YamlMap root) {
+        root.rejectUnknownKeys(ROOT_KEYS);
+        ListenConfig listen = root.map("listen").map(this::readListen).orElse(ListenConfig.DEFAULT);
+        PoolSettings pool = root.map("pool").map(section -> {
+            section.rejectUnknownKeys(POOL_KEYS);
+            return readPool(section, PoolSettings.DEFAULTS);
+        }).orElse(PoolSettings.DEFAULTS);
+        Map<String, BackendConfig> backends = readNamed(root, "backends", "backend", this::readBackend);
+        Map<String, DatabaseConfig> databases =
+                readNamed(root, "databases", "database", (name, map) -> readDatabase(name, map, pool));
+        Map<String, ServiceConfig> services = readNamed(root, "services", "service", this::readService);
+        return new Result(new PgwardenConfig(listen, backends, databases, services), pool);
+    }
+
+    /** A required section of named entries, at least one. */
+    private <T> Map<String, T> readNamed(YamlMap root, String key, String what, BiFunction<String, YamlMap, T> reader) {
+        Map<String, T> named = new LinkedHashMap<>();
+        if (!root.has(key)) {
+            diagnostics.error(key, root.line(), "is required: define at least one " + what);
+            return named;
+        }
+        root.map(key).ifPresent(section -> {
+            if (section.isEmpty()) {
+                diagnostics.error(key, section.line(), "must define at least one " + what);
+            }
+            section.namedMaps().forEach((name, map) -> named.put(name, reader.apply(name, map)));
+        });
+        return named;
+    }
+
+    private ListenConfig readListen(YamlMap map) {
+        map.rejectUnknownKeys(LISTEN_KEYS);
+        return new ListenConfig(
+                map.nonEmptyString("host", ListenConfig.DEFAULT.host()),
+                map.integer("port").orElse(ListenConfig.DEFAULT.port()));
+    }
+
+    private BackendConfig readBackend(String name, YamlMap map) {
+        map.rejectUnknownKeys(BACKEND_KEYS);
+        return new BackendConfig(
+                name,
+                map.requiredString("host"),
+                map.integer("port").orElse(DEFAULT_BACKEND_PORT),
+                map.nonEmptyString("admin_user", DEFAULT_ADMIN),
+                map.string("admin_password", ""),
+                map.nonEmptyString("admin_database", DEFAULT_ADMIN),
+                map.bool("embedded").orElse(false));
+    }
+
+    private DatabaseConfig readDatabase(String name, YamlMap map, PoolSettings poolSection) {
+        map.rejectUnknownKeys(DATABASE_KEYS);
+        return new DatabaseConfig(
+                name,
+                map.requiredString("backend"),
+                map.nonEmptyString("dbname", name),
+                map.requiredString("user"),
+                map.string("password", ""),
+                readPool(map, poolSection));
+    }
+
+    /** The pool keys {@code map} sets, over {@code base}: the merge order is defaults, then pool:, then the database. */
+    private static PoolSettings readPool(YamlMap map, PoolSettings base) {
+        return new PoolSettings(
+                map.value("pool_mode", ConfigReader::poolMode).orElse(base.mode()),
+                map.integer("pool_size").orElse(base.size()),
+                map.integer("min_idle").orElse(base.minIdle()),
+                map.duration("query_wait_timeout").orElse(base.queryWaitTimeout()),
+                map.duration("server_idle_timeout").orElse(base.serverIdleTimeout()),
+                map.duration("server_lifetime").orElse(base.serverLifetime()),
+                map.duration("server_connect_timeout").orElse(base.serverConnectTimeout()),
+                map.string("reset_query", base.resetQuery()));
+    }
+
+    private ServiceConfig readService(String name, YamlMap map) {
+        map.rejectUnknownKeys(SERVICE_KEYS);
+        String password = map.requiredString("password");
+        AuthMethod auth = map.value("auth", ConfigReader::authMethod).orElse(AuthMethod.SCRAM_SHA_256);
+        List<String> databases = List.of();
+        if (!map.has("databases")) {
+            diagnostics.error(map.pathOf("databases"), map.line(), "is required: list the databases this service may open");
+        } else {
+            Optional<List<String>> listed = map.stringList("databases");
+            if (listed.isPresent() && listed.get().isEmpty()) {
+                diagnostics.error(map.pathOf("databases"), "must name at least one database");
+            }
+            databases = listed.orElse(List.of());
+        }
+        return new ServiceConfig(name, password, auth, databases);
+    }
+
+    private static PoolMode poolMode(String text) {
+        for (PoolMode mode : PoolMode.values()) {
+            if (mode.yamlName().equals(text)) {
+                return mode;
+            }
+        }
+        if (text.equals("transaction") || text.equals("statement")) {
+            throw new IllegalArgumentException(text + " pooling is not supported yet; use session");
+        }
+        throw new IllegalArgumentException("must be " + yamlNames(PoolMode.values(), PoolMode::yamlName) + ", not '" + text + "'");
+    }
+
+    private static AuthMethod authMethod(String text) {
+        for (AuthMethod method : AuthMethod.values()) {
+            if (method.yamlName().equals(text)) {
+                return method;
+            }
+        }
+        throw new IllegalArgumentException(
+                "must be " + yamlNames(AuthMethod.values(), AuthMethod::yamlName) + ", not '" + text + "'");
+    }
+
+    private static <E> String yamlNames(E[] values, Function<E, String> yamlName) {
+        return Arrays.stream(values).map(yamlName).collect(Collectors.joining(" or "));
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return List.copyOf(all);
+    }
+}

@@ -1,0 +1,147 @@
+package io.pgwarden.config;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Rules on values the reader has already typed: ranges, names, references between sections, and
+ * which password form suits which auth method. It works on the records; {@link Diagnostics} tells
+ * it where each key was written, and a key left to its built-in default is not checked again.
+ *
+ * <p>Pool values are checked where they are written: a value in {@code pool:} once, at
+ * {@code pool.<key>}, and a database's own override at {@code databases.<name>.<key>}.
+ * {@code server_idle_timeout} and {@code server_lifetime} need no check: a duration cannot be
+ * negative, and 0 means "never".
+ */
+final class ConfigValidator {
+
+    private final Diagnostics diagnostics;
+
+    ConfigValidator(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+    }
+
+    void validate(PgwardenConfig config, PoolSettings poolSection) {
+        checkRange("listen.port", config.listen().port(), 0, 65_535);
+        config.backends().values().forEach(this::checkBackend);
+        checkPool("pool", poolSection);
+        config.databases().values().forEach(database -> checkDatabase(database, config));
+        config.services().values().forEach(service -> checkService(service, config));
+    }
+
+    private void checkBackend(BackendConfig backend) {
+        String at = KeyPath.child("backends", backend.name());
+        checkName(at, backend.name());
+        checkRange(KeyPath.child(at, "port"), backend.port(), 1, 65_535);
+    }
+
+    private void checkDatabase(DatabaseConfig database, PgwardenConfig config) {
+        String at = KeyPath.child("databases", database.name());
+        checkName(at, database.name());
+        String backend = database.backend();
+        if (!backend.isEmpty() && !config.backends().containsKey(backend)) {
+            diagnostics.error(KeyPath.child(at, "backend"), "backend '" + backend
+                    + "' is not defined; defined backends: " + String.join(", ", config.backends().keySet()));
+        }
+        // Both travel in a NUL-terminated StartupMessage field to PostgreSQL.
+        checkNoNul(KeyPath.child(at, "dbname"), database.dbname());
+        checkNoNul(KeyPath.child(at, "user"), database.user());
+        checkPool(at, database.pool());
+        checkInheritedMinIdle(at, database.pool());
+    }
+
+    /** The pool keys set at {@code at}; {@code pool} is the merged result there. */
+    private void checkPool(String at, PoolSettings pool) {
+        checkRange(KeyPath.child(at, "pool_size"), pool.size(), 1, 10_000);
+        String minIdle = KeyPath.child(at, "min_idle");
+        if (diagnostics.isSet(minIdle) && (pool.minIdle() < 0 || pool.minIdle() > pool.size())) {
+            diagnostics.error(minIdle, "must be between 0 and pool_size (" + pool.size() + ")");
+        }
+        checkPositive(KeyPath.child(at, "query_wait_timeout"), pool.queryWaitTimeout());
+        checkPositive(KeyPath.child(at, "server_connect_timeout"), pool.serverConnectTimeout());
+    }
+
+    /** A database that lowers pool_size below the min_idle it inherits from pool:. */
+    private void checkInheritedMinIdle(String at, PoolSettings pool) {
+        String size = KeyPath.child(at, "pool_size");
+        if (diagnostics.isSet(size) && !diagnostics.isSet(KeyPath.child(at, "min_idle"))
+                && pool.size() >= 1 && pool.minIdle() > pool.size()) {
+            diagnostics.error(size, "must be at least min_idle (" + pool.minIdle() + ", from pool.min_idle)");
+        }
+    }
+
+    private void checkService(ServiceConfig service, PgwardenConfig config) {
+        String at = KeyPath.child("services", service.name());
+        checkName(at, service.name());
+        checkPassword(KeyPath.child(at, "password"), service);
+        checkGrants(KeyPath.child(at, "databases"), service.databases(), config);
+    }
+
+    private void checkPassword(String at, ServiceConfig service) {
+        switch (PasswordForm.of(service.password())) {
+            case MALFORMED_SCRAM_VERIFIER -> diagnostics.error(at,
+                    "is not a valid SCRAM-SHA-256 verifier; expected " + PasswordForm.SCRAM_SHAPE);
+            case SCRAM_VERIFIER -> {
+                if (service.auth() == AuthMethod.MD5) {
+                    diagnostics.error(at, "a SCRAM-SHA-256 verifier cannot answer md5 authentication;"
+                            + " with auth: md5 give the plain password or an md5 hash (md5 followed by 32 hex digits)");
+                }
+            }
+            case MD5_HASH -> {
+                if (service.auth() == AuthMethod.SCRAM_SHA_256) {
+                    diagnostics.error(at, "an md5 hash cannot answer scram-sha-256 authentication;"
+                            + " give the plain password or a SCRAM-SHA-256 verifier, or set auth: md5");
+                }
+            }
+            case PLAIN -> {
+                // Answers either method.
+            }
+        }
+    }
+
+    private void checkGrants(String at, List<String> databases, PgwardenConfig config) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < databases.size(); i++) {
+            String database = databases.get(i);
+            String entry = KeyPath.index(at, i);
+            if (database.isEmpty()) {
+                continue; // the reader has reported it
+            }
+            if (!seen.add(database)) {
+                diagnostics.error(entry, "database '" + database + "' is listed twice");
+            } else if (!config.databases().containsKey(database)) {
+                diagnostics.error(entry, "database '" + database + "' is not defined; defined databases: "
+                        + String.join(", ", config.databases().keySet()));
+            }
+        }
+    }
+
+    /** Backend, database and service names: clients send the last two NUL-terminated, so a NUL could never match. */
+    private void checkName(String at, String name) {
+        if (name.isEmpty()) {
+            diagnostics.error(at, "name must not be empty");
+        } else if (name.indexOf('\0') >= 0) {
+            diagnostics.error(at, "name must not contain a NUL character");
+        }
+    }
+
+    private void checkNoNul(String at, String value) {
+        if (diagnostics.isSet(at) && value.indexOf('\0') >= 0) {
+            diagnostics.error(at, "must not contain a NUL character");
+        }
+    }
+
+    private void checkRange(String at, int value, int min, int max) {
+        if (diagnostics.isSet(at) && (value < min || value > max)) {
+            diagnostics.error(at, "must be between " + min + " and " + max);
+        }
+    }
+
+    private void checkPositive(String at, Duration value) {
+        if (diagnostics.isSet(at) && (value.isZero() || value.isNegative())) {
+            diagnostics.error(at, "must be greater than 0");
+        }
+    }
+}

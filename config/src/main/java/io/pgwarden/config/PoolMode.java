@@ -1,0 +1,12 @@
+package io.pgwarden.config;
+
+/** How long a client keeps a server connection. */
+public enum PoolMode {
+    /** For the whole client session. */
+    SESSION;
+
+    /** The spelling used in the YAML file. */
+    public String yamlName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,125 @@
+package io.pgwarden;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.config.PgwardenConfig;
+import io.pgwarden.frontend.CancelRegistry;
+import io.pgwarden.frontend.ClientChannelInitializer;
+import io.pgwarden.frontend.FrontendContext;
+import io.pgwarden.frontend.ServiceCredentials;
+import io.pgwarden.pool.DatabasePool;
+import io.pgwarden.pool.Pools;
+import io.pgwarden.routing.AccessPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running pgwarden: the client listener, one pool per database, and the event loops they share.
+ * Construct, {@link #start()}, {@link #close()}.
+ */
+public final class Pgwarden implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Pgwarden.class);
+    /** Pause reading one side when the other has this much unflushed: memory per connection stays bounded. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    private final PgwardenConfig config;
+    private final Transport transport = Transport.best();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private EventLoopGroup acceptor;
+    private EventLoopGroup loops;
+    private Pools pools;
+    private ChannelGroup clients;
+    private Channel listener;
+
+    public Pgwarden(PgwardenConfig config) {
+        this.config = config;
+    }
+
+    /** Binds the listener; returns once clients can connect. */
+    public Pgwarden start() throws InterruptedException {
+        acceptor = transport.newGroup(1);
+        loops = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        pools = new Pools(config, transport, loops, WATER_MARK);
+        FrontendContext context = new FrontendContext(
+                new AccessPolicy(config),
+                new ServiceCredentials(config),
+                pools,
+                new CancelRegistry(),
+                new BackendCanceller(transport, loops));
+        try {
+            listener = new ServerBootstrap()
+                    .group(acceptor, loops)
+                    .channel(transport.serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childHandler(new ClientChannelInitializer(context, clients))
+                    .bind(config.listen().host(), config.listen().port())
+                    .sync()
+                    .channel();
+        } catch (RuntimeException | InterruptedException e) {
+            close();
+            throw e;
+        }
+        log.info("pgwarden listening on {}:{} ({} transport, {} event loops), {} databases, {} services",
+                config.listen().host(), port(), transport, Runtime.getRuntime().availableProcessors(),
+                config.databases().size(), config.services().size());
+        return this;
+    }
+
+    /** The port actually bound (useful when the config says 0). */
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** The pool of one database, for views and tests. */
+    public DatabasePool pool(String database) {
+        return pools.pool(database);
+    }
+
+    /** Blocks until {@link #close()} is called from another thread. */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Stops accepting, closes every client and server connection, and frees the event loops. */
+    @Override
+    public void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        if (clients != null) {
+            clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (pools != null) {
+            pools.close();
+        }
+        if (loops != null) {
+            loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (acceptor != null) {
+            acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        closed.countDown();
+        log.info("pgwarden stopped");
+    }
+}

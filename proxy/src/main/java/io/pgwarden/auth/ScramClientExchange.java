@@ -1,0 +1,173 @@
+package io.pgwarden.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The client side of one SCRAM-SHA-256 exchange, as libpq runs it: pgwarden logging in to
+ * PostgreSQL. No channel binding ({@code n,,}), and an empty user name, as libpq sends: the
+ * server takes the user from the startup packet.
+ *
+ * <pre>
+ * READY --clientFirstMessage--> AWAITING_SERVER_FIRST --handleServerFirst--> AWAITING_SERVER_FINAL
+ *       --handleServerFinal--> SUCCEEDED;   any failure (an AuthenticationFailedException) --> FAILED
+ * </pre>
+ *
+ * Ends in SUCCEEDED only once the server has proved it knows the password too. Not thread-safe.
+ */
+public final class ScramClientExchange {
+
+    /** The mechanism name to pick from AuthenticationSASL and send in SASLInitialResponse. */
+    public static final String MECHANISM = ScramFunctions.MECHANISM;
+
+    public enum State {
+        READY,
+        AWAITING_SERVER_FIRST,
+        AWAITING_SERVER_FINAL,
+        SUCCEEDED,
+        FAILED
+    }
+
+    private static final String GS2_HEADER = "n,,";
+    private static final String BINDING_ATTRIBUTE = "c=biws"; // base64 of the GS2 header
+
+    private final byte[] passwordBytes;
+    private final String clientFirstBare;
+    private final String clientNonce;
+
+    private State state = State.READY;
+    private byte[] expectedServerSignature;
+
+    /**
+     * @throws IllegalArgumentException if the password is empty (libpq refuses to send one)
+     */
+    public ScramClientExchange(String password) {
+        this(password, "", ScramFunctions::randomNonce);
+    }
+
+    /**
+     * For tests (the RFC 7677 example names its user): {@code userName} goes into
+     * client-first-message, {@code nonces} supplies the client nonce (printable, no comma).
+     */
+    ScramClientExchange(String password, String userName, Supplier<String> nonces) {
+        Objects.requireNonNull(password, "password");
+        if (password.isEmpty()) {
+            throw new IllegalArgumentException("an empty password cannot be used for SCRAM");
+        }
+        this.passwordBytes = SaslPrep.passwordBytes(password);
+        this.clientNonce = nonces.get();
+        this.clientFirstBare = "n=" + escapeSaslName(userName) + ",r=" + clientNonce;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The client-first-message for SASLInitialResponse: {@code n,,n=,r=<nonce>}. */
+    public byte[] clientFirstMessage() {
+        requireState(State.READY);
+        state = State.AWAITING_SERVER_FIRST;
+        return (GS2_HEADER + clientFirstBare).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Takes server-first-message (from AuthenticationSASLContinue), derives the keys from the
+     * password (PBKDF2: milliseconds of CPU) and returns client-final-message for SASLResponse.
+     */
+    public byte[] handleServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
+        Objects.requireNonNull(serverFirstMessage, "serverFirstMessage");
+        requireState(State.AWAITING_SERVER_FIRST);
+        state = State.FAILED; // until this step has succeeded
+        try {
+            byte[] clientFinal = answerServerFirst(serverFirstMessage);
+            state = State.AWAITING_SERVER_FINAL;
+            return clientFinal;
+        } finally {
+            Arrays.fill(passwordBytes, (byte) 0); // needed once, whatever the outcome
+        }
+    }
+
+    private byte[] answerServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
+        ScramAttributeReader reader = new ScramAttributeReader(serverFirstMessage, "server-first-message");
+        String nonce = reader.readNonce();
+        if (!nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) {
+            throw reader.malformed("the server nonce does not extend the client nonce");
+        }
+        byte[] salt = reader.readBase64('s');
+        if (salt.length == 0) {
+            throw reader.malformed("the salt is empty");
+        }
+        int iterations = parseIterations(reader, reader.read('i'));
+        while (reader.hasMore()) {
+            reader.readAny(); // optional extensions, none supported
+        }
+
+        String clientFinalWithoutProof = BINDING_ATTRIBUTE + ",r=" + nonce;
+        byte[] authMessage = ScramFunctions.authMessage(clientFirstBare.getBytes(StandardCharsets.UTF_8),
+                serverFirstMessage, clientFinalWithoutProof.getBytes(StandardCharsets.US_ASCII));
+        byte[] saltedPassword = ScramFunctions.saltedPassword(passwordBytes, salt, iterations);
+        byte[] clientKey = ScramFunctions.clientKey(saltedPassword);
+        byte[] serverKey = ScramFunctions.serverKey(saltedPassword);
+        byte[] clientSignature = ScramFunctions.hmac(ScramFunctions.sha256(clientKey), authMessage);
+        byte[] proof = ScramFunctions.xor(clientKey, clientSignature);
+        expectedServerSignature = ScramFunctions.hmac(serverKey, authMessage);
+        Arrays.fill(saltedPassword, (byte) 0);
+        Arrays.fill(clientKey, (byte) 0);
+        Arrays.fill(serverKey, (byte) 0);
+        return (clientFinalWithoutProof + ",p=" + Base64.getEncoder().encodeToString(proof))
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Takes server-final-message (from AuthenticationSASLFinal) and checks the server's signature.
+     *
+     * @throws AuthenticationFailedException if the server reports an error ({@code e=}) or does
+     *                                       not prove it knows the password
+     */
+    public void handleServerFinal(byte[] serverFinalMessage) throws AuthenticationFailedException {
+        Objects.requireNonNull(serverFinalMessage, "serverFinalMessage");
+        requireState(State.AWAITING_SERVER_FINAL);
+        state = State.FAILED; // until this step has succeeded
+
+        ScramAttributeReader reader = new ScramAttributeReader(serverFinalMessage, "server-final-message");
+        if (reader.nextIs('e')) {
+            throw new AuthenticationFailedException("the server reported SCRAM error: " + reader.read('e'));
+        }
+        byte[] signature = reader.readBase64('v');
+        while (reader.hasMore()) {
+            reader.readAny(); // optional extensions, none supported
+        }
+        if (!MessageDigest.isEqual(signature, expectedServerSignature)) {
+            throw new AuthenticationFailedException("the server's SCRAM signature is wrong: it does not know the password");
+        }
+        state = State.SUCCEEDED;
+    }
+
+    /** State only: the password and keys stay out of logs. */
+    @Override
+    public String toString() {
+        return "ScramClientExchange[" + state + "]";
+    }
+
+    private static int parseIterations(ScramAttributeReader reader, String text) throws AuthenticationFailedException {
+        if (!text.matches("[0-9]{1,9}") || Integer.parseInt(text) < 1) {
+            throw reader.malformed("the iteration count is not a positive number");
+        }
+        return Integer.parseInt(text);
+    }
+
+    /** RFC 5802 saslname: ',' and '=' are escaped. */
+    private static String escapeSaslName(String name) {
+        return name.replace("=", "=3D").replace(",", "=2C");
+    }
+
+    private void requireState(State expected) {
+        if (state != expected) {
+            throw new IllegalStateException("SCRAM exchange is " + state + ", not " + expected);
+        }
+    }
+}

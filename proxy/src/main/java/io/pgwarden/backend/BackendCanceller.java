@@ -1,0 +1,45 @@
+package io.pgwarden.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.pgwarden.Transport;
+import io.pgwarden.config.BackendConfig;
+import io.pgwarden.protocol.backend.BackendKeyData;
+import io.pgwarden.protocol.frontend.CancelRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Sends a CancelRequest with a backend's own key, on a connection of its own, as PostgreSQL wants. */
+public final class BackendCanceller {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendCanceller.class);
+
+    private final Transport transport;
+    private final EventLoopGroup loops;
+
+    public BackendCanceller(Transport transport, EventLoopGroup loops) {
+        this.transport = transport;
+        this.loops = loops;
+    }
+
+    public void cancel(BackendConfig backend, BackendKeyData key) {
+        new Bootstrap().group(loops).channel(transport.socketChannelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(backend.host(), backend.port())
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), f.cause().getMessage());
+                        return;
+                    }
+                    ByteBuf out = f.channel().alloc().buffer(CancelRequest.LENGTH);
+                    new CancelRequest(key.processId(), key.secretKey()).encode(out);
+                    // PostgreSQL closes the connection once it has the request
+                    f.channel().writeAndFlush(out);
+                });
+    }
+}

@@ -1,0 +1,77 @@
+package io.pgwarden.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgwarden.Transport;
+import io.pgwarden.config.BackendConfig;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.protocol.MessageFrameDecoder;
+
+import java.util.concurrent.TimeUnit;
+
+/** Opens logged-in server connections to one backend, each on the event loop it is asked for. */
+public final class BackendConnector {
+
+    private final BackendConfig backend;
+    private final Transport transport;
+    private final WriteBufferWaterMark waterMark;
+
+    public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark) {
+        this.backend = backend;
+        this.transport = transport;
+        this.waterMark = waterMark;
+    }
+
+    public BackendConfig backend() {
+        return backend;
+    }
+
+    /**
+     * Connects and logs in as the database's role. Fails with {@link BackendUnavailableException}
+     * (unreachable, or not done within the database's server_connect_timeout) or
+     * {@link BackendLoginException} (PostgreSQL said no).
+     */
+    public Future<ServerConnection> connect(EventLoop loop, DatabaseConfig database) {
+        Promise<ServerConnection> promise = loop.newPromise();
+        long timeoutMillis = database.pool().serverConnectTimeout().toMillis();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannelClass())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
+                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, promise));
+                    }
+                });
+        ChannelFuture connect = bootstrap.connect(backend.host(), backend.port());
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(new BackendUnavailableException("cannot connect to backend \"" + backend.name() + "\" at "
+                        + backend.host() + ":" + backend.port() + ": " + f.cause().getMessage(), f.cause()));
+            }
+        });
+        ScheduledFuture<?> timeout = loop.schedule(() -> {
+            if (promise.tryFailure(new BackendUnavailableException("backend \"" + backend.name()
+                    + "\" did not complete the login within server_connect_timeout (" + timeoutMillis + " ms)", null))) {
+                connect.channel().close();
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        promise.addListener(f -> timeout.cancel(false));
+        return promise;
+    }
+}

@@ -1,0 +1,156 @@
+package io.pgwarden.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+import io.pgwarden.auth.AuthenticationFailedException;
+import io.pgwarden.auth.Md5Password;
+import io.pgwarden.auth.ScramClientExchange;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.backend.Authentication;
+import io.pgwarden.protocol.backend.BackendKeyData;
+import io.pgwarden.protocol.backend.BackendMessages;
+import io.pgwarden.protocol.backend.ErrorResponse;
+import io.pgwarden.protocol.backend.ParameterStatus;
+import io.pgwarden.protocol.frontend.FrontendMessages;
+import io.pgwarden.protocol.frontend.StartupMessage;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The login phase of a connection to PostgreSQL: startup, authentication as the database's role
+ * (trust, cleartext, md5 or SCRAM-SHA-256), then the server's parameters and key until the first
+ * ReadyForQuery. Then it hands the pipeline to a {@link ServerConnection} and completes the promise.
+ */
+final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "login";
+
+    private enum LoginState { AWAITING_AUTHENTICATION, SCRAM_CONTINUE, SCRAM_FINAL, AWAITING_READY, DONE }
+
+    private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+
+    private final DatabaseConfig database;
+    private final Promise<ServerConnection> promise;
+    private final Map<String, String> parameters = new LinkedHashMap<>();
+    private LoginState state = LoginState.AWAITING_AUTHENTICATION;
+    private ScramClientExchange scram;
+    private BackendKeyData key;
+
+    BackendLoginHandler(DatabaseConfig database, Promise<ServerConnection> promise) {
+        this.database = database;
+        this.promise = promise;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", database.user());
+        startup.put("database", database.dbname());
+        ByteBuf out = ctx.alloc().buffer();
+        new StartupMessage(3, 0, startup).encode(out);
+        ctx.writeAndFlush(out);
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            switch (Frames.type(frame)) {
+                case BackendMessages.AUTHENTICATION -> onAuthentication(ctx, Authentication.decode(frame));
+                case BackendMessages.PARAMETER_STATUS -> {
+                    ParameterStatus status = ParameterStatus.decode(frame);
+                    parameters.put(status.name(), status.value());
+                }
+                case BackendMessages.BACKEND_KEY_DATA -> key = BackendKeyData.decode(frame);
+                case BackendMessages.ERROR_RESPONSE -> fail(ctx, new BackendLoginException(ErrorResponse.decode(frame)));
+                case BackendMessages.READY_FOR_QUERY -> onReady(ctx);
+                default -> {
+                    // NoticeResponse, NegotiateProtocolVersion: nothing to act on
+                }
+            }
+        } catch (AuthenticationFailedException | RuntimeException e) {
+            fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "login to the backend failed: " + e.getMessage())));
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void onAuthentication(ChannelHandlerContext ctx, Authentication request) throws AuthenticationFailedException {
+        switch (request.code()) {
+            case Authentication.OK -> state = LoginState.AWAITING_READY;
+            case Authentication.CLEARTEXT_PASSWORD ->
+                    ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), database.password()));
+            case Authentication.MD5_PASSWORD -> ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
+                    Md5Password.response(database.password(), database.user(), request.data())));
+            case Authentication.SASL -> {
+                if (!request.mechanisms().contains(SCRAM_SHA_256)) {
+                    throw new AuthenticationFailedException("backend offers no SASL mechanism pgwarden speaks: " + request.mechanisms());
+                }
+                scram = new ScramClientExchange(database.password());
+                state = LoginState.SCRAM_CONTINUE;
+                ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), SCRAM_SHA_256, scram.clientFirstMessage()));
+            }
+            case Authentication.SASL_CONTINUE -> {
+                expect(LoginState.SCRAM_CONTINUE);
+                state = LoginState.SCRAM_FINAL;
+                ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram.handleServerFirst(request.data())));
+            }
+            case Authentication.SASL_FINAL -> {
+                expect(LoginState.SCRAM_FINAL);
+                scram.handleServerFinal(request.data());
+            }
+            default -> throw new AuthenticationFailedException("backend asks for an authentication method pgwarden does not speak (code "
+                    + request.code() + ")");
+        }
+    }
+
+    private void expect(LoginState expected) throws AuthenticationFailedException {
+        if (state != expected) {
+            throw new AuthenticationFailedException("unexpected SASL message from the backend");
+        }
+    }
+
+    private void onReady(ChannelHandlerContext ctx) {
+        if (key == null) {
+            fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "backend sent no BackendKeyData")));
+            return;
+        }
+        state = LoginState.DONE;
+        ServerConnection server = new ServerConnection(ctx.channel(), database, key, parameters);
+        ctx.pipeline().replace(this, ServerPipeline.SERVER, server);
+        if (!promise.trySuccess(server)) {
+            ctx.close(); // timed out meanwhile
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state != LoginState.DONE) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        promise.tryFailure(new BackendUnavailableException("the backend closed the connection during login", null));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, new BackendUnavailableException("connection to the backend failed: " + cause.getMessage(), cause));
+    }
+
+    private void fail(ChannelHandlerContext ctx, Exception cause) {
+        state = LoginState.DONE;
+        promise.tryFailure(cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,209 @@
+package io.pgwarden.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.ReferenceCountUtil;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.TransactionStatus;
+import io.pgwarden.protocol.backend.BackendKeyData;
+import io.pgwarden.protocol.backend.BackendMessages;
+import io.pgwarden.protocol.backend.ErrorResponse;
+import io.pgwarden.protocol.backend.ParameterStatus;
+import io.pgwarden.protocol.backend.ReadyForQuery;
+import io.pgwarden.protocol.frontend.FrontendMessages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One logged-in connection to PostgreSQL, and the last handler of its pipeline. It forwards every
+ * frame to its current {@link ServerListener} and keeps the little it must know about the
+ * conversation: the server's reported parameters, the transaction status, and how many requests
+ * still wait for their ReadyForQuery. Everything here runs on the channel's event loop.
+ */
+public final class ServerConnection extends ChannelDuplexHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+
+    private final Channel channel;
+    private final DatabaseConfig database;
+    private final BackendKeyData backendKey;
+    private final Map<String, String> parameters;
+    private final long createdAtNanos = System.nanoTime();
+
+    private volatile ServerState state = ServerState.IDLE;
+    private volatile long idleSinceNanos = createdAtNanos;
+    private ServerListener listener;
+    private TransactionStatus transactionStatus = TransactionStatus.IDLE;
+    /** Requests written that end with a ReadyForQuery (Query, Sync, FunctionCall) not yet answered. */
+    private int pendingReadyForQuery;
+    /** Extended-protocol messages written since the last Sync. */
+    private boolean extendedQueryOpen;
+
+    ServerConnection(Channel channel, DatabaseConfig database, BackendKeyData backendKey, Map<String, String> parameters) {
+        this.channel = channel;
+        this.database = database;
+        this.backendKey = backendKey;
+        this.parameters = new LinkedHashMap<>(parameters);
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public DatabaseConfig database() {
+        return database;
+    }
+
+    /** The backend's own process id and secret (pgwarden never hands the secret to a client). */
+    public BackendKeyData backendKey() {
+        return backendKey;
+    }
+
+    /** The server's reported settings, as last seen. Read on the event loop, or after a hand-off. */
+    public Map<String, String> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    public TransactionStatus transactionStatus() {
+        return transactionStatus;
+    }
+
+    /** True when every request has been answered: nothing in flight, no unsynced extended query. */
+    public boolean atRequestBoundary() {
+        return pendingReadyForQuery == 0 && !extendedQueryOpen;
+    }
+
+    public ServerState state() {
+        return state;
+    }
+
+    public void state(ServerState state) {
+        this.state = state;
+        if (state == ServerState.IDLE) {
+            idleSinceNanos = System.nanoTime();
+        }
+    }
+
+    public long ageNanos(long now) {
+        return now - createdAtNanos;
+    }
+
+    public long idleNanos(long now) {
+        return now - idleSinceNanos;
+    }
+
+    /** Who receives the server's messages from now on; {@code null} while the connection sits idle. */
+    public void listener(ServerListener listener) {
+        this.listener = listener;
+        if (listener == null) {
+            // idle: keep reading so a server that goes away (or reports a setting) is noticed
+            channel.read();
+        }
+    }
+
+    public void read() {
+        channel.read();
+    }
+
+    public void close() {
+        channel.close();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        byte type = Frames.type(frame);
+        if (type == BackendMessages.READY_FOR_QUERY) {
+            transactionStatus = ReadyForQuery.status(frame);
+            if (pendingReadyForQuery > 0) {
+                pendingReadyForQuery--;
+            }
+        } else if (type == BackendMessages.PARAMETER_STATUS) {
+            ParameterStatus status = ParameterStatus.decode(frame);
+            parameters.put(status.name(), status.value());
+        }
+        ServerListener current = listener;
+        if (current != null) {
+            current.onServerMessage(this, frame);
+        } else {
+            onUnsolicited(type, frame);
+        }
+    }
+
+    private void onUnsolicited(byte type, ByteBuf frame) {
+        try {
+            if (type == BackendMessages.ERROR_RESPONSE) {
+                log.info("idle server connection for database \"{}\" (pid {}) got: {}",
+                        database.name(), backendKey.processId(), ErrorResponse.decode(frame));
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ServerListener current = listener;
+        if (current != null) {
+            current.onServerReadComplete(this);
+        } else {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        // every frame written here is one whole frontend message
+        ByteBuf frame = (ByteBuf) msg;
+        switch (Frames.type(frame)) {
+            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> pendingReadyForQuery++;
+            case FrontendMessages.SYNC -> {
+                pendingReadyForQuery++;
+                extendedQueryOpen = false;
+            }
+            case FrontendMessages.PARSE, FrontendMessages.BIND, FrontendMessages.DESCRIBE,
+                 FrontendMessages.EXECUTE, FrontendMessages.CLOSE, FrontendMessages.FLUSH -> extendedQueryOpen = true;
+            default -> {
+                // CopyData, CopyDone, CopyFail, Terminate and unknown types carry no request boundary
+            }
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerListener current = listener;
+        if (current != null) {
+            current.onServerWritabilityChanged(this);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ServerListener current = listener;
+        if (current != null) {
+            current.onServerClosed(this);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("server connection for database \"{}\" (pid {}) failed: {}",
+                database.name(), backendKey.processId(), cause.toString());
+        ctx.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConnection(" + database.name() + ", pid " + backendKey.processId() + ")";
+    }
+}

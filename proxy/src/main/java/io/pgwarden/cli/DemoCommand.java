@@ -1,0 +1,77 @@
+package io.pgwarden.cli;
+
+import io.pgwarden.config.ConfigLoader;
+import io.pgwarden.config.PgwardenConfig;
+import io.pgwarden.config.ServiceConfig;
+import io.pgwarden.embedded.EmbeddedPostgresServer;
+import io.pgwarden.provision.Change;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pgwarden demo}: starts an embedded PostgreSQL 17, provisions it, starts pgwarden in front,
+ * and prints how each service connects. Ctrl-C stops pgwarden, then PostgreSQL.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {
+            "Start an embedded PostgreSQL 17 for each 'embedded: true' backend, provision it, start",
+            "pgwarden, and print a JDBC URL and a psql command for every service. Ctrl-C stops it all."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Routing file (default: config/examples/demo.yaml, else the copy in the jar).")
+    private Path configFile;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "pgwarden's listen port (default: the config's; 0: any free port).")
+    private Integer port;
+
+    @Option(names = "--pg-port", paramLabel = "PORT",
+            description = "The embedded PostgreSQL's port (default: the config's; 0: any free port).")
+    private Integer postgresPort;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "demo-data",
+            description = "Where embedded backends keep their data between runs, one folder each (default: ${DEFAULT-VALUE}).")
+    private Path dataDirectory;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PgwardenConfig config = configFile != null ? ConfigLoader.load(configFile) : DemoConfigFile.load();
+        Demo demo = Demo.start(config, new Demo.Settings(port, postgresPort, dataDirectory));
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "pgwarden-demo-shutdown"));
+        printWelcome(demo, spec.commandLine().getOut());
+        demo.awaitClose();
+        return 0;
+    }
+
+    private static void printWelcome(Demo demo, PrintWriter out) {
+        for (EmbeddedPostgresServer server : demo.servers()) {
+            out.printf("PostgreSQL 17 on %s:%d (data in %s, log in %s)%n",
+                    server.host(), server.port(), server.dataDirectory(), server.logFile());
+        }
+        for (Change change : demo.provisioned().changes()) {
+            out.println("provisioned " + change.backend() + ": " + change.description());
+        }
+        PgwardenConfig config = demo.config();
+        ConnectionHints hints = ConnectionHints.forListener(config.listen().host(), demo.port());
+        out.printf("pgwarden on %s:%d%n", hints.host(), hints.port());
+        for (ServiceConfig service : config.services().values()) {
+            for (String database : service.databases()) {
+                out.println();
+                out.printf("%s -> %s%n", service.name(), database);
+                out.println("  " + hints.jdbcUrl(service, database));
+                out.println("  " + hints.psqlCommand(service, database));
+            }
+        }
+        out.println();
+        out.println("Press Ctrl-C to stop pgwarden and the embedded PostgreSQL.");
+        out.flush();
+    }
+}

@@ -1,0 +1,30 @@
+package io.pgwarden.cli;
+
+import io.pgwarden.Pgwarden;
+import io.pgwarden.config.PgwardenConfig;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code pgwarden run --config FILE}: serves clients until the process is told to stop. */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Start pgwarden with a routing file and serve until stopped (Ctrl-C, SIGTERM).")
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Mixin
+    private ConfigFileOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        PgwardenConfig loaded = config.load();
+        Pgwarden pgwarden = new Pgwarden(loaded).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(pgwarden::close, "pgwarden-shutdown"));
+        log.info("pgwarden listening on {}:{}", loaded.listen().host(), pgwarden.port());
+        pgwarden.awaitClose();
+        return 0;
+    }
+}

@@ -1,0 +1,156 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgwarden.auth.AuthenticationFailedException;
+import io.pgwarden.auth.Md5Password;
+import io.pgwarden.auth.ScramServerExchange;
+import io.pgwarden.config.AuthMethod;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.config.ServiceConfig;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.MessageFrameDecoder;
+import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.backend.Authentication;
+import io.pgwarden.protocol.frontend.FrontendMessages;
+import io.pgwarden.protocol.frontend.PasswordMessage;
+import io.pgwarden.protocol.frontend.SaslInitialResponse;
+import io.pgwarden.protocol.frontend.StartupMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.Optional;
+
+/**
+ * The authentication phase: proves the client is the service it names (SCRAM-SHA-256, or md5 where
+ * the service is configured for it), then checks the service is granted the database it asked for.
+ * Both happen before any backend is touched. An unknown service runs a SCRAM exchange that fails at
+ * its end, and a wrong password gets the same answer, so user names cannot be probed.
+ */
+final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthenticationHandler.class);
+    private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private enum AuthState { AWAITING_SASL_INITIAL, AWAITING_SASL_FINAL, AWAITING_MD5, DONE }
+
+    private final FrontendContext context;
+    private final StartupMessage startup;
+    private final ScheduledFuture<?> loginTimeout;
+    private final ServiceConfig service; // null when unknown
+    private AuthState state;
+    private ScramServerExchange scram;
+    private byte[] md5Salt;
+
+    AuthenticationHandler(FrontendContext context, StartupMessage startup, ScheduledFuture<?> loginTimeout) {
+        this.context = context;
+        this.startup = startup;
+        this.loginTimeout = loginTimeout;
+        this.service = context.access().service(startup.user()).orElse(null);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (service != null && service.auth() == AuthMethod.MD5) {
+            md5Salt = new byte[4];
+            RANDOM.nextBytes(md5Salt);
+            state = AuthState.AWAITING_MD5;
+            ctx.writeAndFlush(Authentication.md5Password(ctx.alloc(), md5Salt));
+        } else {
+            scram = service != null
+                    ? new ScramServerExchange(context.credentials().verifier(service))
+                    : ScramServerExchange.forUnknownUser(startup.user(), context.credentials().mockSecret());
+            state = AuthState.AWAITING_SASL_INITIAL;
+            ctx.writeAndFlush(Authentication.sasl(ctx.alloc(), SCRAM_SHA_256));
+        }
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (Frames.type(frame) == FrontendMessages.TERMINATE) {
+                ctx.close();
+                return;
+            }
+            if (Frames.type(frame) != FrontendMessages.PASSWORD) {
+                ClientErrors.protocolViolation(ctx.channel(), "expected password response, got message type "
+                        + Frames.typeName(Frames.type(frame)));
+                return;
+            }
+            switch (state) {
+                case AWAITING_SASL_INITIAL -> onSaslInitial(ctx, SaslInitialResponse.decode(frame));
+                case AWAITING_SASL_FINAL -> onSaslFinal(ctx, PasswordMessage.saslData(frame));
+                case AWAITING_MD5 -> onMd5(ctx, PasswordMessage.password(frame));
+                case DONE -> ClientErrors.protocolViolation(ctx.channel(), "unexpected password message");
+            }
+        } catch (AuthenticationFailedException e) {
+            log.info("authentication failed for service \"{}\" from {}: {}", startup.user(), ctx.channel().remoteAddress(), e.getMessage());
+            failAuthentication(ctx);
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void onSaslInitial(ChannelHandlerContext ctx, SaslInitialResponse initial) throws AuthenticationFailedException {
+        if (!SCRAM_SHA_256.equals(initial.mechanism())) {
+            ClientErrors.protocolViolation(ctx.channel(), "client selected an invalid SASL authentication mechanism");
+            return;
+        }
+        byte[] serverFirst = scram.handleClientFirst(initial.data());
+        state = AuthState.AWAITING_SASL_FINAL;
+        ctx.writeAndFlush(Authentication.saslContinue(ctx.alloc(), serverFirst));
+        ctx.read();
+    }
+
+    private void onSaslFinal(ChannelHandlerContext ctx, byte[] clientFinal) throws AuthenticationFailedException {
+        byte[] serverFinal = scram.handleClientFinal(clientFinal);
+        if (service == null) {
+            throw new AuthenticationFailedException("no such service"); // the mock exchange never gets here
+        }
+        ctx.write(Authentication.saslFinal(ctx.alloc(), serverFinal));
+        authenticated(ctx);
+    }
+
+    private void onMd5(ChannelHandlerContext ctx, String response) throws AuthenticationFailedException {
+        if (!Md5Password.verify(service.password(), service.name(), md5Salt, response)) {
+            throw new AuthenticationFailedException("md5 response does not match");
+        }
+        authenticated(ctx);
+    }
+
+    private void failAuthentication(ChannelHandlerContext ctx) {
+        state = AuthState.DONE;
+        ClientErrors.fatal(ctx.channel(), SqlState.INVALID_PASSWORD,
+                "password authentication failed for user \"" + startup.user() + "\"");
+    }
+
+    /** The client is the service it says; now: may it open the database it asked for? */
+    private void authenticated(ChannelHandlerContext ctx) {
+        state = AuthState.DONE;
+        loginTimeout.cancel(false);
+        ctx.writeAndFlush(Authentication.ok(ctx.alloc()));
+        String requested = startup.database();
+        Optional<DatabaseConfig> route = context.access().route(service, requested);
+        if (route.isEmpty()) {
+            log.info("service \"{}\" denied database \"{}\"", service.name(), requested);
+            ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
+                    SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"" + requested + "\"",
+                    "Service \"" + service.name() + "\" is not granted access to database \"" + requested + "\"."));
+            return;
+        }
+        ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
+        ctx.pipeline().replace(this, ClientPipeline.SESSION, new ClientSession(context, route.get(), startup));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        StartupHandler.failConnection(ctx, cause);
+    }
+}

@@ -1,0 +1,248 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.backend.BackendLoginException;
+import io.pgwarden.backend.BackendUnavailableException;
+import io.pgwarden.backend.InternalQuery;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.backend.ServerListener;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.pool.DatabasePool;
+import io.pgwarden.pool.PoolExhaustedException;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.TransactionStatus;
+import io.pgwarden.protocol.backend.BackendKeyData;
+import io.pgwarden.protocol.backend.ErrorResponse;
+import io.pgwarden.protocol.backend.ParameterStatus;
+import io.pgwarden.protocol.backend.ReadyForQuery;
+import io.pgwarden.protocol.frontend.FrontendMessages;
+import io.pgwarden.protocol.frontend.StartupMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An authenticated client in session pooling: it gets one server connection for its whole session,
+ * with its own startup settings applied, then bytes flow both ways untouched. Frames are retained
+ * slices forwarded as they are; reading on one side waits until the other side can take more.
+ *
+ * <p>Client-side methods run on the client's event loop; {@link ServerListener} methods on the
+ * server's (the same loop when the pool had a server there).
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private final FrontendContext context;
+    private final DatabaseConfig database;
+    private final DatabasePool pool;
+    private final StartupMessage startup;
+    private Channel client;
+    private ClientState state = ClientState.WAITING_FOR_SERVER;
+    private Future<ServerConnection> acquisition;
+    private volatile ServerConnection server;
+    private int cancelSecret;
+
+    ClientSession(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
+        this.context = context;
+        this.database = database;
+        this.pool = context.pools().pool(database.name());
+        this.startup = startup;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        Map<String, String> settings;
+        try {
+            settings = SessionParameters.settings(startup);
+        } catch (IllegalArgumentException e) {
+            close(ErrorResponse.fatal(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
+            return;
+        }
+        acquisition = pool.acquire(client.eventLoop());
+        acquisition.addListener(f -> onAcquired(f, settings));
+    }
+
+    private void onAcquired(Future<?> result, Map<String, String> settings) {
+        if (!result.isSuccess()) {
+            close(loginFailure(result.cause()));
+            return;
+        }
+        ServerConnection acquired = (ServerConnection) result.getNow();
+        if (state == ClientState.CLOSED) {
+            pool.release(acquired);
+            return;
+        }
+        server = acquired;
+        state = ClientState.SETTING_UP;
+        List<String> statements = settings.isEmpty() ? List.of() : List.of(SessionParameters.applyStatement(settings));
+        acquired.channel().eventLoop().execute(() -> InternalQuery.run(acquired, statements).addListener(f -> {
+            @SuppressWarnings("unchecked")
+            Optional<ErrorResponse> error = f.isSuccess() ? (Optional<ErrorResponse>) f.getNow() : Optional.empty();
+            if (f.isSuccess() && error.isEmpty()) {
+                acquired.listener(this);
+                client.eventLoop().execute(this::finishLogin);
+            } else {
+                client.eventLoop().execute(() -> close(error.orElseGet(() -> loginFailure(f.cause()))));
+            }
+        }));
+    }
+
+    /** What PostgreSQL would have sent after AuthenticationOk: settings, cancel key, ready. */
+    private void finishLogin() {
+        if (state == ClientState.CLOSED) {
+            return;
+        }
+        ServerConnection current = server;
+        current.parameters().forEach((name, value) -> client.write(new ParameterStatus(name, value).encode(client.alloc())));
+        int processId = current.backendKey().processId();
+        cancelSecret = context.cancels().register(processId, this);
+        client.write(new BackendKeyData(processId, cancelSecret).encode(client.alloc()));
+        client.writeAndFlush(ReadyForQuery.encode(client.alloc(), TransactionStatus.IDLE));
+        state = ClientState.ACTIVE;
+        client.read();
+    }
+
+    private ErrorResponse loginFailure(Throwable cause) {
+        if (cause instanceof PoolExhaustedException) {
+            return ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
+        }
+        if (cause instanceof BackendLoginException login) {
+            String code = login.error().sqlState();
+            log.warn("backend refused pgwarden's login for database \"{}\": {}", database.name(), login.error());
+            if (code.equals(SqlState.TOO_MANY_CONNECTIONS) || code.equals("57P03")) {
+                return login.error(); // too many connections, or starting up / shutting down: the client may retry
+            }
+            return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not log in to the backend of database \""
+                    + database.name() + "\"; the server said: " + login.error().message());
+        }
+        if (cause instanceof BackendUnavailableException) {
+            log.warn("backend of database \"{}\" unavailable: {}", database.name(), cause.getMessage());
+            return ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+                    "could not connect to the backend of database \"" + database.name() + "\": " + cause.getMessage());
+        }
+        log.warn("login to database \"{}\" failed", database.name(), cause);
+        return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not get a server connection for database \""
+                + database.name() + "\"");
+    }
+
+    // ---- client → server -------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (state != ClientState.ACTIVE) {
+            ReferenceCountUtil.release(frame);
+            return;
+        }
+        if (Frames.type(frame) == FrontendMessages.TERMINATE) {
+            ReferenceCountUtil.release(frame);
+            ctx.close();
+            return;
+        }
+        server.channel().write(frame, server.channel().voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ServerConnection current = server;
+        if (state != ClientState.ACTIVE || current == null) {
+            return;
+        }
+        Channel serverChannel = current.channel();
+        serverChannel.flush();
+        if (serverChannel.isWritable()) {
+            ctx.read();
+        } // else: read again when the server catches up (onServerWritabilityChanged)
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerConnection current = server;
+        if (ctx.channel().isWritable() && current != null && state == ClientState.ACTIVE) {
+            current.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    // ---- server → client -------------------------------------------------------------------------
+
+    @Override
+    public void onServerMessage(ServerConnection from, ByteBuf frame) {
+        client.write(frame, client.voidPromise());
+    }
+
+    @Override
+    public void onServerReadComplete(ServerConnection from) {
+        client.flush();
+        if (client.isWritable()) {
+            from.read();
+        } // else: read again when the client catches up (channelWritabilityChanged)
+    }
+
+    @Override
+    public void onServerWritabilityChanged(ServerConnection from) {
+        if (from.channel().isWritable() && client.isActive()) {
+            client.read();
+        }
+    }
+
+    @Override
+    public void onServerClosed(ServerConnection from) {
+        // PostgreSQL sends its own FATAL before it goes (terminated, shut down); pass on what we have
+        client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- end of the session ----------------------------------------------------------------------
+
+    /** Forwards a cancel for this client's running query to the server running it, if any. */
+    void cancelRunningQuery(BackendCanceller canceller) {
+        ServerConnection current = server;
+        if (current != null && state == ClientState.ACTIVE) {
+            canceller.cancel(pool.backend(), current.backendKey());
+        }
+    }
+
+    private void close(ErrorResponse error) {
+        ClientErrors.fatal(client, error);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ClientState previous = state;
+        state = ClientState.CLOSED;
+        if (previous == ClientState.ACTIVE) {
+            context.cancels().unregister(server.backendKey().processId(), cancelSecret);
+        }
+        ServerConnection current = server;
+        if (current != null) {
+            server = null;
+            pool.release(current);
+        } else if (acquisition != null && !acquisition.isDone()) {
+            pool.cancel(acquisition);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("client connection failed: {}", cause.toString());
+            ctx.close();
+        } else {
+            StartupHandler.failConnection(ctx, cause);
+        }
+    }
+}

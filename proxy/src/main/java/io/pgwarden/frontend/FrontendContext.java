@@ -1,0 +1,14 @@
+package io.pgwarden.frontend;
+
+import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.pool.Pools;
+import io.pgwarden.routing.AccessPolicy;
+
+/** What every client connection's handlers share: built once by {@link io.pgwarden.Pgwarden}. */
+public record FrontendContext(
+        AccessPolicy access,
+        ServiceCredentials credentials,
+        Pools pools,
+        CancelRegistry cancels,
+        BackendCanceller canceller) {
+}

@@ -1,0 +1,129 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgwarden.protocol.MessageFrameDecoder;
+import io.pgwarden.protocol.ProtocolException;
+import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.backend.NegotiateProtocolVersion;
+import io.pgwarden.protocol.frontend.CancelRequest;
+import io.pgwarden.protocol.frontend.GssEncRequest;
+import io.pgwarden.protocol.frontend.SslRequest;
+import io.pgwarden.protocol.frontend.StartupMessage;
+import io.pgwarden.protocol.frontend.StartupPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The startup phase of a client connection: encryption requests (answered 'N' for now), cancel
+ * requests, and the StartupMessage, whose protocol version is checked as PostgreSQL checks it.
+ * Hands over to {@link AuthenticationHandler}.
+ */
+final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
+
+    private static final Logger log = LoggerFactory.getLogger(StartupHandler.class);
+    /** PostgreSQL's authentication_timeout default: the whole login must be done by then. */
+    static final long LOGIN_TIMEOUT_SECONDS = 60;
+    /** PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: no authentication message may be longer. */
+    static final int MAX_AUTH_MESSAGE_LENGTH = 65_535 + 5;
+
+    private final FrontendContext context;
+    private ScheduledFuture<?> loginTimeout;
+
+    StartupHandler(FrontendContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        loginTimeout = ctx.executor().schedule(() -> {
+            log.info("client {} did not finish its login within {} s", ctx.channel().remoteAddress(), LOGIN_TIMEOUT_SECONDS);
+            ClientErrors.fatal(ctx.channel(), SqlState.PROTOCOL_VIOLATION, "canceling authentication due to timeout");
+        }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        ctx.channel().closeFuture().addListener(f -> loginTimeout.cancel(false));
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, StartupPacket packet) {
+        if (packet instanceof SslRequest || packet instanceof GssEncRequest) {
+            // no TLS or GSS encryption yet: the client goes on in the clear or gives up, its choice
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            ctx.read();
+        } else if (packet instanceof CancelRequest cancel) {
+            onCancel(ctx, cancel);
+        } else if (packet instanceof StartupMessage startup) {
+            onStartup(ctx, startup);
+        }
+    }
+
+    private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
+        ClientSession session = context.cancels().find(cancel.processId(), cancel.secretKey());
+        if (session != null) {
+            session.cancelRunningQuery(context.canceller());
+        }
+        ctx.close(); // PostgreSQL answers a cancel request with nothing at all
+    }
+
+    private void onStartup(ChannelHandlerContext ctx, StartupMessage startup) {
+        if (startup.majorVersion() != 3) {
+            ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED, String.format(
+                    "unsupported frontend protocol %d.%d: server supports 3.0 to 3.0",
+                    startup.majorVersion(), startup.minorVersion()));
+            return;
+        }
+        String user = startup.user();
+        if (user == null || user.isEmpty()) {
+            ClientErrors.fatal(ctx.channel(), SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "no PostgreSQL user name specified in startup packet");
+            return;
+        }
+        String replication = startup.parameters().get("replication");
+        if (replication != null && !List.of("false", "off", "no", "0").contains(replication.toLowerCase(java.util.Locale.ROOT))) {
+            ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED,
+                    "replication connections are not supported by pgwarden: connect to PostgreSQL directly");
+            return;
+        }
+        List<String> protocolOptions = startup.parameters().keySet().stream().filter(n -> n.startsWith("_pq_.")).toList();
+        if (startup.minorVersion() > 0 || !protocolOptions.isEmpty()) {
+            ctx.write(new NegotiateProtocolVersion(0, protocolOptions).encode(ctx.alloc()));
+        }
+        ctx.pipeline().replace(ClientPipeline.STARTUP, ClientPipeline.FRAMES, new MessageFrameDecoder(MAX_AUTH_MESSAGE_LENGTH));
+        ctx.pipeline().replace(this, ClientPipeline.HANDSHAKE, new AuthenticationHandler(context, startup, loginTimeout));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        failConnection(ctx, cause);
+    }
+
+    /** A broken socket is just closed; bytes that make no sense get 08P01 first. */
+    static void failConnection(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            ctx.close();
+        } else {
+            ClientErrors.protocolViolation(ctx.channel(), protocolMessage(cause));
+        }
+    }
+
+    /** What to tell a client whose bytes made no sense (never a stack trace). */
+    static String protocolMessage(Throwable cause) {
+        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof ProtocolException) {
+            return root.getMessage();
+        }
+        if (root instanceof io.netty.handler.codec.TooLongFrameException) {
+            return "invalid message length: message too long";
+        }
+        if (root instanceof io.netty.handler.codec.CorruptedFrameException) {
+            return "invalid message length";
+        }
+        return "invalid frontend message";
+    }
+}

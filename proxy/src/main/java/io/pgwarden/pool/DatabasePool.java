@@ -1,0 +1,372 @@
+package io.pgwarden.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgwarden.backend.BackendConnector;
+import io.pgwarden.backend.InternalQuery;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.backend.ServerState;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.config.PoolSettings;
+import io.pgwarden.protocol.TransactionStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The server connections of one logical database: at most {@code pool_size}, reused across clients,
+ * handed out in FIFO order to clients that wait at most {@code query_wait_timeout}.
+ *
+ * <p>The lock guards only the pool's books (idle list, waiters, count); it is taken when a client
+ * starts or ends its lease, never while bytes are forwarded. Promises are completed outside it.
+ */
+public final class DatabasePool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabasePool.class);
+    private static final long MAINTENANCE_PERIOD_MILLIS = 1000;
+
+    private final DatabaseConfig database;
+    private final PoolSettings settings;
+    private final BackendConnector connector;
+    private final EventLoopGroup loops;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Most recently used first. */
+    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Open or opening connections: what counts against pool_size. */
+    private int size;
+    private int leased;
+    private boolean closed;
+    private final ScheduledFuture<?> maintenance;
+
+    /** A client waiting for a server connection, and the loop it would like one on. */
+    private record Waiter(EventLoop loop, Promise<ServerConnection> promise) {
+    }
+
+    public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops) {
+        this.database = database;
+        this.settings = database.pool();
+        this.connector = connector;
+        this.loops = loops;
+        this.maintenance = loops.next().scheduleWithFixedDelay(this::maintain,
+                MAINTENANCE_PERIOD_MILLIS, MAINTENANCE_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    public DatabaseConfig database() {
+        return database;
+    }
+
+    public io.pgwarden.config.BackendConfig backend() {
+        return connector.backend();
+    }
+
+    /**
+     * A server connection for a client on {@code loop}: an idle one (preferably on that loop), a new
+     * one while under pool_size, or the next one given back, whichever comes first. Fails with
+     * {@link PoolExhaustedException} after query_wait_timeout, or with the backend's failure when a
+     * connection opened for this client could not log in.
+     */
+    public Future<ServerConnection> acquire(EventLoop loop) {
+        Promise<ServerConnection> promise = loop.newPromise();
+        Waiter waiter = new Waiter(loop, promise);
+        lock.lock();
+        try {
+            if (closed) {
+                return promise.setFailure(new PoolClosedException());
+            }
+            waiters.addLast(waiter);
+        } finally {
+            lock.unlock();
+        }
+        dispatch();
+        if (!promise.isDone()) {
+            long timeout = settings.queryWaitTimeout().toMillis();
+            ScheduledFuture<?> timer = loop.schedule(() -> expire(waiter), timeout, TimeUnit.MILLISECONDS);
+            promise.addListener(f -> timer.cancel(false));
+        }
+        return promise;
+    }
+
+    /** The client is done with {@code server}: reset it and reuse it, or close it if it cannot be trusted. */
+    public void release(ServerConnection server) {
+        server.channel().eventLoop().execute(() -> reset(server));
+    }
+
+    private void reset(ServerConnection server) {
+        lock.lock();
+        try {
+            if (server.state() == ServerState.CLOSED || !server.channel().isActive()) {
+                return; // accounted for by onClosed
+            }
+            server.state(ServerState.RESETTING);
+        } finally {
+            lock.unlock();
+        }
+        if (!server.atRequestBoundary() || expired(server, System.nanoTime())) {
+            // a request still running (or half sent): rolling it back would mean waiting on it; PostgreSQL rolls back on close
+            server.listener(null);
+            server.close();
+            return;
+        }
+        List<String> statements = new ArrayList<>(2);
+        if (server.transactionStatus() != TransactionStatus.IDLE) {
+            statements.add("ROLLBACK");
+        }
+        if (!settings.resetQuery().isBlank()) {
+            statements.add(settings.resetQuery());
+        }
+        InternalQuery.run(server, statements).addListener(f -> {
+            if (f.isSuccess() && ((java.util.Optional<?>) f.getNow()).isEmpty()
+                    && server.transactionStatus() == TransactionStatus.IDLE) {
+                giveBack(server);
+            } else {
+                log.warn("closing a server connection of database \"{}\": reset failed ({})", database.name(),
+                        f.isSuccess() ? f.getNow() : f.cause().getMessage());
+                server.listener(null);
+                server.close();
+            }
+        });
+    }
+
+    /** A clean server back in the pool: straight to the first waiter, or idle. */
+    private void giveBack(ServerConnection server) {
+        Waiter next;
+        lock.lock();
+        try {
+            leased--;
+            if (closed) {
+                next = null;
+            } else {
+                next = waiters.pollFirst();
+            }
+            if (next != null) {
+                leased++;
+                server.state(ServerState.LEASED);
+            } else {
+                server.state(ServerState.IDLE);
+                idle.addFirst(server);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (next != null) {
+            hand(server, next);
+        } else {
+            server.listener(null);
+            if (closed) {
+                server.close();
+            }
+        }
+    }
+
+    private void hand(ServerConnection server, Waiter waiter) {
+        if (!waiter.promise().trySuccess(server)) {
+            release(server); // the client went away meanwhile
+        }
+    }
+
+    /** Serves waiters from idle connections, or opens connections for them while under pool_size. */
+    private void dispatch() {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            while (!closed && !waiters.isEmpty()) {
+                Waiter waiter = waiters.peekFirst();
+                ServerConnection server = takeIdle(waiter.loop());
+                if (server != null) {
+                    waiters.pollFirst();
+                    leased++;
+                    server.state(ServerState.LEASED);
+                    actions.add(() -> hand(server, waiter));
+                } else if (size < settings.size()) {
+                    waiters.pollFirst();
+                    size++;
+                    leased++;
+                    actions.add(() -> openFor(waiter));
+                } else {
+                    break;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    private ServerConnection takeIdle(EventLoop preferred) {
+        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
+            ServerConnection server = it.next();
+            if (server.channel().eventLoop() == preferred) {
+                it.remove();
+                return server;
+            }
+        }
+        return idle.pollFirst();
+    }
+
+    private void openFor(Waiter waiter) {
+        connector.connect(waiter.loop(), database).addListener(f -> {
+            if (f.isSuccess()) {
+                ServerConnection server = (ServerConnection) f.getNow();
+                track(server, ServerState.LEASED);
+                hand(server, waiter);
+            } else {
+                lock.lock();
+                try {
+                    size--;
+                    leased--;
+                } finally {
+                    lock.unlock();
+                }
+                waiter.promise().tryFailure(f.cause());
+                dispatch();
+            }
+        });
+    }
+
+    private void openIdle() {
+        connector.connect(loops.next(), database).addListener(f -> {
+            if (f.isSuccess()) {
+                ServerConnection server = (ServerConnection) f.getNow();
+                track(server, ServerState.LEASED);
+                lock.lock();
+                try {
+                    leased++;
+                } finally {
+                    lock.unlock();
+                }
+                giveBack(server);
+            } else {
+                lock.lock();
+                try {
+                    size--;
+                } finally {
+                    lock.unlock();
+                }
+                log.warn("could not open a warm server connection for database \"{}\": {}", database.name(), f.cause().getMessage());
+            }
+        });
+    }
+
+    private void track(ServerConnection server, ServerState state) {
+        server.state(state);
+        server.channel().closeFuture().addListener(f -> onClosed(server));
+    }
+
+    private void onClosed(ServerConnection server) {
+        lock.lock();
+        try {
+            ServerState previous = server.state();
+            server.state(ServerState.CLOSED);
+            idle.remove(server);
+            size--;
+            if (previous != ServerState.IDLE) {
+                leased--;
+            }
+        } finally {
+            lock.unlock();
+        }
+        dispatch();
+    }
+
+    private void expire(Waiter waiter) {
+        boolean removed;
+        lock.lock();
+        try {
+            removed = waiters.remove(waiter);
+        } finally {
+            lock.unlock();
+        }
+        if (removed) {
+            waiter.promise().tryFailure(new PoolExhaustedException("no server connection for database \"" + database.name()
+                    + "\" became free within query_wait_timeout (" + settings.queryWaitTimeout().toMillis()
+                    + " ms): all " + settings.size() + " of its pool_size are in use"));
+        }
+    }
+
+    /** A client gave up waiting (it disconnected): forget it. */
+    public void cancel(Future<ServerConnection> acquisition) {
+        lock.lock();
+        try {
+            waiters.removeIf(w -> w.promise() == acquisition);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean expired(ServerConnection server, long now) {
+        long lifetime = settings.serverLifetime().toNanos();
+        return lifetime > 0 && server.ageNanos(now) > lifetime;
+    }
+
+    /** Closes idle connections past server_idle_timeout or server_lifetime, and keeps min_idle warm. */
+    private void maintain() {
+        long now = System.nanoTime();
+        long idleTimeout = settings.serverIdleTimeout().toNanos();
+        List<ServerConnection> toClose = new ArrayList<>();
+        int toOpen = 0;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
+                ServerConnection server = it.next();
+                boolean idleTooLong = idleTimeout > 0 && server.idleNanos(now) > idleTimeout
+                        && idle.size() - toClose.size() > settings.minIdle();
+                if (idleTooLong || expired(server, now)) {
+                    toClose.add(server);
+                }
+            }
+            int warm = idle.size() - toClose.size() + (size - leased - idle.size());
+            if (waiters.isEmpty() && warm < settings.minIdle()) {
+                toOpen = Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size());
+                size += Math.max(0, toOpen);
+            }
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(ServerConnection::close);
+        for (int i = 0; i < toOpen; i++) {
+            openIdle();
+        }
+    }
+
+    /** Counts for SHOW POOLS-like views and tests. */
+    public PoolStats stats() {
+        lock.lock();
+        try {
+            return new PoolStats(database.name(), size, leased, idle.size(), waiters.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        List<ServerConnection> toClose;
+        List<Waiter> toFail;
+        lock.lock();
+        try {
+            closed = true;
+            toClose = new ArrayList<>(idle);
+            idle.clear();
+            toFail = new ArrayList<>(waiters);
+            waiters.clear();
+        } finally {
+            lock.unlock();
+        }
+        maintenance.cancel(false);
+        toClose.forEach(ServerConnection::close);
+        toFail.forEach(w -> w.promise().tryFailure(new PoolClosedException()));
+    }
+}

@@ -1,0 +1,150 @@
+package io.pgwarden;
+
+import io.pgwarden.config.ConfigLoader;
+import io.pgwarden.config.PgwardenConfig;
+import io.pgwarden.embedded.EmbeddedPostgresServer;
+import io.pgwarden.provision.Provisioner;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A shared platform for integration tests: one real PostgreSQL 17, a routing file that models
+ * several services on it, provisioned, and pgwarden in front. Start it in {@code @BeforeAll}.
+ */
+public final class TestPlatform implements AutoCloseable {
+
+    /** The routing file of the tests; {@code PG_PORT} and pool sizes are filled in. */
+    public static final String CONFIG = """
+            listen: {host: 127.0.0.1, port: 0}
+            backends:
+              main: {host: 127.0.0.1, port: "${PG_PORT}", admin_user: postgres}
+            databases:
+              orders:   {backend: main, dbname: orders_db,   user: orders_owner,   password: orders-db-pw, pool_size: "${POOL_SIZE:-5}"}
+              payments: {backend: main, dbname: payments_db, user: payments_owner, password: "payments 'db' pw"}
+              users:    {backend: main, dbname: users_db,    user: users_owner,    password: users-db-pw}
+              legacy:   {backend: main, dbname: legacy_db,   user: legacy_owner,   password: legacy-db-pw}
+              plain:    {backend: main, dbname: plain_db,    user: plain_owner,    password: plain-db-pw}
+              trusted:  {backend: main, dbname: trusted_db,  user: trusted_owner}
+            services:
+              orders-service:
+                # the verifier of "orders-pw"
+                password: "${ORDERS_VERIFIER}"
+                databases: [orders]
+              payments-service: {password: payments-pw, databases: [payments]}
+              users-service: {password: users-pw, databases: [users]}
+              reporting-service: {password: reporting-pw, databases: [orders, payments]}
+              md5-service: {password: md5-pw, auth: md5, databases: [orders, legacy, plain, trusted]}
+            pool:
+              query_wait_timeout: ${QUERY_WAIT_TIMEOUT:-5s}
+              server_connect_timeout: 3s
+            """;
+
+    public static final Map<String, String> PASSWORDS = Map.of(
+            "orders-service", "orders-pw",
+            "payments-service", "payments-pw",
+            "users-service", "users-pw",
+            "reporting-service", "reporting-pw",
+            "md5-service", "md5-pw");
+
+    private final EmbeddedPostgresServer postgres;
+    private final PgwardenConfig config;
+    private final Pgwarden pgwarden;
+
+    private TestPlatform(EmbeddedPostgresServer postgres, PgwardenConfig config, Pgwarden pgwarden) {
+        this.postgres = postgres;
+        this.config = config;
+        this.pgwarden = pgwarden;
+    }
+
+    public static TestPlatform start() throws Exception {
+        return start(Map.of());
+    }
+
+    /** @param overrides extra variables for {@link #CONFIG} (POOL_SIZE, QUERY_WAIT_TIMEOUT) */
+    public static TestPlatform start(Map<String, String> overrides) throws Exception {
+        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
+        try {
+            // backend roles that log in with md5, a cleartext password, and trust
+            postgres.prependHbaRules(java.util.List.of(
+                    "host all legacy_owner 127.0.0.1/32 md5",
+                    "host all plain_owner 127.0.0.1/32 password",
+                    "host all trusted_owner 127.0.0.1/32 trust"));
+            Map<String, String> env = new java.util.HashMap<>(overrides);
+            env.put("PG_PORT", String.valueOf(postgres.port()));
+            env.put("ORDERS_VERIFIER", io.pgwarden.auth.ScramVerifier.fromPassword("orders-pw").encode());
+            PgwardenConfig config = ConfigLoader.parse(CONFIG, "test.yaml", env::get);
+            new Provisioner().provision(config);
+            // the md5 role's password must be stored as md5 for the md5 rule to ask for md5
+            try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement()) {
+                st.execute("SET password_encryption = 'md5'");
+                st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
+            }
+            Pgwarden pgwarden = new Pgwarden(config).start();
+            return new TestPlatform(postgres, config, pgwarden);
+        } catch (Exception | Error e) {
+            postgres.close();
+            throw e;
+        }
+    }
+
+    public EmbeddedPostgresServer postgres() {
+        return postgres;
+    }
+
+    public PgwardenConfig config() {
+        return config;
+    }
+
+    public Pgwarden pgwarden() {
+        return pgwarden;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + pgwarden.port() + "/" + database;
+    }
+
+    /** A pgjdbc connection through pgwarden, as {@code service} with its right password. */
+    public Connection connect(String service, String database) throws SQLException {
+        return connect(service, PASSWORDS.get(service), database, new Properties());
+    }
+
+    public Connection connect(String service, String password, String database, Properties extra) throws SQLException {
+        Properties props = new Properties();
+        props.putAll(extra);
+        props.setProperty("user", service);
+        props.setProperty("password", password);
+        props.putIfAbsent("connectTimeout", "10");
+        props.putIfAbsent("socketTimeout", "30");
+        return DriverManager.getConnection(jdbcUrl(database), props);
+    }
+
+    /** A direct admin connection to the backend, bypassing pgwarden. */
+    public Connection admin() throws SQLException {
+        return postgres.adminDataSource("postgres").getConnection();
+    }
+
+    /** Connections the backend has open to {@code dbname}, other than the asking admin one. */
+    public int backendConnections(String dbname) throws SQLException {
+        try (Connection admin = admin(); Statement st = admin.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + dbname
+                     + "' AND pid <> pg_backend_pid() AND backend_type = 'client backend'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            pgwarden.close();
+        } finally {
+            postgres.close();
+        }
+    }
+}
