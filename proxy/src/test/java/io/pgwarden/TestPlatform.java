@@ -27,10 +27,10 @@ public final class TestPlatform implements AutoCloseable {
             databases:
               orders:   {backend: main, dbname: orders_db,   user: orders_owner,   password: orders-db-pw, pool_size: "${POOL_SIZE:-5}"}
               payments: {backend: main, dbname: payments_db, user: payments_owner, password: "payments 'db' pw"}
-              users:    {backend: main, dbname: users_db,    user: users_owner,    password: users-db-pw}
+              users:    {backend: main, dbname: users_db,    user: users_owner,    password: users-db-pw, pool_size: 1}
               legacy:   {backend: main, dbname: legacy_db,   user: legacy_owner,   password: legacy-db-pw}
               plain:    {backend: main, dbname: plain_db,    user: plain_owner,    password: plain-db-pw}
-              trusted:  {backend: main, dbname: trusted_db,  user: trusted_owner}
+              trusted:  {backend: main, dbname: trusted_db,  user: trusted_owner, min_idle: "${TRUSTED_MIN_IDLE:-0}"}
             services:
               orders-service:
                 # the verifier of "orders-pw"
@@ -43,6 +43,7 @@ public final class TestPlatform implements AutoCloseable {
             pool:
               query_wait_timeout: ${QUERY_WAIT_TIMEOUT:-5s}
               server_connect_timeout: 3s
+              server_idle_timeout: ${SERVER_IDLE_TIMEOUT:-10m}
             """;
 
     public static final Map<String, String> PASSWORDS = Map.of(
@@ -66,7 +67,7 @@ public final class TestPlatform implements AutoCloseable {
         return start(Map.of());
     }
 
-    /** @param overrides extra variables for {@link #CONFIG} (POOL_SIZE, QUERY_WAIT_TIMEOUT) */
+    /** @param overrides extra variables for {@link #CONFIG} (POOL_SIZE, QUERY_WAIT_TIMEOUT, SERVER_IDLE_TIMEOUT, TRUSTED_MIN_IDLE) */
     public static TestPlatform start(Map<String, String> overrides) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
         try {
