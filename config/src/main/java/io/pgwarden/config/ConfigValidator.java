@@ -42,8 +42,7 @@ final class ConfigValidator {
         checkName(at, database.name());
         String backend = database.backend();
         if (!backend.isEmpty() && !config.backends().containsKey(backend)) {
-            diagnostics.error(KeyPath.child(at, "backend"), "backend '" + backend
-                    + "' is not defined; defined backends: " + String.join(", ", config.backends().keySet()));
+            diagnostics.error(KeyPath.child(at, "backend"), notDefined("backend", backend, config.backends().keySet()));
         }
         // Both travel in a NUL-terminated StartupMessage field to PostgreSQL.
         checkNoNul(KeyPath.child(at, "dbname"), database.dbname());
@@ -112,8 +111,7 @@ final class ConfigValidator {
             if (!seen.add(database)) {
                 diagnostics.error(entry, "database '" + database + "' is listed twice");
             } else if (!config.databases().containsKey(database)) {
-                diagnostics.error(entry, "database '" + database + "' is not defined; defined databases: "
-                        + String.join(", ", config.databases().keySet()));
+                diagnostics.error(entry, notDefined("database", database, config.databases().keySet()));
             }
         }
     }
@@ -125,6 +123,11 @@ final class ConfigValidator {
         } else if (name.indexOf('\0') >= 0) {
             diagnostics.error(at, "name must not contain a NUL character");
         }
+    }
+
+    private static String notDefined(String kind, String name, Set<String> defined) {
+        String message = kind + " '" + name + "' is not defined";
+        return defined.isEmpty() ? message : message + "; defined " + kind + "s: " + String.join(", ", defined);
     }
 
     private void checkNoNul(String at, String value) {

@@ -43,6 +43,8 @@ public final class ScramClientExchange {
     private byte[] expectedServerSignature;
 
     /**
+     * An exchange that proves {@code password} (after SASLprep, see {@link SaslPrep}).
+     *
      * @throws IllegalArgumentException if the password is empty (libpq refuses to send one)
      */
     public ScramClientExchange(String password) {

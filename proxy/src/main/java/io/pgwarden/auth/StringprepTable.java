@@ -5,8 +5,10 @@ package io.pgwarden.auth;
  * ranges. They are frozen at Unicode 3.2 by the RFC, which is why they are data here instead of
  * queries on {@link Character}: the JDK's Unicode is newer, and PostgreSQL uses these exact tables.
  *
- * <p>Generated from the Unicode 3.2 database that Python keeps for its {@code stringprep} module
- * ({@code unicodedata.ucd_3_2_0}); adjacent ranges merged. Do not edit by hand.
+ * <p>Generated, not written: for each table, every code point {@code c} for which Python's
+ * {@code stringprep.in_table_<name>(chr(c))} holds (that module answers from the Unicode 3.2
+ * database, {@code unicodedata.ucd_3_2_0}), merged into ranges. Checked against PostgreSQL 17 by
+ * {@code ScramVerifierCompatibilityIT}. Regenerate rather than edit.
  */
 enum StringprepTable {
     /** C.1.2 Non-ASCII space characters: SASLprep maps them to U+0020. */

@@ -49,6 +49,7 @@ class EmbeddedPostgresServerIT {
         assertTrue(server.port() > 0);
         assertEquals("127.0.0.1", adminQuery("SHOW listen_addresses"));
         assertEquals("200", adminQuery("SHOW max_connections"));
+        assertEquals("off", adminQuery("SHOW fsync"), "a temporary directory needs no durability");
     }
 
     @Test
@@ -99,6 +100,12 @@ class EmbeddedPostgresServerIT {
         }
         try (EmbeddedPostgresServer second = EmbeddedPostgresServer.start(0, data)) {
             execute(second, "INSERT INTO kept VALUES (1)");
+            try (Connection connection = second.adminDataSource("postgres").getConnection();
+                 Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery("SHOW fsync")) {
+                rows.next();
+                assertEquals("on", rows.getString(1), "kept data must survive a crash");
+            }
             assertEquals(parent.resolve("main.log"), second.logFile());
             assertTrue(Files.readString(second.logFile()).contains("database system is ready to accept connections"));
         }

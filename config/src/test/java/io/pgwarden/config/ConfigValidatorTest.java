@@ -1,0 +1,242 @@
+package io.pgwarden.config;
+
+import static io.pgwarden.config.TestConfigs.MINIMAL;
+import static io.pgwarden.config.TestConfigs.errorsOf;
+import static io.pgwarden.config.TestConfigs.parse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Each rule, through the loader, so that the path AND the line are checked. */
+class ConfigValidatorTest {
+
+    /** Ends inside databases.orders, so a test's extra keys land there from line 9 on. */
+    private static final String ORDERS = """
+            backends:
+              main: {host: h}
+            services:
+              svc: {password: p, databases: [orders]}
+            databases:
+              orders:
+                backend: main
+                user: u
+            """;
+
+    /** A service whose password and auth are on lines 8 and 9. */
+    private static final String SERVICE = """
+            backends:
+              main: {host: h}
+            databases:
+              orders: {backend: main, user: u}
+            services:
+              svc:
+                databases: [orders]
+            """;
+
+    private static final String VERIFIER = PasswordFormTest.VERIFIER;
+    private static final String MD5_HASH = "md57f517c88bef6076ef5bf84e016fc0d22";
+
+    private static String orders(String... keys) {
+        StringBuilder yaml = new StringBuilder(ORDERS);
+        for (String key : keys) {
+            yaml.append("    ").append(key).append('\n');
+        }
+        return yaml.toString();
+    }
+
+    private static String service(String password, String auth) {
+        return SERVICE + "    password: \"" + password + "\"\n" + (auth == null ? "" : "    auth: " + auth + "\n");
+    }
+
+    @Test
+    void poolSizeMustBeBetween1And10000() throws ConfigException {
+        assertEquals(List.of("pool.pool_size (line 13): must be between 1 and 10000"),
+                errorsOf(MINIMAL + "pool:\n  pool_size: 0\n"));
+        assertEquals(List.of("databases.orders.pool_size (line 9): must be between 1 and 10000"),
+                errorsOf(orders("pool_size: 10001")));
+        assertEquals(10_000, parse(orders("pool_size: 10000")).databases().get("orders").pool().size());
+        assertEquals(1, parse(orders("pool_size: 1")).databases().get("orders").pool().size());
+    }
+
+    @Test
+    void minIdleMustBeBetween0AndPoolSize() {
+        assertEquals(List.of("databases.orders.min_idle (line 10): must be between 0 and pool_size (5)"),
+                errorsOf(orders("pool_size: 5", "min_idle: 6")));
+        assertEquals(List.of("databases.orders.min_idle (line 9): must be between 0 and pool_size (20)"),
+                errorsOf(orders("min_idle: -1")));
+    }
+
+    @Test
+    void aDatabaseMayNotLowerPoolSizeBelowTheMinIdleItInherits() {
+        assertEquals(List.of("databases.orders.pool_size (line 11): must be at least min_idle (5, from pool.min_idle)"),
+                errorsOf("""
+                        backends:
+                          main: {host: h}
+                        services:
+                          svc: {password: p, databases: [orders]}
+                        pool:
+                          min_idle: 5
+                        databases:
+                          orders:
+                            backend: main
+                            user: u
+                            pool_size: 3
+                        """));
+    }
+
+    @Test
+    void aBadPoolSectionIsReportedOnceNotPerDatabase() {
+        assertEquals(List.of("pool.min_idle (line 3): must be between 0 and pool_size (3)"), errorsOf("""
+                pool:
+                  pool_size: 3
+                  min_idle: 4
+                backends: {main: {host: h}}
+                databases:
+                  orders: {backend: main, user: u}
+                  users: {backend: main, user: u}
+                services:
+                  svc: {password: p, databases: [orders, users]}
+                """));
+    }
+
+    @Test
+    void timeoutsMustBePositive() {
+        assertEquals(List.of(
+                "databases.orders.query_wait_timeout (line 9): must be greater than 0",
+                "databases.orders.server_connect_timeout (line 10): must be greater than 0"),
+                errorsOf(orders("query_wait_timeout: 0", "server_connect_timeout: 0s")));
+    }
+
+    @Test
+    void zeroIdleTimeoutAndLifetimeMeanNever() throws ConfigException {
+        PoolSettings pool = parse(orders("server_idle_timeout: 0", "server_lifetime: 0s")).databases().get("orders").pool();
+        assertEquals(Duration.ZERO, pool.serverIdleTimeout());
+        assertEquals(Duration.ZERO, pool.serverLifetime());
+    }
+
+    @Test
+    void aDurationWithoutUnitNamesTheUnits() {
+        assertEquals(List.of("databases.orders.server_lifetime (line 9): '3600' has no unit; write e.g. 3600s (units: ms, s, m, h)"),
+                errorsOf(orders("server_lifetime: 3600")));
+    }
+
+    @Test
+    void onlySessionPoolingExists() {
+        assertEquals(List.of("databases.orders.pool_mode (line 9): transaction pooling is not supported yet; use session"),
+                errorsOf(orders("pool_mode: transaction")));
+        assertEquals(List.of("databases.orders.pool_mode (line 9): must be session, not 'fast'"),
+                errorsOf(orders("pool_mode: fast")));
+    }
+
+    @Test
+    void backendPortMustBeBetween1And65535() {
+        assertEquals(List.of("backends.main.port (line 4): must be between 1 and 65535"),
+                errorsOf(MINIMAL.replace("host: 127.0.0.1", "host: 127.0.0.1\n    port: 0")));
+        assertEquals(List.of("backends.main.port (line 4): must be between 1 and 65535"),
+                errorsOf(MINIMAL.replace("host: 127.0.0.1", "host: 127.0.0.1\n    port: 65536")));
+    }
+
+    @Test
+    void listenPortZeroMeansAnyFreePort() throws ConfigException {
+        assertEquals(0, parse(MINIMAL + "listen:\n  port: 0\n").listen().port());
+        assertEquals(List.of("listen.port (line 13): must be between 0 and 65535"),
+                errorsOf(MINIMAL + "listen:\n  port: 65536\n"));
+    }
+
+    @Test
+    void aDatabaseMustNameADefinedBackend() {
+        assertEquals(List.of("databases.orders.backend (line 7): backend 'replica' is not defined; defined backends: main"),
+                errorsOf(ORDERS.replace("backend: main", "backend: replica")));
+    }
+
+    @Test
+    void aDatabaseNeedsBackendAndUser() {
+        assertEquals(List.of(
+                "databases.orders.backend (line 6): is required",
+                "databases.orders.user (line 6): is required",
+                "databases.orders.dbname (line 7): must not be empty"),
+                errorsOf(ORDERS.replace("    backend: main\n    user: u\n", "    dbname: \"\"\n")));
+    }
+
+    @Test
+    void backendUserMayNotContainNul() {
+        assertEquals(List.of("databases.orders.user (line 8): must not contain a NUL character"),
+                errorsOf(ORDERS.replace("user: u", "user: \"a\\0b\"")));
+    }
+
+    @Test
+    void grantsMustNameDefinedDatabasesOnce() {
+        assertEquals(List.of(
+                "services.svc.databases[1] (line 10): database 'billing' is not defined; defined databases: orders",
+                "services.svc.databases[2] (line 11): database 'orders' is listed twice"),
+                errorsOf(SERVICE.replace("databases: [orders]", "password: p\n    databases:\n      - orders\n      - billing\n      - orders")));
+    }
+
+    @Test
+    void aServiceNeedsAtLeastOneDatabase() {
+        assertEquals(List.of("services.svc.databases (line 7): must name at least one database"),
+                errorsOf(SERVICE.replace("databases: [orders]", "databases: []\n    password: p")));
+        assertEquals(List.of("services.svc.databases[0] (line 7): must not be empty"),
+                errorsOf(SERVICE.replace("databases: [orders]", "databases: [\"\"]\n    password: p")));
+    }
+
+    @Test
+    void aServiceNeedsAPassword() {
+        assertEquals(List.of("services.svc.password (line 6): is required"), errorsOf(SERVICE));
+        assertEquals(List.of("services.svc.password (line 8): must not be empty"), errorsOf(service("", null)));
+    }
+
+    @Test
+    void authIsScramOrMd5() {
+        assertEquals(List.of("services.svc.auth (line 9): must be scram-sha-256 or md5, not 'trust'"),
+                errorsOf(service("p", "trust")));
+    }
+
+    @Test
+    void aScramVerifierMustHaveTheVerifierShape() {
+        assertEquals(List.of("services.svc.password (line 8): is not a valid SCRAM-SHA-256 verifier; expected "
+                        + "SCRAM-SHA-256$<iterations>:<base64 salt>$<base64 StoredKey>:<base64 ServerKey>"),
+                errorsOf(service("SCRAM-SHA-256$4096:c2FsdA==$bm90LWEta2V5", null)));
+    }
+
+    @Test
+    void aScramVerifierCannotAnswerMd5() {
+        assertEquals(List.of("services.svc.password (line 8): a SCRAM-SHA-256 verifier cannot answer md5 authentication;"
+                        + " with auth: md5 give the plain password or an md5 hash (md5 followed by 32 hex digits)"),
+                errorsOf(service(VERIFIER, "md5")));
+    }
+
+    @Test
+    void anMd5HashCannotAnswerScram() {
+        assertEquals(List.of("services.svc.password (line 8): an md5 hash cannot answer scram-sha-256 authentication;"
+                        + " give the plain password or a SCRAM-SHA-256 verifier, or set auth: md5"),
+                errorsOf(service(MD5_HASH, null)));
+    }
+
+    @Test
+    void eachPasswordFormWorksWithItsMethod() throws ConfigException {
+        assertEquals(VERIFIER, parse(service(VERIFIER, "scram-sha-256")).services().get("svc").password());
+        assertEquals(AuthMethod.MD5, parse(service(MD5_HASH, "md5")).services().get("svc").auth());
+        assertEquals(AuthMethod.MD5, parse(service("plain", "md5")).services().get("svc").auth());
+        assertEquals(AuthMethod.SCRAM_SHA_256, parse(service("plain", null)).services().get("svc").auth());
+    }
+
+    @Test
+    void namesMayNotBeEmptyOrContainNul() {
+        assertEquals(List.of(
+                "databases.\"\" (line 5): name must not be empty",
+                "services.\"\" (line 7): name must not be empty",
+                "services.\"bad\\0name\" (line 8): name must not contain a NUL character"), errorsOf("""
+                backends:
+                  main: {host: h}
+                databases:
+                  orders: {backend: main, user: u}
+                  "": {backend: main, user: u}
+                services:
+                  "": {password: p, databases: [orders]}
+                  "bad\\0name": {password: p, databases: [orders]}
+                """));
+    }
+}
