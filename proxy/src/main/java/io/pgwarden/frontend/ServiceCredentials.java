@@ -5,27 +5,38 @@ import io.pgwarden.config.AuthMethod;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.config.ServiceConfig;
 
-import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The SCRAM verifier of every service, computed once at start (a plain password in the file gets a
- * verifier with a random salt, as PostgreSQL would store it), and the secret that makes the fake
- * exchange for unknown users look like a real one.
+ * The SCRAM verifier of every service, computed once at start, and the secret behind the fake
+ * exchange for unknown users.
+ *
+ * <p>Salts must not give away which user names exist: a configured verifier has a fixed salt, so a
+ * plain password in the file gets a salt derived from a secret (a digest of every service's
+ * password) and the service name — stable across restarts, like a stored one — and unknown users get
+ * a salt derived the same way.
  */
 public final class ServiceCredentials {
 
+    private static final int ITERATIONS = 4096;
+
     private final Map<String, ScramVerifier> verifiers = new HashMap<>();
-    private final byte[] mockSecret = new byte[32];
+    private final byte[] secret;
 
     public ServiceCredentials(PgwardenConfig config) {
-        new SecureRandom().nextBytes(mockSecret);
+        this.secret = secretOf(config);
         for (ServiceConfig service : config.services().values()) {
             if (service.auth() == AuthMethod.SCRAM_SHA_256) {
-                verifiers.put(service.name(), service.password().startsWith("SCRAM-SHA-256$")
+                verifiers.put(service.name(), ScramVerifier.isVerifier(service.password())
                         ? ScramVerifier.parse(service.password())
-                        : ScramVerifier.fromPassword(service.password()));
+                        : ScramVerifier.fromPassword(service.password(), saltFor(service.name()), ITERATIONS));
             }
         }
     }
@@ -35,6 +46,31 @@ public final class ServiceCredentials {
     }
 
     byte[] mockSecret() {
-        return mockSecret;
+        return secret.clone();
+    }
+
+    private byte[] saltFor(String serviceName) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return Arrays.copyOf(mac.doFinal(("salt:" + serviceName).getBytes(StandardCharsets.UTF_8)), 16);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private static byte[] secretOf(PgwardenConfig config) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            config.services().values().stream().sorted(java.util.Comparator.comparing(ServiceConfig::name)).forEach(s -> {
+                digest.update(s.name().getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+                digest.update(s.password().getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            });
+            return digest.digest();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 }
