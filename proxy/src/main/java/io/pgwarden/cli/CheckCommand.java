@@ -9,7 +9,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code pgwarden check --config FILE}: validates a routing file without touching any server. */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Validate a routing file: print a summary, or every error with its line (exit 1).")
+        description = {
+            "Validate a routing file without connecting to anything.",
+            "Prints a summary, or every error with its line (exit code 1)."})
 final class CheckCommand implements Callable<Integer> {
 
     @Mixin

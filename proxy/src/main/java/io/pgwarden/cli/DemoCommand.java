@@ -19,8 +19,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
-            "Start an embedded PostgreSQL 17 for each 'embedded: true' backend, provision it, start",
-            "pgwarden, and print a JDBC URL and a psql command for every service. Ctrl-C stops it all."})
+            "Try pgwarden on this machine alone: embedded PostgreSQL 17, provisioned, pgwarden in front.",
+            "Starts an embedded PostgreSQL for each 'embedded: true' backend, creates its roles and",
+            "databases, starts pgwarden and prints a JDBC URL and a psql command for every service.",
+            "Ctrl-C stops pgwarden, then PostgreSQL."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
@@ -53,8 +55,11 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void printWelcome(Demo demo, PrintWriter out) {
         for (EmbeddedPostgresServer server : demo.servers()) {
-            out.printf("PostgreSQL 17 on %s:%d (data in %s, log in %s)%n",
-                    server.host(), server.port(), server.dataDirectory(), server.logFile());
+            out.printf("PostgreSQL %s on %s:%d (data in %s, log in %s)%n",
+                    server.serverVersion(), server.host(), server.port(), server.dataDirectory(), server.logFile());
+        }
+        if (demo.provisioned().isEmpty()) {
+            out.println("roles and databases already in place");
         }
         for (Change change : demo.provisioned().changes()) {
             out.println("provisioned " + change.backend() + ": " + change.description());

@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 /** {@code pgwarden provision --config FILE}: creates the backend roles and databases the file needs. */
 @Command(name = "provision", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
-            "Create on each backend the roles and databases the routing file names, as its admin.",
-            "Safe to repeat: prints each change, or 'nothing to change'."})
+            "Create the roles and databases the routing file needs on each backend.",
+            "Connects as each backend's admin. Safe to repeat: prints each change, or 'nothing to change'."})
 final class ProvisionCommand implements Callable<Integer> {
 
     @Mixin

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 
 /** {@code pgwarden run --config FILE}: serves clients until the process is told to stop. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Start pgwarden with a routing file and serve until stopped (Ctrl-C, SIGTERM).")
+        description = "Serve clients as a routing file says, until stopped (Ctrl-C, SIGTERM).")
 final class RunCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
@@ -23,7 +23,7 @@ final class RunCommand implements Callable<Integer> {
         PgwardenConfig loaded = config.load();
         Pgwarden pgwarden = new Pgwarden(loaded).start();
         Runtime.getRuntime().addShutdownHook(new Thread(pgwarden::close, "pgwarden-shutdown"));
-        log.info("pgwarden listening on {}:{}", loaded.listen().host(), pgwarden.port());
+        log.info("serving {} on {}:{}; Ctrl-C or SIGTERM stops", config.file, loaded.listen().host(), pgwarden.port());
         pgwarden.awaitClose();
         return 0;
     }

@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "scram-verifier", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
-            "Read one password line from stdin and print its SCRAM-SHA-256 verifier",
-            "(SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>).",
+            "Print the SCRAM-SHA-256 verifier of a password read from stdin.",
+            "Reads one line; prints SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>,",
+            "for a service's password: in the routing file.",
             "Example: printf '%%s\\n' 'orders-pass' | pgwarden scram-verifier"})
 final class ScramVerifierCommand implements Callable<Integer> {
 

@@ -71,12 +71,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setPGStartupWait(STARTUP_WAIT)
                 .setServerConfig("listen_addresses", HOST)
                 .setServerConfig("max_connections", "200")
+                // zonky always passes -F (fsync off); a -c after it wins. Throwaway data needs no
+                // durability, but a kept directory must survive a crash or a kill -9.
+                .setServerConfig("fsync", temporaryRoot != null ? "off" : "on")
                 .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
-        if (temporaryRoot != null) {
-            // Throwaway data: durability buys nothing and fsync slows every test down.
-            builder.setServerConfig("fsync", "off");
-        }
 
         EmbeddedPostgres postgres;
         try {
@@ -111,6 +110,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     public Path logFile() {
         return logFile;
+    }
+
+    /** {@code SHOW server_version}, e.g. {@code 17.2}. */
+    public String serverVersion() {
+        try (Connection connection = adminDataSource("postgres").getConnection()) {
+            return queryString(connection, "SHOW server_version");
+        } catch (SQLException e) {
+            return "(version unknown: " + e.getMessage() + ")";
+        }
     }
 
     /** A data source for the trusted superuser {@code postgres}. */
@@ -211,14 +219,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
              ResultSet rows = statement.executeQuery("SELECT pg_conf_load_time()")) {
             rows.next();
             return rows.getObject(1, OffsetDateTime.class);
-        }
-    }
-
-    private String serverVersion() {
-        try (Connection connection = adminDataSource("postgres").getConnection()) {
-            return queryString(connection, "SHOW server_version");
-        } catch (SQLException e) {
-            return "(version unknown: " + e.getMessage() + ")";
         }
     }
 

@@ -41,6 +41,7 @@ class EmbeddedPostgresServerIT {
     void bundledServerIsPostgres17() throws SQLException {
         assertTrue(adminQuery("SHOW server_version").startsWith("17."), adminQuery("SHOW server_version"));
         assertTrue(Integer.parseInt(adminQuery("SHOW server_version_num")) >= 170000);
+        assertEquals(adminQuery("SHOW server_version"), server.serverVersion());
     }
 
     @Test
