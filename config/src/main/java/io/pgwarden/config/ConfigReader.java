@@ -22,7 +22,8 @@ final class ConfigReader {
     static final List<String> BACKEND_KEYS =
             List.of("host", "port", "admin_user", "admin_password", "admin_database", "embedded");
     static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
-            "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query");
+            "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
+            "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size");
     static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases");
 
@@ -112,7 +113,11 @@ final class ConfigReader {
                 map.duration("server_idle_timeout").orElse(base.serverIdleTimeout()),
                 map.duration("server_lifetime").orElse(base.serverLifetime()),
                 map.duration("server_connect_timeout").orElse(base.serverConnectTimeout()),
-                map.string("reset_query", base.resetQuery()));
+                map.string("reset_query", base.resetQuery()),
+                map.duration("query_timeout").orElse(base.queryTimeout()),
+                map.duration("idle_transaction_timeout").orElse(base.idleTransactionTimeout()),
+                map.duration("client_idle_timeout").orElse(base.clientIdleTimeout()),
+                map.integer("prepared_statement_cache_size").orElse(base.preparedStatementCacheSize()));
     }
 
     private ServiceConfig readService(String name, YamlMap map) {
@@ -138,8 +143,8 @@ final class ConfigReader {
                 return mode;
             }
         }
-        if (text.equals("transaction") || text.equals("statement")) {
-            throw new IllegalArgumentException(text + " pooling is not supported yet; use session");
+        if (text.equals("statement")) {
+            throw new IllegalArgumentException("statement pooling is not supported; use transaction or session");
         }
         throw new IllegalArgumentException("must be " + yamlNames(PoolMode.values(), PoolMode::yamlName) + ", not '" + text + "'");
     }

@@ -60,6 +60,7 @@ final class ConfigValidator {
         }
         checkPositive(KeyPath.child(at, "query_wait_timeout"), pool.queryWaitTimeout());
         checkPositive(KeyPath.child(at, "server_connect_timeout"), pool.serverConnectTimeout());
+        checkRange(KeyPath.child(at, "prepared_statement_cache_size"), pool.preparedStatementCacheSize(), 1, 100_000);
     }
 
     /** A database that lowers pool_size below the min_idle it inherits from pool:. */

@@ -4,16 +4,20 @@ import java.time.Duration;
 
 /**
  * Pool behaviour for one database. The {@code pool:} section sets defaults for every database;
- * each database may override any key.
+ * each database may override any key. A zero duration means "never" where noted.
  *
- * @param mode                 session (transaction arrives later)
- * @param size                 max server connections for the database
- * @param minIdle              server connections kept open and idle
- * @param queryWaitTimeout     how long a client waits for a server connection before 53300
- * @param serverIdleTimeout    idle server connections older than this are closed
- * @param serverLifetime       server connections are retired after this
- * @param serverConnectTimeout connect + login to the backend must finish within this
- * @param resetQuery           run when a client gives its server connection back
+ * @param mode                       session or transaction pooling
+ * @param size                       max server connections for the database
+ * @param minIdle                    server connections kept open and idle
+ * @param queryWaitTimeout           how long a client waits for a server connection before 53300
+ * @param serverIdleTimeout          idle server connections older than this are closed (0: never)
+ * @param serverLifetime             server connections are retired after this (0: never)
+ * @param serverConnectTimeout       connect + login to the backend must finish within this
+ * @param resetQuery                 run when a session-mode client gives its server connection back
+ * @param queryTimeout               a query running longer is cancelled, the client gets 57014 (0: never)
+ * @param idleTransactionTimeout     a client idle inside a transaction longer is disconnected (0: never)
+ * @param clientIdleTimeout          a client idle outside a transaction longer is disconnected (0: never)
+ * @param preparedStatementCacheSize named statements kept prepared per server connection (transaction mode)
  */
 public record PoolSettings(
         PoolMode mode,
@@ -23,10 +27,15 @@ public record PoolSettings(
         Duration serverIdleTimeout,
         Duration serverLifetime,
         Duration serverConnectTimeout,
-        String resetQuery) {
+        String resetQuery,
+        Duration queryTimeout,
+        Duration idleTransactionTimeout,
+        Duration clientIdleTimeout,
+        int preparedStatementCacheSize) {
 
     public static final PoolSettings DEFAULTS = new PoolSettings(
             PoolMode.SESSION, 20, 0,
             Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(5),
-            "DISCARD ALL");
+            "DISCARD ALL",
+            Duration.ZERO, Duration.ZERO, Duration.ZERO, 250);
 }

@@ -123,11 +123,20 @@ class ConfigValidatorTest {
     }
 
     @Test
-    void onlySessionPoolingExists() {
-        assertEquals(List.of("databases.orders.pool_mode (line 9): transaction pooling is not supported yet; use session"),
-                errorsOf(orders("pool_mode: transaction")));
-        assertEquals(List.of("databases.orders.pool_mode (line 9): must be session, not 'fast'"),
+    void poolModeIsSessionOrTransaction() throws ConfigException {
+        assertEquals(PoolMode.TRANSACTION, TestConfigs.parse(orders("pool_mode: transaction")).database("orders").orElseThrow().pool().mode());
+        assertEquals(List.of("databases.orders.pool_mode (line 9): statement pooling is not supported; use transaction or session"),
+                errorsOf(orders("pool_mode: statement")));
+        assertEquals(List.of("databases.orders.pool_mode (line 9): must be session or transaction, not 'fast'"),
                 errorsOf(orders("pool_mode: fast")));
+    }
+
+    @Test
+    void transactionModeKeysAreReadAndChecked() throws ConfigException {
+        assertEquals(java.time.Duration.ofSeconds(5),
+                TestConfigs.parse(orders("query_timeout: 5s")).database("orders").orElseThrow().pool().queryTimeout());
+        assertEquals(List.of("databases.orders.prepared_statement_cache_size (line 9): must be between 1 and 100000"),
+                errorsOf(orders("prepared_statement_cache_size: 0")));
     }
 
     @Test
