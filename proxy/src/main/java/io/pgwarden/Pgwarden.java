@@ -58,7 +58,9 @@ public final class Pgwarden implements AutoCloseable {
                 new ServiceCredentials(config),
                 pools,
                 new CancelRegistry(),
-                new BackendCanceller(transport, loops));
+                new BackendCanceller(transport, loops),
+                new io.pgwarden.backend.StatementNames(),
+                new java.util.concurrent.atomic.AtomicLong());
         try {
             listener = new ServerBootstrap()
                     .group(acceptor, loops)

@@ -31,15 +31,28 @@ public final class TestPlatform implements AutoCloseable {
               legacy:   {backend: main, dbname: legacy_db,   user: legacy_owner,   password: legacy-db-pw}
               plain:    {backend: main, dbname: plain_db,    user: plain_owner,    password: plain-db-pw}
               trusted:  {backend: main, dbname: trusted_db,  user: trusted_owner, min_idle: "${TRUSTED_MIN_IDLE:-0}"}
+              # transaction pooling on the same physical database as orders
+              orders_tx:
+                backend: main
+                dbname: orders_db
+                user: orders_owner
+                password: orders-db-pw
+                pool_mode: transaction
+                pool_size: "${TX_POOL_SIZE:-5}"
+                query_timeout: "${TX_QUERY_TIMEOUT:-0}"
+                idle_transaction_timeout: "${TX_IDLE_TRANSACTION_TIMEOUT:-0}"
+                client_idle_timeout: "${TX_CLIENT_IDLE_TIMEOUT:-0}"
+              # one server connection shared by every client
+              orders_tx1: {backend: main, dbname: orders_db, user: orders_owner, password: orders-db-pw, pool_mode: transaction, pool_size: 1}
             services:
               orders-service:
                 # the verifier of "orders-pw"
                 password: "${ORDERS_VERIFIER}"
-                databases: [orders]
+                databases: [orders, orders_tx, orders_tx1]
               payments-service: {password: payments-pw, databases: [payments]}
               users-service: {password: users-pw, databases: [users]}
               reporting-service: {password: reporting-pw, databases: [orders, payments]}
-              md5-service: {password: md5-pw, auth: md5, databases: [orders, legacy, plain, trusted]}
+              md5-service: {password: md5-pw, auth: md5, databases: [orders, legacy, plain, trusted, orders_tx]}
             pool:
               query_wait_timeout: ${QUERY_WAIT_TIMEOUT:-5s}
               server_connect_timeout: 3s

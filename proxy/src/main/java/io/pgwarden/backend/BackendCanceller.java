@@ -26,7 +26,9 @@ public final class BackendCanceller {
         this.loops = loops;
     }
 
-    public void cancel(BackendConfig backend, BackendKeyData key) {
+    /** Sends the request; the future completes when PostgreSQL has closed the cancel connection (it got it). */
+    public io.netty.util.concurrent.Future<Void> cancel(BackendConfig backend, BackendKeyData key) {
+        io.netty.util.concurrent.Promise<Void> done = loops.next().newPromise();
         new Bootstrap().group(loops).channel(transport.socketChannelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInboundHandlerAdapter())
@@ -34,12 +36,15 @@ public final class BackendCanceller {
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
                         log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), f.cause().getMessage());
+                        done.trySuccess(null);
                         return;
                     }
+                    f.channel().closeFuture().addListener(closed -> done.trySuccess(null));
                     ByteBuf out = f.channel().alloc().buffer(CancelRequest.LENGTH);
                     new CancelRequest(key.processId(), key.secretKey()).encode(out);
                     // PostgreSQL closes the connection once it has the request
                     f.channel().writeAndFlush(out);
                 });
+        return done;
     }
 }

@@ -38,6 +38,8 @@ public final class ServerConnection extends ChannelDuplexHandler {
     private final Map<String, String> parameters;
     private final long createdAtNanos = System.nanoTime();
 
+    private final java.util.concurrent.atomic.AtomicInteger cancelsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private ServerSessionState sessionState;
     private volatile ServerState state = ServerState.IDLE;
     private volatile long idleSinceNanos = createdAtNanos;
     private ServerListener listener;
@@ -72,6 +74,23 @@ public final class ServerConnection extends ChannelDuplexHandler {
         return Collections.unmodifiableMap(parameters);
     }
 
+    /** Transaction-mode bookkeeping of this connection (created on first use, on the event loop). */
+    public ServerSessionState sessionState() {
+        if (sessionState == null) {
+            sessionState = new ServerSessionState(database.pool().preparedStatementCacheSize());
+        }
+        return sessionState;
+    }
+
+    /**
+     * Cancel requests sent for this connection whose connection to PostgreSQL has not closed yet:
+     * the pool does not hand the server to another client until they are done, so a late cancel
+     * never hits somebody else's query.
+     */
+    public java.util.concurrent.atomic.AtomicInteger cancelsInFlight() {
+        return cancelsInFlight;
+    }
+
     public TransactionStatus transactionStatus() {
         return transactionStatus;
     }
@@ -100,13 +119,15 @@ public final class ServerConnection extends ChannelDuplexHandler {
         return now - idleSinceNanos;
     }
 
-    /** Who receives the server's messages from now on; {@code null} while the connection sits idle. */
+    /**
+     * Who receives the server's messages from now on; {@code null} while the connection sits idle.
+     * Reading is re-armed either way: with auto-read off, a hand-over between two read batches would
+     * otherwise leave nobody asking for the next response (and an idle server must be read so that
+     * one that goes away, or reports a setting, is noticed).
+     */
     public void listener(ServerListener listener) {
         this.listener = listener;
-        if (listener == null) {
-            // idle: keep reading so a server that goes away (or reports a setting) is noticed
-            channel.read();
-        }
+        channel.read();
     }
 
     public void read() {

@@ -146,7 +146,10 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
-        ctx.pipeline().replace(this, ClientPipeline.SESSION, new ClientSession(context, route.get(), startup));
+        DatabaseConfig database = route.get();
+        ctx.pipeline().replace(this, ClientPipeline.SESSION, database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION
+                ? new TransactionSession(context, database, startup)
+                : new ClientSession(context, database, startup));
     }
 
     @Override

@@ -5,30 +5,35 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The cancel keys pgwarden has handed to clients: (process id, pgwarden-issued secret) → session.
+ * The cancel keys pgwarden has handed to clients: (process id, pgwarden-issued secret) → client.
  * The secret is pgwarden's own, so a client never learns a backend's real secret.
  */
 public final class CancelRegistry {
 
     private final SecureRandom random = new SecureRandom();
-    private final Map<Long, ClientSession> sessions = new ConcurrentHashMap<>();
+    private final Map<Long, CancelTarget> targets = new ConcurrentHashMap<>();
 
-    /** Registers the session under a fresh secret for {@code processId}; returns the secret. */
-    int register(int processId, ClientSession session) {
+    /** Registers {@code target} under a fresh secret for {@code processId}; returns the secret. */
+    int register(int processId, CancelTarget target) {
         while (true) {
             int secret = random.nextInt();
-            if (sessions.putIfAbsent(key(processId, secret), session) == null) {
+            if (secret != 0 && targets.putIfAbsent(key(processId, secret), target) == null) {
                 return secret;
             }
         }
     }
 
-    void unregister(int processId, int secret) {
-        sessions.remove(key(processId, secret));
+    /** A process id for a client that has no server of its own (transaction mode). */
+    int newProcessId() {
+        return 1 + random.nextInt(Integer.MAX_VALUE - 1);
     }
 
-    ClientSession find(int processId, int secret) {
-        return sessions.get(key(processId, secret));
+    void unregister(int processId, int secret) {
+        targets.remove(key(processId, secret));
+    }
+
+    CancelTarget find(int processId, int secret) {
+        return targets.get(key(processId, secret));
     }
 
     private static long key(int processId, int secret) {

@@ -8,27 +8,19 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.pgwarden.backend.BackendCanceller;
-import io.pgwarden.backend.BackendLoginException;
-import io.pgwarden.backend.BackendUnavailableException;
-import io.pgwarden.backend.InternalQuery;
 import io.pgwarden.backend.ServerConnection;
 import io.pgwarden.backend.ServerListener;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.pool.DatabasePool;
-import io.pgwarden.pool.PoolExhaustedException;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.SqlState;
-import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendKeyData;
 import io.pgwarden.protocol.backend.ErrorResponse;
-import io.pgwarden.protocol.backend.ParameterStatus;
-import io.pgwarden.protocol.backend.ReadyForQuery;
 import io.pgwarden.protocol.frontend.FrontendMessages;
 import io.pgwarden.protocol.frontend.StartupMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -40,7 +32,7 @@ import java.util.Optional;
  * <p>Client-side methods run on the client's event loop; {@link ServerListener} methods on the
  * server's (the same loop when the pool had a server there).
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener {
+final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener, CancelTarget {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
@@ -87,17 +79,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         server = acquired;
         state = ClientState.SETTING_UP;
-        List<String> statements = settings.isEmpty() ? List.of() : List.of(SessionParameters.applyStatement(settings));
-        acquired.channel().eventLoop().execute(() -> InternalQuery.run(acquired, statements).addListener(f -> {
+        LoginSteps.applySettings(acquired, settings, client).addListener(f -> {
             @SuppressWarnings("unchecked")
             Optional<ErrorResponse> error = f.isSuccess() ? (Optional<ErrorResponse>) f.getNow() : Optional.empty();
             if (f.isSuccess() && error.isEmpty()) {
-                acquired.listener(this);
-                client.eventLoop().execute(this::finishLogin);
+                acquired.channel().eventLoop().execute(() -> acquired.listener(this));
+                acquired.channel().eventLoop().execute(() -> client.eventLoop().execute(this::finishLogin));
             } else {
-                client.eventLoop().execute(() -> close(error.orElseGet(() -> loginFailure(f.cause()))));
+                close(error.orElseGet(() -> loginFailure(f.cause())));
             }
-        }));
+        });
     }
 
     /** What PostgreSQL would have sent after AuthenticationOk: settings, cancel key, ready. */
@@ -106,36 +97,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             return;
         }
         ServerConnection current = server;
-        current.parameters().forEach((name, value) -> client.write(new ParameterStatus(name, value).encode(client.alloc())));
         int processId = current.backendKey().processId();
         cancelSecret = context.cancels().register(processId, this);
-        client.write(new BackendKeyData(processId, cancelSecret).encode(client.alloc()));
-        client.writeAndFlush(ReadyForQuery.encode(client.alloc(), TransactionStatus.IDLE));
+        LoginSteps.sendReady(client, current.parameters(), new BackendKeyData(processId, cancelSecret));
         state = ClientState.ACTIVE;
         client.read();
     }
 
     private ErrorResponse loginFailure(Throwable cause) {
-        if (cause instanceof PoolExhaustedException) {
-            return ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
-        }
-        if (cause instanceof BackendLoginException login) {
-            String code = login.error().sqlState();
-            log.warn("backend refused pgwarden's login for database \"{}\": {}", database.name(), login.error());
-            if (code.equals(SqlState.TOO_MANY_CONNECTIONS) || code.equals("57P03")) {
-                return login.error(); // too many connections, or starting up / shutting down: the client may retry
-            }
-            return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not log in to the backend of database \""
-                    + database.name() + "\"; the server said: " + login.error().message());
-        }
-        if (cause instanceof BackendUnavailableException) {
-            log.warn("backend of database \"{}\" unavailable: {}", database.name(), cause.getMessage());
-            return ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
-                    "could not connect to the backend of database \"" + database.name() + "\": " + cause.getMessage());
-        }
-        log.warn("login to database \"{}\" failed", database.name(), cause);
-        return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not get a server connection for database \""
-                + database.name() + "\"");
+        return LoginSteps.failure(database, cause);
     }
 
     // ---- client → server -------------------------------------------------------------------------
@@ -208,7 +178,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     // ---- end of the session ----------------------------------------------------------------------
 
     /** Forwards a cancel for this client's running query to the server running it, if any. */
-    void cancelRunningQuery(BackendCanceller canceller) {
+    @Override
+    public void cancelRunningQuery(BackendCanceller canceller) {
         ServerConnection current = server;
         if (current != null && state == ClientState.ACTIVE) {
             canceller.cancel(pool.backend(), current.backendKey());

@@ -1,6 +1,7 @@
 package io.pgwarden.frontend;
 
 import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.backend.StatementNames;
 import io.pgwarden.pool.Pools;
 import io.pgwarden.routing.AccessPolicy;
 
@@ -10,5 +11,7 @@ public record FrontendContext(
         ServiceCredentials credentials,
         Pools pools,
         CancelRegistry cancels,
-        BackendCanceller canceller) {
+        BackendCanceller canceller,
+        StatementNames statementNames,
+        java.util.concurrent.atomic.AtomicLong clientIds) {
 }

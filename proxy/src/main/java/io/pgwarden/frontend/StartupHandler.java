@@ -64,9 +64,9 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     }
 
     private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
-        ClientSession session = context.cancels().find(cancel.processId(), cancel.secretKey());
-        if (session != null) {
-            session.cancelRunningQuery(context.canceller());
+        CancelTarget target = context.cancels().find(cancel.processId(), cancel.secretKey());
+        if (target != null) {
+            target.cancelRunningQuery(context.canceller());
         }
         ctx.close(); // PostgreSQL answers a cancel request with nothing at all
     }
@@ -107,9 +107,14 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     static void failConnection(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof java.io.IOException) {
             ctx.close();
-        } else {
-            ClientErrors.protocolViolation(ctx.channel(), protocolMessage(cause));
+            return;
         }
+        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!(root instanceof ProtocolException) && !(root instanceof io.netty.handler.codec.TooLongFrameException)
+                && !(root instanceof io.netty.handler.codec.CorruptedFrameException)) {
+            log.error("unexpected failure on client connection {}", ctx.channel().remoteAddress(), cause);
+        }
+        ClientErrors.protocolViolation(ctx.channel(), protocolMessage(cause));
     }
 
     /** What to tell a client whose bytes made no sense (never a stack trace). */

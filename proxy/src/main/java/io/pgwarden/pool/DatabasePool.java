@@ -10,6 +10,7 @@ import io.pgwarden.backend.InternalQuery;
 import io.pgwarden.backend.ServerConnection;
 import io.pgwarden.backend.ServerState;
 import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.config.PoolMode;
 import io.pgwarden.config.PoolSettings;
 import io.pgwarden.protocol.TransactionStatus;
 import org.slf4j.Logger;
@@ -96,9 +97,44 @@ public final class DatabasePool implements AutoCloseable {
         return promise;
     }
 
-    /** The client is done with {@code server}: reset it and reuse it, or close it if it cannot be trusted. */
+    /**
+     * The client is gone (or its session ended): roll back what it left open, reset the session in
+     * session mode, and reuse the server — or close it when a request is still running on it.
+     */
     public void release(ServerConnection server) {
         server.channel().eventLoop().execute(() -> reset(server));
+    }
+
+    /**
+     * Transaction mode: the client's transaction is over (ReadyForQuery 'I', nothing in flight).
+     * The server keeps its prepared statements and settings for the next client.
+     */
+    public void giveBack(ServerConnection server) {
+        server.channel().eventLoop().execute(() -> giveBackNow(server));
+    }
+
+    private void giveBackNow(ServerConnection server) {
+        if (server.cancelsInFlight().get() > 0) {
+            // a cancel for the last client's query is on its way: wait until PostgreSQL has it
+            server.channel().eventLoop().schedule(() -> giveBackNow(server), 5, TimeUnit.MILLISECONDS);
+            return;
+        }
+        server.listener(null);
+        if (server.atRequestBoundary() && server.transactionStatus() == TransactionStatus.IDLE
+                && !expired(server, System.nanoTime()) && server.channel().isActive()) {
+            lock.lock();
+            try {
+                if (server.state() == ServerState.CLOSED) {
+                    return;
+                }
+                server.state(ServerState.RESETTING);
+            } finally {
+                lock.unlock();
+            }
+            returnToPool(server);
+        } else {
+            reset(server);
+        }
     }
 
     private void reset(ServerConnection server) {
@@ -121,13 +157,13 @@ public final class DatabasePool implements AutoCloseable {
         if (server.transactionStatus() != TransactionStatus.IDLE) {
             statements.add("ROLLBACK");
         }
-        if (!settings.resetQuery().isBlank()) {
+        if (settings.mode() == PoolMode.SESSION && !settings.resetQuery().isBlank()) {
             statements.add(settings.resetQuery());
         }
         InternalQuery.run(server, statements).addListener(f -> {
             if (f.isSuccess() && ((java.util.Optional<?>) f.getNow()).isEmpty()
                     && server.transactionStatus() == TransactionStatus.IDLE) {
-                giveBack(server);
+                returnToPool(server);
             } else {
                 log.warn("closing a server connection of database \"{}\": reset failed ({})", database.name(),
                         f.isSuccess() ? f.getNow() : f.cause().getMessage());
@@ -138,7 +174,7 @@ public final class DatabasePool implements AutoCloseable {
     }
 
     /** A clean server back in the pool: straight to the first waiter, or idle. */
-    private void giveBack(ServerConnection server) {
+    private void returnToPool(ServerConnection server) {
         Waiter next;
         lock.lock();
         try {
@@ -244,7 +280,7 @@ public final class DatabasePool implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                giveBack(server);
+                returnToPool(server);
             } else {
                 lock.lock();
                 try {

@@ -1,0 +1,88 @@
+package io.pgwarden.frontend;
+
+import io.pgwarden.backend.ServerSessionState;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * In transaction mode, the settings a client must find on whichever server runs its transaction:
+ * those from its startup packet, and the values the server reported to it (ParameterStatus) after
+ * its own SETs. Before the client's transaction runs on a server last used by someone else, the
+ * differences are applied in one statement.
+ */
+final class ClientSettings {
+
+    /** Reported settings a client can change with SET; the others (server_version...) are the server's. */
+    private static final List<String> FOLLOWED = List.of("application_name", "client_encoding", "DateStyle",
+            "IntervalStyle", "TimeZone", "standard_conforming_strings", "search_path", "default_transaction_read_only");
+
+    private final Map<String, String> startup;
+    private final Map<String, String> reported = new HashMap<>();
+
+    ClientSettings(Map<String, String> startup) {
+        this.startup = Map.copyOf(startup);
+    }
+
+    Map<String, String> startup() {
+        return startup;
+    }
+
+    /** The server told this client a setting's value (a ParameterStatus forwarded to it). */
+    void reported(String name, String value) {
+        if (FOLLOWED.contains(name)) {
+            reported.put(name, value);
+        }
+    }
+
+    void reportedAll(Map<String, String> values) {
+        values.forEach(this::reported);
+    }
+
+    /**
+     * The statement that makes {@code server} hold this client's settings, or null when it does
+     * already; records them as applied. Called on the server's event loop.
+     *
+     * <p>What the client should find: its startup settings, overridden by the reported values it has
+     * seen since (its own SETs). Reported settings are compared with what the server reports now;
+     * the others with what pgwarden applied there for the last client, which are reset when this
+     * client did not ask for them.
+     */
+    String syncStatement(long clientId, ServerSessionState server, Map<String, String> serverReported) {
+        if (server.lastClientId() == clientId) {
+            return null; // nobody else used it since
+        }
+        server.lastClientId(clientId);
+        Map<String, String> desired = new java.util.LinkedHashMap<>(startup);
+        desired.putAll(reported);
+        Map<String, String> applied = server.appliedSettings();
+        Map<String, String> changes = new java.util.LinkedHashMap<>();
+        desired.forEach((name, value) -> {
+            String current = FOLLOWED.contains(name) ? serverReported.get(name) : applied.get(name);
+            if (!value.equals(current)) {
+                changes.put(name, value);
+            }
+        });
+        List<String> resets = applied.keySet().stream().filter(name -> !desired.containsKey(name)).toList();
+        applied.clear();
+        desired.forEach((name, value) -> {
+            if (!FOLLOWED.contains(name)) {
+                applied.put(name, value);
+            }
+        });
+        if (changes.isEmpty() && resets.isEmpty()) {
+            return null;
+        }
+        StringBuilder sql = new StringBuilder();
+        resets.forEach(name -> sql.append("RESET ").append(quoteIdentifier(name)).append("; "));
+        if (!changes.isEmpty()) {
+            sql.append(SessionParameters.applyStatement(changes));
+        }
+        return sql.toString();
+    }
+
+    private static String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,82 @@
+package io.pgwarden.frontend;
+
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.pgwarden.backend.BackendLoginException;
+import io.pgwarden.backend.BackendUnavailableException;
+import io.pgwarden.backend.InternalQuery;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.pool.PoolExhaustedException;
+import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.TransactionStatus;
+import io.pgwarden.protocol.backend.BackendKeyData;
+import io.pgwarden.protocol.backend.ErrorResponse;
+import io.pgwarden.protocol.backend.ParameterStatus;
+import io.pgwarden.protocol.backend.ReadyForQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The end of a login, the same in both pool modes: settings on a server, then what PostgreSQL sends last. */
+final class LoginSteps {
+
+    private static final Logger log = LoggerFactory.getLogger(LoginSteps.class);
+
+    private LoginSteps() {
+    }
+
+    /**
+     * Applies the client's startup settings on {@code server} (on the server's event loop); completes
+     * on {@code client}'s loop with PostgreSQL's error if one was refused.
+     */
+    static Future<Optional<ErrorResponse>> applySettings(ServerConnection server, Map<String, String> settings, Channel client) {
+        Promise<Optional<ErrorResponse>> result = client.eventLoop().newPromise();
+        List<String> statements = settings.isEmpty() ? List.of() : List.of(SessionParameters.applyStatement(settings));
+        server.channel().eventLoop().execute(() -> InternalQuery.run(server, statements).addListener(f -> {
+            if (f.isSuccess()) {
+                @SuppressWarnings("unchecked")
+                Optional<ErrorResponse> error = (Optional<ErrorResponse>) f.getNow();
+                result.trySuccess(error);
+            } else {
+                result.tryFailure(f.cause());
+            }
+        }));
+        return result;
+    }
+
+    /** ParameterStatus for every setting, the cancel key, ReadyForQuery: the client may start. */
+    static void sendReady(Channel client, Map<String, String> parameters, BackendKeyData key) {
+        parameters.forEach((name, value) -> client.write(new ParameterStatus(name, value).encode(client.alloc())));
+        client.write(key.encode(client.alloc()));
+        client.writeAndFlush(ReadyForQuery.encode(client.alloc(), TransactionStatus.IDLE));
+    }
+
+    /** What the client is told when it could not get a working server connection. */
+    static ErrorResponse failure(DatabaseConfig database, Throwable cause) {
+        if (cause instanceof PoolExhaustedException) {
+            return ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
+        }
+        if (cause instanceof BackendLoginException login) {
+            String code = login.error().sqlState();
+            log.warn("backend refused pgwarden's login for database \"{}\": {}", database.name(), login.error());
+            if (code.equals(SqlState.TOO_MANY_CONNECTIONS) || code.equals("57P03")) {
+                return login.error(); // too many connections, or starting up / shutting down: the client may retry
+            }
+            return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not log in to the backend of database \""
+                    + database.name() + "\"; the server said: " + login.error().message());
+        }
+        if (cause instanceof BackendUnavailableException) {
+            log.warn("backend of database \"{}\" unavailable: {}", database.name(), cause.getMessage());
+            return ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+                    "could not connect to the backend of database \"" + database.name() + "\": " + cause.getMessage());
+        }
+        log.warn("login to database \"{}\" failed", database.name(), cause);
+        return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not get a server connection for database \""
+                + database.name() + "\"");
+    }
+}

@@ -1,0 +1,384 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import io.pgwarden.backend.PendingResponses;
+import io.pgwarden.backend.PendingResponses.Kind;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.backend.ServerListener;
+import io.pgwarden.backend.ServerStatements;
+import io.pgwarden.backend.StatementNames;
+import io.pgwarden.frontend.ClientStatements.Statement;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.TransactionStatus;
+import io.pgwarden.protocol.backend.BackendMessages;
+import io.pgwarden.protocol.backend.ErrorResponse;
+import io.pgwarden.protocol.backend.ParameterStatus;
+import io.pgwarden.protocol.frontend.Bind;
+import io.pgwarden.protocol.frontend.Describe;
+import io.pgwarden.protocol.frontend.FrontendMessages;
+import io.pgwarden.protocol.frontend.Parse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A transaction-mode client's side of whichever server runs its transaction. Everything here runs
+ * on that server's event loop: client messages are forwarded, renaming named statements to
+ * pgwarden's names (and preparing them first where the server lacks them), and server responses
+ * are matched to requests through {@link PendingResponses} so that pgwarden's own responses are
+ * hidden and the ones it answers itself arrive in order. At the end of a transaction it proposes
+ * the release to the {@link TransactionSession}.
+ */
+final class TransactionLink implements ServerListener {
+
+    private static final Logger log = LoggerFactory.getLogger(TransactionLink.class);
+
+    /** A client Parse that reuses a live name: the server is made to refuse it (42P05) about that statement. */
+    private record Redefinition(Statement existing) {
+    }
+
+    private final TransactionSession session;
+    private final Channel client;
+    private final long clientId;
+    private final ClientSettings settings;
+    private final ClientStatements statements = new ClientStatements();
+    private final StatementNames names;
+    private final PendingResponses pending = new PendingResponses();
+    private ServerConnection server;
+    /** Client frames forwarded (or dropped) here; compared with what the client handed off before a release. */
+    private long processed;
+    /** After an extended-protocol error, PostgreSQL ignores everything up to Sync: so does pgwarden. */
+    private boolean skippingToSync;
+    private boolean watchStatementDrops;
+    private boolean answeredSinceFlush;
+
+    TransactionLink(TransactionSession session, Channel client, long clientId, ClientSettings settings, StatementNames names) {
+        this.session = session;
+        this.client = client;
+        this.clientId = clientId;
+        this.settings = settings;
+        this.names = names;
+    }
+
+    /** Takes {@code server} for a transaction; brings it to this client's settings first if needed. */
+    void attach(ServerConnection server) {
+        this.server = server;
+        pending.clear();
+        skippingToSync = false;
+        server.listener(this);
+        String sync = settings.syncStatement(clientId, server.sessionState(), server.parameters());
+        if (sync != null) {
+            write(FrontendMessages.query(server.channel().alloc(), sync));
+            pending.add(Kind.QUERY_HIDDEN, null);
+        }
+    }
+
+    // ---- client → server -------------------------------------------------------------------------
+
+    void forward(ByteBuf frame) {
+        processed++;
+        byte type = Frames.type(frame);
+        if (skippingToSync && type != FrontendMessages.SYNC) {
+            ReferenceCountUtil.release(frame);
+            return;
+        }
+        switch (type) {
+            case FrontendMessages.BIND -> onBind(frame);
+            case FrontendMessages.EXECUTE -> send(frame, Kind.EXECUTE, null);
+            case FrontendMessages.SYNC -> {
+                skippingToSync = false;
+                send(frame, Kind.SYNC, null);
+            }
+            case FrontendMessages.PARSE -> onParse(frame);
+            case FrontendMessages.DESCRIBE, FrontendMessages.CLOSE -> onDescribeOrClose(frame);
+            case FrontendMessages.QUERY -> onQuery(frame);
+            case FrontendMessages.FUNCTION_CALL -> send(frame, Kind.FUNCTION_CALL, null);
+            default -> write(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
+        }
+    }
+
+    void flush() {
+        server.channel().flush();
+        if (answeredSinceFlush) {
+            answeredSinceFlush = false;
+            client.flush();
+        }
+    }
+
+    long processed() {
+        return processed;
+    }
+
+    private void onBind(ByteBuf frame) {
+        String name = Bind.statement(frame);
+        if (name.isEmpty()) {
+            send(frame, Kind.BIND, null);
+            return;
+        }
+        Statement statement = statements.get(name);
+        if (statement == null) {
+            statement = new Statement(name, StatementNames.UNKNOWN, null); // the server answers 26000
+        } else {
+            ensurePrepared(statement);
+        }
+        send(Bind.withStatement(server.channel().alloc(), frame, statement.serverName()), Kind.BIND, statement);
+    }
+
+    private void onParse(ByteBuf frame) {
+        Parse parse = Parse.decode(frame);
+        ByteBuf definition = parse.definition();
+        if (TransactionModeLimits.isListen(definition, definition.readerIndex(), definition.writerIndex())) {
+            definition = refusalDefinition();
+        }
+        if (parse.statement().isEmpty()) {
+            if (definition != parse.definition()) {
+                send(Parse.encode(server.channel().alloc(), "", definition), Kind.PARSE, null);
+                frame.release();
+            } else {
+                send(frame, Kind.PARSE, null);
+            }
+            return;
+        }
+        Statement existing = statements.get(parse.statement());
+        if (existing != null) {
+            // PostgreSQL refuses to redefine a live name (42P05): let the server say it, about a statement it has
+            ensurePrepared(existing);
+            send(Parse.encode(server.channel().alloc(), existing.serverName(), "SELECT 1"), Kind.PARSE, new Redefinition(existing));
+            frame.release();
+            return;
+        }
+        Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition));
+        statements.put(statement);
+        frame.release();
+        if (server.sessionState().statements().contains(statement.serverName())) {
+            pending.add(Kind.PARSE_ANSWERED, statement);
+            answerReadyRequests();
+        } else {
+            prepare(statement, Kind.PARSE);
+        }
+    }
+
+    private ByteBuf refusalDefinition() {
+        ByteBuf refusal = Unpooled.buffer();
+        refusal.writeBytes(TransactionModeLimits.LISTEN_REFUSAL.getBytes(StandardCharsets.UTF_8)).writeByte(0).writeShort(0);
+        return refusal;
+    }
+
+    private void onDescribeOrClose(ByteBuf frame) {
+        Describe message = Describe.decode(frame);
+        boolean describe = message.type() == FrontendMessages.DESCRIBE;
+        if (!message.isStatement() || message.name().isEmpty()) {
+            send(frame, describe ? (message.isStatement() ? Kind.DESCRIBE_STATEMENT : Kind.DESCRIBE_PORTAL) : Kind.CLOSE, null);
+            return;
+        }
+        frame.release();
+        Statement statement = statements.get(message.name());
+        if (describe) {
+            if (statement == null) {
+                statement = new Statement(message.name(), StatementNames.UNKNOWN, null);
+            } else {
+                ensurePrepared(statement);
+            }
+            send(message.renamed(statement.serverName()).encode(server.channel().alloc()), Kind.DESCRIBE_STATEMENT, statement);
+        } else {
+            // the client's name goes; pgwarden's statement stays prepared for others
+            if (statement != null) {
+                statements.remove(statement);
+            }
+            pending.add(Kind.CLOSE_ANSWERED, statement);
+            answerReadyRequests();
+        }
+    }
+
+    private void onQuery(ByteBuf frame) {
+        if (TransactionModeLimits.queryIsListen(frame)) {
+            frame.release();
+            frame = FrontendMessages.query(server.channel().alloc(), TransactionModeLimits.LISTEN_REFUSAL);
+        } else if (TransactionModeLimits.queryMayDropStatements(frame)) {
+            watchStatementDrops = true;
+        }
+        send(frame, Kind.QUERY, null);
+    }
+
+    private void ensurePrepared(Statement statement) {
+        if (!server.sessionState().statements().contains(statement.serverName())) {
+            prepare(statement, Kind.PARSE_HIDDEN);
+        }
+    }
+
+    private void prepare(Statement statement, Kind kind) {
+        ServerStatements prepared = server.sessionState().statements();
+        List<String> evicted = prepared.add(statement.serverName());
+        send(Parse.encode(server.channel().alloc(), statement.serverName(), Unpooled.wrappedBuffer(statement.definition())),
+                kind, statement);
+        for (String name : evicted) {
+            send(Describe.closeStatement(name).encode(server.channel().alloc()), Kind.CLOSE_HIDDEN, name);
+        }
+    }
+
+    private void send(ByteBuf message, Kind kind, Object payload) {
+        pending.add(kind, payload);
+        write(message);
+    }
+
+    private void write(ByteBuf message) {
+        if (log.isTraceEnabled()) {
+            log.trace("C=> {} {}", Frames.typeName(Frames.type(message)), io.netty.buffer.ByteBufUtil.hexDump(message));
+        }
+        server.channel().write(message, server.channel().voidPromise());
+    }
+
+    // ---- server → client -------------------------------------------------------------------------
+
+    @Override
+    public void onServerMessage(ServerConnection from, ByteBuf frame) {
+        byte type = Frames.type(frame);
+        Kind head = pending.peekKind();
+        if (type == BackendMessages.ERROR_RESPONSE && head != null && (head.extended() || head.hidden())) {
+            onRequestError(head, frame);
+            return;
+        }
+        if (head != null && head.hidden()) {
+            ReferenceCountUtil.release(frame);
+            if (head.completedBy(type)) {
+                completeHead();
+            }
+            return;
+        }
+        if (type == BackendMessages.PARAMETER_STATUS) {
+            ParameterStatus status = ParameterStatus.decode(frame);
+            settings.reported(status.name(), status.value());
+        } else if (type == BackendMessages.COMMAND_COMPLETE && watchStatementDrops) {
+            onStatementsMaybeDropped(frame);
+        }
+        client.write(frame, client.voidPromise());
+        if (head != null && head.completedBy(type)) {
+            completeHead();
+            if (type == BackendMessages.READY_FOR_QUERY) {
+                watchStatementDrops = false;
+                if (pending.isEmpty() && server.atRequestBoundary() && server.transactionStatus() == TransactionStatus.IDLE) {
+                    session.proposeRelease(server, processed);
+                }
+            }
+        }
+    }
+
+    /**
+     * An extended-protocol request failed: the client gets PostgreSQL's error (in its own names), and
+     * like PostgreSQL pgwarden drops every request up to the next Sync, undoing what they would have done.
+     */
+    private void onRequestError(Kind head, ByteBuf frame) {
+        if (head == Kind.QUERY_HIDDEN) {
+            log.warn("could not bring a server connection of database \"{}\" to a client's settings: {}",
+                    server.database().name(), ErrorResponse.decode(frame));
+            ReferenceCountUtil.release(frame);
+            return; // its ReadyForQuery completes it
+        }
+        client.write(inClientNames(frame, pending.peekPayload()), client.voidPromise());
+        while (!pending.isEmpty() && pending.peekKind() != Kind.SYNC) {
+            undo(pending.peekKind(), pending.peekPayload());
+            pending.remove();
+        }
+        skippingToSync = pending.isEmpty();
+        answerReadyRequests();
+    }
+
+    private void undo(Kind kind, Object payload) {
+        ServerStatements prepared = server.sessionState().statements();
+        switch (kind) {
+            case PARSE, PARSE_HIDDEN -> {
+                if (payload instanceof Statement statement) {
+                    prepared.remove(statement.serverName());
+                    if (kind == Kind.PARSE) {
+                        statements.remove(statement);
+                    }
+                }
+            }
+            case PARSE_ANSWERED -> statements.remove((Statement) payload);
+            case CLOSE_HIDDEN -> prepared.restore((String) payload);
+            case CLOSE_ANSWERED -> {
+                if (payload != null) {
+                    statements.put((Statement) payload);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** An error about pgwarden's name for a statement speaks of the client's name instead. */
+    private static ByteBuf inClientNames(ByteBuf frame, Object payload) {
+        Statement statement = payload instanceof Redefinition r ? r.existing() : payload instanceof Statement s ? s : null;
+        if (statement == null || statement.serverName().equals(statement.clientName())) {
+            return frame;
+        }
+        ErrorResponse error = ErrorResponse.decode(frame);
+        String serverName = '"' + statement.serverName() + '"';
+        if (!error.message().contains(serverName)) {
+            return frame;
+        }
+        Map<Character, String> fields = new HashMap<>(error.fields());
+        fields.put(ErrorResponse.MESSAGE, error.message().replace(serverName, '"' + statement.clientName() + '"'));
+        ByteBuf renamed = new ErrorResponse(new java.util.LinkedHashMap<>(orderedLike(error.fields(), fields))).encode(frame.alloc());
+        frame.release();
+        return renamed;
+    }
+
+    private static Map<Character, String> orderedLike(Map<Character, String> original, Map<Character, String> values) {
+        Map<Character, String> ordered = new java.util.LinkedHashMap<>();
+        original.keySet().forEach(k -> ordered.put(k, values.get(k)));
+        return ordered;
+    }
+
+    private void completeHead() {
+        pending.remove();
+        answerReadyRequests();
+    }
+
+    /** Requests pgwarden answers itself go out once everything before them has been answered. */
+    private void answerReadyRequests() {
+        while (!pending.isEmpty() && pending.peekKind().answered()) {
+            client.write(BackendMessages.empty(client.alloc(), pending.peekKind().answer()), client.voidPromise());
+            pending.remove();
+            answeredSinceFlush = true;
+        }
+    }
+
+    /** DEALLOCATE ALL / DISCARD ALL ran: the session's prepared statements are gone, the client's names too. */
+    private void onStatementsMaybeDropped(ByteBuf frame) {
+        String tag = io.pgwarden.protocol.CStrings.read(Frames.body(frame));
+        if (tag.equals("DEALLOCATE ALL") || tag.equals("DISCARD ALL")) {
+            server.sessionState().statements().clear();
+            statements.clear();
+        }
+    }
+
+    @Override
+    public void onServerReadComplete(ServerConnection from) {
+        answeredSinceFlush = false;
+        client.flush();
+        if (client.isWritable()) {
+            from.read();
+        }
+    }
+
+    @Override
+    public void onServerWritabilityChanged(ServerConnection from) {
+        if (from.channel().isWritable() && client.isActive()) {
+            client.read();
+        }
+    }
+
+    @Override
+    public void onServerClosed(ServerConnection from) {
+        session.serverClosed(from);
+    }
+}
