@@ -154,6 +154,70 @@ public final class RawPgClient implements AutoCloseable {
         } while (m.type() != 'Z');
     }
 
+    /** Parse: statement name, query, no parameter types. */
+    public static byte[] parse(String name, String sql) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(cString(name));
+        body.writeBytes(cString(sql));
+        body.write(0);
+        body.write(0);
+        return typed('P', body.toByteArray());
+    }
+
+    /** Bind of the unnamed portal to a statement, no parameters, text results. */
+    public static byte[] bind(String statement) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(0);
+        body.writeBytes(cString(statement));
+        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0});
+        return typed('B', body.toByteArray());
+    }
+
+    public static byte[] execute() {
+        return typed('E', new byte[] {0, 0, 0, 0, 0});
+    }
+
+    public static byte[] sync() {
+        return typed('S', new byte[0]);
+    }
+
+    public static byte[] describeStatement(String name) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write('S');
+        body.writeBytes(cString(name));
+        return typed('D', body.toByteArray());
+    }
+
+    public static byte[] closeStatement(String name) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write('S');
+        body.writeBytes(cString(name));
+        return typed('C', body.toByteArray());
+    }
+
+    /** Sends all messages in one write. */
+    public void send(byte[]... messages) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] m : messages) {
+            all.writeBytes(m);
+        }
+        send(all.toByteArray());
+    }
+
+    /** The types of the messages read up to and with the next ReadyForQuery, e.g. "12DCZ". */
+    public String typesUntilReady(java.util.List<Message> into) throws IOException {
+        StringBuilder types = new StringBuilder();
+        Message m;
+        do {
+            m = read();
+            types.append(m.type());
+            if (into != null) {
+                into.add(m);
+            }
+        } while (m.type() != 'Z');
+        return types.toString();
+    }
+
     public void query(String sql) throws IOException {
         send(typed('Q', cString(sql)));
     }

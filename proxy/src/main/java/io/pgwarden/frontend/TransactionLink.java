@@ -59,9 +59,15 @@ final class TransactionLink implements ServerListener {
     private boolean skippingToSync;
     private boolean watchStatementDrops;
     private boolean answeredSinceFlush;
+    /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
+    private final boolean timed;
+    private volatile long busySinceNanos;
+    private volatile long idleInTransactionSinceNanos;
 
-    TransactionLink(TransactionSession session, Channel client, long clientId, ClientSettings settings, StatementNames names) {
+    TransactionLink(TransactionSession session, Channel client, long clientId, ClientSettings settings, StatementNames names,
+                    boolean timed) {
         this.session = session;
+        this.timed = timed;
         this.client = client;
         this.clientId = clientId;
         this.settings = settings;
@@ -74,6 +80,10 @@ final class TransactionLink implements ServerListener {
         pending.clear();
         skippingToSync = false;
         server.listener(this);
+        if (timed) {
+            busySinceNanos = System.nanoTime();
+            idleInTransactionSinceNanos = 0;
+        }
         String sync = settings.syncStatement(clientId, server.sessionState(), server.parameters());
         if (sync != null) {
             write(FrontendMessages.query(server.channel().alloc(), sync));
@@ -115,6 +125,14 @@ final class TransactionLink implements ServerListener {
 
     long processed() {
         return processed;
+    }
+
+    long busySinceNanos() {
+        return busySinceNanos;
+    }
+
+    long idleInTransactionSinceNanos() {
+        return idleInTransactionSinceNanos;
     }
 
     private void onBind(ByteBuf frame) {
@@ -225,6 +243,10 @@ final class TransactionLink implements ServerListener {
     }
 
     private void send(ByteBuf message, Kind kind, Object payload) {
+        if (timed && pending.isEmpty()) {
+            busySinceNanos = System.nanoTime();
+            idleInTransactionSinceNanos = 0;
+        }
         pending.add(kind, payload);
         write(message);
     }
@@ -263,7 +285,15 @@ final class TransactionLink implements ServerListener {
         if (head != null && head.completedBy(type)) {
             completeHead();
             if (type == BackendMessages.READY_FOR_QUERY) {
+                if (log.isTraceEnabled()) {
+                    log.trace("<=S ReadyForQuery({}) for client {}: {} pending, boundary {}", server.transactionStatus(), clientId,
+                            pending.size(), server.atRequestBoundary());
+                }
                 watchStatementDrops = false;
+                if (timed && pending.isEmpty()) {
+                    busySinceNanos = 0;
+                    idleInTransactionSinceNanos = server.transactionStatus() == TransactionStatus.IDLE ? 0 : System.nanoTime();
+                }
                 if (pending.isEmpty() && server.atRequestBoundary() && server.transactionStatus() == TransactionStatus.IDLE) {
                     session.proposeRelease(server, processed);
                 }

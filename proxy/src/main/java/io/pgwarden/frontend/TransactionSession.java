@@ -57,6 +57,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
     private List<ByteBuf> batch = new ArrayList<>();
     private ClientSettings settings;
     private TransactionLink link;
+    private TransactionTimeouts timeouts;
     private Channel client;
     private State state = State.LOGGING_IN;
     private volatile ServerConnection server;
@@ -87,7 +88,34 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
             return;
         }
         settings = new ClientSettings(startupSettings);
-        link = new TransactionLink(this, client, clientId, settings, context.statementNames());
+        timeouts = new TransactionTimeouts(database.pool(), client.eventLoop(), new TransactionTimeouts.Client() {
+            @Override
+            public long busySinceNanos() {
+                return state == State.ATTACHED ? link.busySinceNanos() : 0;
+            }
+
+            @Override
+            public long idleInTransactionSinceNanos() {
+                return state == State.ATTACHED ? link.idleInTransactionSinceNanos() : 0;
+            }
+
+            @Override
+            public boolean betweenTransactions() {
+                return state == State.IDLE;
+            }
+
+            @Override
+            public void cancelRunningQuery() {
+                TransactionSession.this.cancelRunningQuery(context.canceller());
+            }
+
+            @Override
+            public void terminate(String sqlState, String message) {
+                log.info("client of database \"{}\": {}", database.name(), message);
+                ClientErrors.fatal(client, sqlState, message);
+            }
+        });
+        link = new TransactionLink(this, client, clientId, settings, context.statementNames(), timeouts.enabled());
         acquisition = pool.acquire(client.eventLoop());
         acquisition.addListener(f -> {
             if (!f.isSuccess()) {
@@ -130,6 +158,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
         cancelSecret = context.cancels().register(cancelProcessId, this::cancelRunningQuery);
         LoginSteps.sendReady(client, parameters, new BackendKeyData(cancelProcessId, cancelSecret));
         state = State.IDLE;
+        timeouts.clientActive();
         client.read();
     }
 
@@ -143,6 +172,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        timeouts.clientActive();
         switch (state) {
             case ATTACHED -> handOff(frame);
             case IDLE -> {
@@ -216,6 +246,9 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
     }
 
     private void attach(ServerConnection acquired) {
+        if (log.isDebugEnabled()) {
+            log.debug("client {} takes {} with {} held messages", clientId, acquired, held.size());
+        }
         server = acquired;
         state = State.ATTACHED;
         List<ByteBuf> frames = new ArrayList<>(held);
@@ -251,7 +284,14 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
 
     private void release(ServerConnection candidate, long processedThere) {
         if (state != State.ATTACHED || server != candidate || handedOff != processedThere || !batch.isEmpty()) {
+            if (log.isDebugEnabled()) {
+                log.debug("client {} keeps {}: state {}, handed off {}, processed there {}", clientId, candidate, state,
+                        handedOff, processedThere);
+            }
             return; // more requests went out meanwhile: the next ReadyForQuery will propose again
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("client {} gives back {}", clientId, candidate);
         }
         server = null;
         state = State.IDLE;
@@ -297,6 +337,9 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         State previous = state;
         state = State.CLOSED;
+        if (timeouts != null) {
+            timeouts.stop();
+        }
         if (cancelSecret != 0 || cancelProcessId != 0) {
             context.cancels().unregister(cancelProcessId, cancelSecret);
         }

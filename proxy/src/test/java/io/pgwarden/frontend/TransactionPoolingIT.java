@@ -326,6 +326,24 @@ class TransactionPoolingIT {
     }
 
     @Test
+    void aCancelFromAClientWithoutATransactionNeverHitsAnotherClientsQuery() throws Exception {
+        try (Connection idle = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties());
+             Connection busy = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties());
+             Statement idleStatement = idle.createStatement(); Statement busyStatement = busy.createStatement()) {
+            CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return single(busyStatement, "SELECT 'finished' FROM pg_sleep(1.5)");
+                } catch (SQLException e) {
+                    return e.getSQLState();
+                }
+            });
+            Thread.sleep(300); // busy's transaction holds the only server connection now
+            idleStatement.cancel(); // pgjdbc sends a CancelRequest with idle's key
+            assertEquals("finished", running.get(10, TimeUnit.SECONDS), "the other client's query was not cancelled");
+        }
+    }
+
+    @Test
     void aClientThatVanishesMidTransactionIsRolledBackAndItsServerReused() throws Exception {
         try (Connection c = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties()); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS vanish (note text)");
