@@ -17,10 +17,12 @@ import java.util.stream.Collectors;
  */
 final class ConfigReader {
 
-    static final List<String> ROOT_KEYS = List.of("listen", "backends", "databases", "services", "pool");
+    static final List<String> ROOT_KEYS =
+            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services");
     static final List<String> LISTEN_KEYS = List.of("host", "port");
-    static final List<String> BACKEND_KEYS =
-            List.of("host", "port", "admin_user", "admin_password", "admin_database", "embedded");
+    static final List<String> HTTP_KEYS = List.of("host", "port", "metrics");
+    static final List<String> BACKEND_KEYS = List.of(
+            "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval");
     static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size");
@@ -46,6 +48,8 @@ final class ConfigReader {
     Result read(YamlMap root) {
         root.rejectUnknownKeys(ROOT_KEYS);
         ListenConfig listen = root.map("listen").map(this::readListen).orElse(ListenConfig.DEFAULT);
+        HttpConfig http = root.map("http").map(this::readHttp).orElse(HttpConfig.NONE);
+        List<String> adminServices = root.stringList("admin_services").orElse(List.of());
         PoolSettings pool = root.map("pool").map(section -> {
             section.rejectUnknownKeys(POOL_KEYS);
             return readPool(section, PoolSettings.DEFAULTS);
@@ -53,8 +57,9 @@ final class ConfigReader {
         Map<String, BackendConfig> backends = readNamed(root, "backends", "backend", this::readBackend);
         Map<String, DatabaseConfig> databases =
                 readNamed(root, "databases", "database", (name, map) -> readDatabase(name, map, pool));
-        Map<String, ServiceConfig> services = readNamed(root, "services", "service", this::readService);
-        return new Result(new PgwardenConfig(listen, backends, databases, services), pool);
+        Map<String, ServiceConfig> services = readNamed(root, "services", "service",
+                (name, map) -> readService(name, map, adminServices.contains(name)));
+        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices), pool);
     }
 
     /** A required section of named entries, at least one. */
@@ -80,6 +85,15 @@ final class ConfigReader {
                 map.integer("port").orElse(ListenConfig.DEFAULT.port()));
     }
 
+    private HttpConfig readHttp(YamlMap map) {
+        map.rejectUnknownKeys(HTTP_KEYS);
+        return new HttpConfig(
+                true,
+                map.nonEmptyString("host", HttpConfig.DEFAULT_HOST),
+                map.integer("port").orElse(HttpConfig.DEFAULT_PORT),
+                map.bool("metrics").orElse(true));
+    }
+
     private BackendConfig readBackend(String name, YamlMap map) {
         map.rejectUnknownKeys(BACKEND_KEYS);
         return new BackendConfig(
@@ -89,7 +103,8 @@ final class ConfigReader {
                 map.nonEmptyString("admin_user", DEFAULT_ADMIN),
                 map.string("admin_password", ""),
                 map.nonEmptyString("admin_database", DEFAULT_ADMIN),
-                map.bool("embedded").orElse(false));
+                map.bool("embedded").orElse(false),
+                map.duration("sample_interval").orElse(BackendConfig.DEFAULT_SAMPLE_INTERVAL));
     }
 
     private DatabaseConfig readDatabase(String name, YamlMap map, PoolSettings poolSection) {
@@ -120,12 +135,15 @@ final class ConfigReader {
                 map.integer("prepared_statement_cache_size").orElse(base.preparedStatementCacheSize()));
     }
 
-    private ServiceConfig readService(String name, YamlMap map) {
+    /** @param admin listed under admin_services: it may have no databases, the console being all it needs */
+    private ServiceConfig readService(String name, YamlMap map, boolean admin) {
         map.rejectUnknownKeys(SERVICE_KEYS);
         String password = map.requiredString("password");
         AuthMethod auth = map.value("auth", ConfigReader::authMethod).orElse(AuthMethod.SCRAM_SHA_256);
         List<String> databases = List.of();
-        if (!map.has("databases")) {
+        if (admin) {
+            databases = map.stringList("databases").orElse(List.of());
+        } else if (!map.has("databases")) {
             diagnostics.error(map.pathOf("databases"), map.line(), "is required: list the databases this service may open");
         } else {
             Optional<List<String>> listed = map.stringList("databases");

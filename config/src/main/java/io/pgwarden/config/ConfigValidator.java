@@ -17,6 +17,9 @@ import java.util.Set;
  */
 final class ConfigValidator {
 
+    /** Below this the sampler would be a load of its own on the instance. */
+    static final Duration MIN_SAMPLE_INTERVAL = Duration.ofMillis(100);
+
     private final Diagnostics diagnostics;
 
     ConfigValidator(Diagnostics diagnostics) {
@@ -25,6 +28,8 @@ final class ConfigValidator {
 
     void validate(PgwardenConfig config, PoolSettings poolSection) {
         checkRange("listen.port", config.listen().port(), 0, 65_535);
+        checkHttp(config);
+        checkAdminServices(config);
         config.backends().values().forEach(this::checkBackend);
         checkPool("pool", poolSection);
         config.databases().values().forEach(database -> checkDatabase(database, config));
@@ -35,11 +40,47 @@ final class ConfigValidator {
         String at = KeyPath.child("backends", backend.name());
         checkName(at, backend.name());
         checkRange(KeyPath.child(at, "port"), backend.port(), 1, 65_535);
+        String sampleInterval = KeyPath.child(at, "sample_interval");
+        if (diagnostics.isSet(sampleInterval) && !backend.sampleInterval().isZero()
+                && backend.sampleInterval().compareTo(MIN_SAMPLE_INTERVAL) < 0) {
+            diagnostics.error(sampleInterval, "must be 0 (no sampling) or at least " + MIN_SAMPLE_INTERVAL.toMillis() + "ms");
+        }
+    }
+
+    private void checkHttp(PgwardenConfig config) {
+        HttpConfig http = config.http();
+        checkRange("http.port", http.port(), 0, 65_535);
+        if (http.enabled() && http.port() != 0 && http.port() == config.listen().port()) {
+            diagnostics.error(diagnostics.isSet("http.port") ? "http.port" : "http",
+                    "is the same port as listen.port (" + http.port() + "); the HTTP endpoint needs its own");
+        }
+    }
+
+    private void checkAdminServices(PgwardenConfig config) {
+        List<String> admins = config.adminServices();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < admins.size(); i++) {
+            String service = admins.get(i);
+            String entry = KeyPath.index("admin_services", i);
+            if (service.isEmpty()) {
+                continue; // the reader has reported it
+            }
+            if (!seen.add(service)) {
+                diagnostics.error(entry, "service '" + service + "' is listed twice");
+            } else if (!config.services().containsKey(service)) {
+                diagnostics.error(entry, notDefined("service", service, config.services().keySet()));
+            }
+        }
     }
 
     private void checkDatabase(DatabaseConfig database, PgwardenConfig config) {
         String at = KeyPath.child("databases", database.name());
         checkName(at, database.name());
+        if (database.name().equals(PgwardenConfig.ADMIN_DATABASE)) {
+            diagnostics.error(at, "the name '" + PgwardenConfig.ADMIN_DATABASE
+                    + "' is reserved for the admin console; give this database another name (dbname: may stay "
+                    + PgwardenConfig.ADMIN_DATABASE + ")");
+        }
         String backend = database.backend();
         if (!backend.isEmpty() && !config.backends().containsKey(backend)) {
             diagnostics.error(KeyPath.child(at, "backend"), notDefined("backend", backend, config.backends().keySet()));

@@ -11,17 +11,50 @@ import java.util.Optional;
  * @param backends  PostgreSQL instances, by name
  * @param databases logical databases (the names clients put in their URL), by name
  * @param services  client identities (the user names clients send), by name
+ * @param http      the HTTP endpoint (metrics, health, pools); {@link HttpConfig#NONE} without {@code http:}
+ * @param adminServices services that may open the admin console, the virtual database {@value #ADMIN_DATABASE}
  */
 public record PgwardenConfig(
         ListenConfig listen,
         Map<String, BackendConfig> backends,
         Map<String, DatabaseConfig> databases,
-        Map<String, ServiceConfig> services) {
+        Map<String, ServiceConfig> services,
+        HttpConfig http,
+        List<String> adminServices) {
+
+    /** The virtual database of the admin console; no logical database may take this name. */
+    public static final String ADMIN_DATABASE = "pgwarden";
 
     public PgwardenConfig {
         databases = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(databases));
         services = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(services));
         backends = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(backends));
+        adminServices = List.copyOf(adminServices);
+    }
+
+    /** No HTTP endpoint and no admin services; for code written before those keys existed. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends,
+                          Map<String, DatabaseConfig> databases, Map<String, ServiceConfig> services) {
+        this(listen, backends, databases, services, HttpConfig.NONE, List.of());
+    }
+
+    /** The same file listening elsewhere (the demo's and the tests' port overrides). */
+    public PgwardenConfig withListen(ListenConfig newListen) {
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices);
+    }
+
+    /** The same file with other backends (the demo's embedded servers on their real ports). */
+    public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices);
+    }
+
+    public PgwardenConfig withHttp(HttpConfig newHttp) {
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices);
+    }
+
+    /** Whether {@code service} may open the admin console. */
+    public boolean isAdminService(String service) {
+        return adminServices.contains(service);
     }
 
     public Optional<DatabaseConfig> database(String name) {

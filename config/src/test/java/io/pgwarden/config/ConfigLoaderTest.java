@@ -167,14 +167,16 @@ class ConfigLoaderTest {
     void unknownKeysAreErrorsEverywhere() {
         assertEquals(List.of(
                 "backends.main.host (line 2): is required",
-                "backends.main.hots (line 3): unknown key; expected one of: host, port, admin_user, admin_password, admin_database, embedded",
+                "backends.main.hots (line 3): unknown key; expected one of: host, port, admin_user, admin_password, admin_database, embedded, "
+                        + "sample_interval",
                 "databases.orders.pool_sise (line 8): unknown key; expected one of: backend, dbname, user, password, "
                         + "pool_mode, pool_size, min_idle, query_wait_timeout, server_idle_timeout, server_lifetime, "
                         + "server_connect_timeout, reset_query, query_timeout, idle_transaction_timeout, client_idle_timeout, "
                         + "prepared_statement_cache_size",
                 "services.svc.databases (line 10): is required: list the databases this service may open",
                 "services.svc.database (line 12): unknown key; expected one of: password, auth, databases",
-                "logging (line 13): unknown key; expected one of: listen, backends, databases, services, pool"),
+                "logging (line 13): unknown key; expected one of: listen, backends, databases, services, pool, http, "
+                        + "admin_services"),
                 errorsOf("""
                         backends:
                           main:
@@ -274,10 +276,10 @@ class ConfigLoaderTest {
     @Test
     void nonMappingRootIsAClearError() {
         assertEquals(List.of("line 1: the top level must be a mapping of sections "
-                        + "(listen, backends, databases, services, pool), not a list"),
+                        + "(listen, backends, databases, services, pool, http, admin_services), not a list"),
                 errorsOf("- backends\n- databases\n"));
         assertEquals(List.of("line 1: the top level must be a mapping of sections "
-                        + "(listen, backends, databases, services, pool), not a single value"),
+                        + "(listen, backends, databases, services, pool, http, admin_services), not a single value"),
                 errorsOf("just text\n"));
     }
 

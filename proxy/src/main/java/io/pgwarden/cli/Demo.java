@@ -75,13 +75,12 @@ final class Demo implements AutoCloseable {
             EmbeddedPostgresServer server =
                     EmbeddedPostgresServer.start(port, settings.dataDirectory().resolve(backend.name()));
             servers.add(server);
-            backends.put(backend.name(), new BackendConfig(backend.name(), server.host(), server.port(),
-                    backend.adminUser(), backend.adminPassword(), backend.adminDatabase(), true));
+            backends.put(backend.name(), backend.withAddress(server.host(), server.port()));
         }
         ListenConfig listen = settings.listenPort() == null
                 ? config.listen()
                 : new ListenConfig(config.listen().host(), settings.listenPort());
-        return new PgwardenConfig(listen, backends, config.databases(), config.services());
+        return config.withListen(listen).withBackends(backends);
     }
 
     /** The config actually running: embedded backends and the listener on their real ports. */

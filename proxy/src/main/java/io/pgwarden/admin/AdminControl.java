@@ -1,0 +1,30 @@
+package io.pgwarden.admin;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the admin console's commands do to the running proxy. The console has checked the
+ * database name against the config and expanded "all databases" into one call per database.
+ * Methods are called on an admin session's event loop: start the work and return.
+ */
+public interface AdminControl {
+
+    /**
+     * PAUSE: hold new transactions (and new clients) of {@code database} until {@link #resume};
+     * completes when the transactions in flight have ended and every server connection is back in
+     * the pool. The console answers only then, as PgBouncer does.
+     */
+    CompletionStage<Void> pause(String database);
+
+    /** RESUME: let held clients of a paused {@code database} go on. */
+    void resume(String database);
+
+    /** RECONNECT: close each server connection of {@code database} when it is next released; new ones open as needed. */
+    void reconnect(String database);
+
+    /** KILL: close every client and server connection of {@code database} now. */
+    void kill(String database);
+
+    /** SHUTDOWN: stop pgwarden. Called after the console's reply has been written. */
+    void shutdown();
+}

@@ -1,0 +1,111 @@
+package io.pgwarden.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.pgwarden.Transport;
+import io.pgwarden.config.HttpConfig;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server of {@link HttpRoutes}, in the proxy's process but on its own single event loop:
+ * rendering a scrape takes milliseconds, which must not land on a loop that forwards client bytes.
+ * Pipeline: {@code http} (HttpServerCodec), {@code aggregate} (requests up to 64 KiB), {@code routes}.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
+    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private HttpEndpoint(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+    }
+
+    /** Binds {@code http.host:http.port} and returns once it accepts connections. */
+    public static HttpEndpoint start(HttpConfig http, HttpRoutes routes) throws InterruptedException {
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(1);
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannelClass())
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline()
+                                    .addLast("http", new HttpServerCodec())
+                                    .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                    .addLast("routes", new RequestHandler(routes));
+                        }
+                    })
+                    .bind(http.host(), http.port())
+                    .sync()
+                    .channel();
+            HttpEndpoint endpoint = new HttpEndpoint(group, channel);
+            log.info("HTTP endpoint on http://{}:{}/ (metrics, health/live, health/ready, pools)", http.host(), endpoint.port());
+            return endpoint;
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** The port actually bound (the config may say 0). */
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final HttpRoutes routes;
+
+        RequestHandler(HttpRoutes routes) {
+            this.routes = routes;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            FullHttpResponse response;
+            try {
+                response = routes.respond(request, ctx.alloc());
+            } catch (RuntimeException e) {
+                log.warn("HTTP endpoint failed to answer {} {}", request.method(), request.uri(), e);
+                response = HttpRoutes.internalError(ctx.alloc(), e);
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            HttpUtil.setKeepAlive(response, keepAlive);
+            if (keepAlive) {
+                ctx.writeAndFlush(response);
+            } else {
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("HTTP endpoint connection failed: {}", cause.toString());
+            ctx.close();
+        }
+    }
+}

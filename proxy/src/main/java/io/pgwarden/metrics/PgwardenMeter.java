@@ -1,0 +1,114 @@
+package io.pgwarden.metrics;
+
+import static io.pgwarden.metrics.Labels.BACKEND;
+import static io.pgwarden.metrics.Labels.DATABASE;
+import static io.pgwarden.metrics.Labels.DIRECTION;
+import static io.pgwarden.metrics.Labels.REASON;
+import static io.pgwarden.metrics.Labels.RESULT;
+import static io.pgwarden.metrics.Labels.SERVICE;
+import static io.pgwarden.metrics.Labels.SQLSTATE_CLASS;
+import static io.pgwarden.metrics.Labels.STATE;
+
+import io.micrometer.core.instrument.Meter;
+import java.util.List;
+
+/**
+ * Every meter pgwarden defines, in one place (reactor-netty's {@code ConnectionProviderMeters}
+ * style). The Prometheus names and labels are a contract: alert rules and dashboards use them.
+ * Micrometer names are dotted; the Prometheus registry adds {@code _total} to counters and
+ * {@code _seconds} to timers, which {@link #prometheusName()} spells out.
+ */
+public enum PgwardenMeter {
+
+    CLIENTS("pgwarden.clients", "pgwarden_clients", Meter.Type.GAUGE,
+            "Client connections of a database, by state: active (has a server connection), waiting "
+                    + "(for one), idle (between transactions)", DATABASE, STATE),
+    SERVER_CONNECTIONS("pgwarden.server.connections", "pgwarden_server_connections", Meter.Type.GAUGE,
+            "Server connections of a database's pool, by state: active (lent to a client), idle, "
+                    + "login (being opened), tested (being reset)", DATABASE, BACKEND, STATE),
+    POOL_SIZE("pgwarden.pool.size", "pgwarden_pool_size", Meter.Type.GAUGE,
+            "The configured maximum of server connections of a database (pool_size)", DATABASE),
+    POOL_SATURATION("pgwarden.pool.saturation.ratio", "pgwarden_pool_saturation_ratio", Meter.Type.GAUGE,
+            "Server connections in use (active, login, tested) divided by pool_size", DATABASE),
+    CLIENT_WAIT("pgwarden.client.wait", "pgwarden_client_wait_seconds", Meter.Type.TIMER,
+            "Time a client waited for a server connection (timed-out waits included)", DATABASE),
+    CLIENT_WAIT_TIMEOUTS("pgwarden.client.wait.timeouts", "pgwarden_client_wait_timeouts_total", Meter.Type.COUNTER,
+            "Clients that waited query_wait_timeout without getting a server connection", DATABASE),
+    TRANSACTIONS("pgwarden.transactions", "pgwarden_transactions_total", Meter.Type.COUNTER,
+            "Transactions completed (an autocommit statement counts as one)", DATABASE),
+    QUERIES("pgwarden.queries", "pgwarden_queries_total", Meter.Type.COUNTER,
+            "Queries completed (each request ended by ReadyForQuery)", DATABASE),
+    TRANSACTION_DURATION("pgwarden.transaction.duration", "pgwarden_transaction_duration_seconds", Meter.Type.TIMER,
+            "Time from a transaction's first request to the ReadyForQuery that ends it", DATABASE),
+    QUERY_DURATION("pgwarden.query.duration", "pgwarden_query_duration_seconds", Meter.Type.TIMER,
+            "Time from a request to its ReadyForQuery", DATABASE),
+    BYTES("pgwarden.bytes", "pgwarden_bytes_total", Meter.Type.COUNTER,
+            "Protocol bytes forwarded, by direction", DATABASE, DIRECTION),
+    CLIENT_CONNECTIONS("pgwarden.client.connections", "pgwarden_client_connections_total", Meter.Type.COUNTER,
+            "Client logins, by service and result: ok, denied (database not granted), auth_failed",
+            DATABASE, SERVICE, RESULT),
+    ACCESS_DENIED("pgwarden.access.denied", "pgwarden_access_denied_total", Meter.Type.COUNTER,
+            "A service asked for a database it is not granted", SERVICE, DATABASE),
+    AUTH_FAILURES("pgwarden.auth.failures", "pgwarden_auth_failures_total", Meter.Type.COUNTER,
+            "Client authentications that failed, by reason", REASON),
+    SERVER_ERRORS("pgwarden.server.errors", "pgwarden_server_errors_total", Meter.Type.COUNTER,
+            "ErrorResponses from PostgreSQL, by SQLSTATE class (its first two characters)", DATABASE, SQLSTATE_CLASS),
+
+    BACKEND_UP("pgwarden.backend.up", "pgwarden_backend_up", Meter.Type.GAUGE,
+            "1 when the last instance sample of the backend succeeded, else 0", BACKEND),
+    BACKEND_CONNECTIONS("pgwarden.backend.connections", "pgwarden_backend_connections", Meter.Type.GAUGE,
+            "Client backends on the instance (pg_stat_activity), by database and state; database 'other' "
+                    + "sums the databases pgwarden does not route to", BACKEND, DATABASE, STATE),
+    BACKEND_MAX_CONNECTIONS("pgwarden.backend.max.connections", "pgwarden_backend_max_connections", Meter.Type.GAUGE,
+            "Connections ordinary roles may open: max_connections - superuser_reserved_connections "
+                    + "- reserved_connections", BACKEND),
+    BACKEND_XACT_COMMIT("pgwarden.backend.database.xact.commit", "pgwarden_backend_database_xact_commit_total",
+            Meter.Type.COUNTER, "pg_stat_database.xact_commit", BACKEND, DATABASE),
+    BACKEND_XACT_ROLLBACK("pgwarden.backend.database.xact.rollback", "pgwarden_backend_database_xact_rollback_total",
+            Meter.Type.COUNTER, "pg_stat_database.xact_rollback", BACKEND, DATABASE),
+    BACKEND_BLKS_READ("pgwarden.backend.database.blks.read", "pgwarden_backend_database_blks_read_total",
+            Meter.Type.COUNTER, "pg_stat_database.blks_read", BACKEND, DATABASE),
+    BACKEND_BLKS_HIT("pgwarden.backend.database.blks.hit", "pgwarden_backend_database_blks_hit_total",
+            Meter.Type.COUNTER, "pg_stat_database.blks_hit", BACKEND, DATABASE),
+    BACKEND_DEADLOCKS("pgwarden.backend.database.deadlocks", "pgwarden_backend_database_deadlocks_total",
+            Meter.Type.COUNTER, "pg_stat_database.deadlocks", BACKEND, DATABASE),
+    BACKEND_TEMP_BYTES("pgwarden.backend.database.temp.bytes", "pgwarden_backend_database_temp_bytes_total",
+            Meter.Type.COUNTER, "pg_stat_database.temp_bytes", BACKEND, DATABASE);
+
+    private final String meterName;
+    private final String prometheusName;
+    private final Meter.Type type;
+    private final String description;
+    private final List<String> labels;
+
+    PgwardenMeter(String meterName, String prometheusName, Meter.Type type, String description, String... labels) {
+        this.meterName = meterName;
+        this.prometheusName = prometheusName;
+        this.type = type;
+        this.description = description;
+        this.labels = List.of(labels);
+    }
+
+    /** The dotted Micrometer name. */
+    public String meterName() {
+        return meterName;
+    }
+
+    /** The name in the Prometheus exposition (timers also get {@code _bucket}, {@code _count}, {@code _sum}, {@code _max}). */
+    public String prometheusName() {
+        return prometheusName;
+    }
+
+    public Meter.Type type() {
+        return type;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Label names, in the order of the table in docs/metrics.md. */
+    public List<String> labels() {
+        return labels;
+    }
+}

@@ -1,0 +1,162 @@
+package io.pgwarden.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.pgwarden.config.PgwardenConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * pgwarden's own meters on an injected registry. Per-database holders are built once, here, for
+ * every configured database (so every series exists at 0 from the start and {@code rate()} works
+ * on the first increment); the forwarding code keeps its holder and never looks one up again.
+ *
+ * <p>Logins are counted by service and database, both passed through {@link LabelGuard}.
+ * With {@code enabled == false} every call is a no-op (pool gauges are still bound: they cost
+ * nothing until a scrape).
+ */
+public final class PgwardenMetrics {
+
+    private final MeterRegistry registry;
+    private final boolean enabled;
+    private final LabelGuard databases;
+    private final LabelGuard services;
+    private final Map<String, DatabaseMeters> byDatabase = new LinkedHashMap<>();
+    /** Built on first use: only a caller's mistake asks for a database the config does not have. */
+    private volatile DatabaseMeters unknownDatabase;
+
+    public PgwardenMetrics(MeterRegistry registry, PgwardenConfig config) {
+        this(registry, config, config.http().metrics());
+    }
+
+    /** @param enabled false: every meter is a no-op, to measure what metrics cost */
+    public PgwardenMetrics(MeterRegistry registry, PgwardenConfig config, boolean enabled) {
+        this.registry = registry;
+        this.enabled = enabled;
+        Set<String> databaseNames = new HashSet<>(config.databases().keySet());
+        databaseNames.add(PgwardenConfig.ADMIN_DATABASE);
+        this.databases = new LabelGuard(databaseNames);
+        this.services = new LabelGuard(config.services().keySet());
+        for (String database : config.databases().keySet()) {
+            byDatabase.put(database, newDatabaseMeters(database));
+        }
+        if (enabled) {
+            // at 0 from the start: the auth-failure alert takes increase(), which misses a series' first step
+            for (AuthFailure reason : AuthFailure.values()) {
+                counter(PgwardenMeter.AUTH_FAILURES, Tags.of(Labels.REASON, reason.label()));
+            }
+        }
+    }
+
+    private DatabaseMeters newDatabaseMeters(String database) {
+        return enabled ? new MicrometerDatabaseMeters(registry, database) : DatabaseMeters.NONE;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** The holder of a configured database; keep it (per pool), do not call this per message. */
+    public DatabaseMeters forDatabase(String database) {
+        DatabaseMeters meters = byDatabase.get(database);
+        return meters != null ? meters : unknownDatabase();
+    }
+
+    private DatabaseMeters unknownDatabase() {
+        DatabaseMeters meters = unknownDatabase;
+        if (meters == null) {
+            synchronized (this) {
+                if (unknownDatabase == null) {
+                    unknownDatabase = newDatabaseMeters(Labels.UNKNOWN);
+                }
+                meters = unknownDatabase;
+            }
+        }
+        return meters;
+    }
+
+    /** A client logged in and was granted the database it asked for. */
+    public void clientAccepted(String service, String database) {
+        clientConnection(service, database, ConnectionResult.OK);
+    }
+
+    /** A client proved its identity but asked for a database its service is not granted (it got 42501). */
+    public void clientDenied(String service, String database) {
+        if (!enabled) {
+            return;
+        }
+        clientConnection(service, database, ConnectionResult.DENIED);
+        counter(PgwardenMeter.ACCESS_DENIED,
+                Tags.of(Labels.SERVICE, services.label(service), Labels.DATABASE, databases.label(database))).increment();
+    }
+
+    /**
+     * A client failed to authenticate (it got 28P01).
+     *
+     * @param service  the user name it sent (counted as {@code unknown} unless configured)
+     * @param database the database it asked for
+     */
+    public void clientAuthFailed(String service, String database, AuthFailure reason) {
+        if (!enabled) {
+            return;
+        }
+        clientConnection(service, database, ConnectionResult.AUTH_FAILED);
+        counter(PgwardenMeter.AUTH_FAILURES, Tags.of(Labels.REASON, reason.label())).increment();
+    }
+
+    private void clientConnection(String service, String database, ConnectionResult result) {
+        if (!enabled) {
+            return;
+        }
+        counter(PgwardenMeter.CLIENT_CONNECTIONS, Tags.of(
+                Labels.DATABASE, databases.label(database),
+                Labels.SERVICE, services.label(service),
+                Labels.RESULT, result.label())).increment();
+    }
+
+    /** Per login, not per message: Micrometer finds the existing counter by its id. */
+    private Counter counter(PgwardenMeter meter, Tags tags) {
+        return Counter.builder(meter.meterName()).description(meter.description()).tags(tags).register(registry);
+    }
+
+    /**
+     * Binds the pool gauges of one database to {@code view} by method reference: clients by
+     * state, server connections by state, pool size and saturation. The registry holds the view
+     * strongly until the binding is closed.
+     */
+    public MeterBinding bindPool(PoolView view) {
+        Tags database = Tags.of(Labels.DATABASE, view.database());
+        Tags server = database.and(Labels.BACKEND, view.backend());
+        List<Meter> meters = new ArrayList<>();
+        meters.add(gauge(PgwardenMeter.CLIENTS, database.and(Labels.STATE, Labels.ACTIVE), view, PoolView::clientsActive));
+        meters.add(gauge(PgwardenMeter.CLIENTS, database.and(Labels.STATE, Labels.WAITING), view, PoolView::clientsWaiting));
+        meters.add(gauge(PgwardenMeter.CLIENTS, database.and(Labels.STATE, Labels.IDLE), view, PoolView::clientsIdle));
+        meters.add(gauge(PgwardenMeter.SERVER_CONNECTIONS, server.and(Labels.STATE, Labels.ACTIVE), view, PoolView::serversActive));
+        meters.add(gauge(PgwardenMeter.SERVER_CONNECTIONS, server.and(Labels.STATE, Labels.IDLE), view, PoolView::serversIdle));
+        meters.add(gauge(PgwardenMeter.SERVER_CONNECTIONS, server.and(Labels.STATE, Labels.LOGIN), view, PoolView::serversLogin));
+        meters.add(gauge(PgwardenMeter.SERVER_CONNECTIONS, server.and(Labels.STATE, Labels.TESTED), view, PoolView::serversTested));
+        meters.add(gauge(PgwardenMeter.POOL_SIZE, database, view, PoolView::poolSize));
+        meters.add(gauge(PgwardenMeter.POOL_SATURATION, database, view, PoolView::saturation));
+        return new MeterBinding(registry, meters);
+    }
+
+    private Gauge gauge(PgwardenMeter meter, Tags tags, PoolView view, ToDoubleFunction<PoolView> value) {
+        return Gauge.builder(meter.meterName(), view, value)
+                .description(meter.description())
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+    }
+}
