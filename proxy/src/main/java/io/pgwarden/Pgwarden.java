@@ -8,6 +8,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pgwarden.admin.AdminConsole;
+import io.pgwarden.admin.Observability;
 import io.pgwarden.backend.BackendCanceller;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.frontend.CancelRegistry;
@@ -40,6 +42,7 @@ public final class Pgwarden implements AutoCloseable {
     private EventLoopGroup acceptor;
     private EventLoopGroup loops;
     private Pools pools;
+    private Observability observability;
     private ChannelGroup clients;
     private Channel listener;
 
@@ -52,8 +55,14 @@ public final class Pgwarden implements AutoCloseable {
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(Runtime.getRuntime().availableProcessors());
         clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-        pools = new Pools(config, transport, loops, WATER_MARK);
+        observability = Observability.create(config);
+        pools = new Pools(config, transport, loops, WATER_MARK, observability.metrics(),
+                () -> new Thread(this::close, "pgwarden-shutdown").start());
+        AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
+                config,
+                observability.metrics(),
+                console,
                 new AccessPolicy(config),
                 new ServiceCredentials(config),
                 pools,
@@ -75,6 +84,7 @@ public final class Pgwarden implements AutoCloseable {
                     .bind(config.listen().host(), config.listen().port())
                     .sync()
                     .channel();
+            observability.start(pools, () -> listener != null && listener.isActive());
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
@@ -93,6 +103,16 @@ public final class Pgwarden implements AutoCloseable {
     /** The pool of one database, for views and tests. */
     public DatabasePool pool(String database) {
         return pools.pool(database);
+    }
+
+    /** The HTTP endpoint's port, when the config has {@code http:}. */
+    public java.util.OptionalInt httpPort() {
+        return observability.httpPort();
+    }
+
+    /** Metrics, sampler and HTTP endpoint, for tests and embedding. */
+    public Observability observability() {
+        return observability;
     }
 
     /** Blocks until {@link #close()} is called from another thread. */
@@ -114,6 +134,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (pools != null) {
             pools.close();
+        }
+        if (observability != null) {
+            observability.close();
         }
         if (loops != null) {
             loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

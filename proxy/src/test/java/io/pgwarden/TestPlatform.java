@@ -22,6 +22,8 @@ public final class TestPlatform implements AutoCloseable {
     /** The routing file of the tests; {@code PG_PORT} and pool sizes are filled in. */
     public static final String CONFIG = """
             listen: {host: 127.0.0.1, port: 0}
+            http: {host: 127.0.0.1, port: 0}
+            admin_services: [ops]
             backends:
               main: {host: 127.0.0.1, port: "${PG_PORT}", admin_user: postgres}
             databases:
@@ -53,6 +55,8 @@ public final class TestPlatform implements AutoCloseable {
               users-service: {password: users-pw, databases: [users]}
               reporting-service: {password: reporting-pw, databases: [orders, payments]}
               md5-service: {password: md5-pw, auth: md5, databases: [orders, legacy, plain, trusted, orders_tx]}
+              # operators: the admin console only
+              ops: {password: ops-pw}
             pool:
               query_wait_timeout: ${QUERY_WAIT_TIMEOUT:-5s}
               server_connect_timeout: 3s
@@ -64,7 +68,8 @@ public final class TestPlatform implements AutoCloseable {
             "payments-service", "payments-pw",
             "users-service", "users-pw",
             "reporting-service", "reporting-pw",
-            "md5-service", "md5-pw");
+            "md5-service", "md5-pw",
+            "ops", "ops-pw");
 
     private final EmbeddedPostgresServer postgres;
     private final PgwardenConfig config;

@@ -39,7 +39,7 @@ public final class BackendConnector {
      * (unreachable, or not done within the database's server_connect_timeout) or
      * {@link BackendLoginException} (PostgreSQL said no).
      */
-    public Future<ServerConnection> connect(EventLoop loop, DatabaseConfig database) {
+    public Future<ServerConnection> connect(EventLoop loop, DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters) {
         Promise<ServerConnection> promise = loop.newPromise();
         long timeoutMillis = database.pool().serverConnectTimeout().toMillis();
         Bootstrap bootstrap = new Bootstrap()
@@ -55,7 +55,7 @@ public final class BackendConnector {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
-                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, promise));
+                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, promise));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(backend.host(), backend.port());

@@ -36,14 +36,16 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
 
     private final DatabaseConfig database;
+    private final io.pgwarden.metrics.DatabaseMeters meters;
     private final Promise<ServerConnection> promise;
     private final Map<String, String> parameters = new LinkedHashMap<>();
     private LoginState state = LoginState.AWAITING_AUTHENTICATION;
     private ScramClientExchange scram;
     private BackendKeyData key;
 
-    BackendLoginHandler(DatabaseConfig database, Promise<ServerConnection> promise) {
+    BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, Promise<ServerConnection> promise) {
         this.database = database;
+        this.meters = meters;
         this.promise = promise;
     }
 
@@ -124,7 +126,7 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = LoginState.DONE;
-        ServerConnection server = new ServerConnection(ctx.channel(), database, key, parameters);
+        ServerConnection server = new ServerConnection(ctx.channel(), database, key, parameters, meters);
         ctx.pipeline().replace(this, ServerPipeline.SERVER, server);
         if (!promise.trySuccess(server)) {
             ctx.close(); // timed out meanwhile

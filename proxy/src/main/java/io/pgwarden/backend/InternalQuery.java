@@ -35,6 +35,7 @@ public final class InternalQuery implements ServerListener {
             return promise.setSuccess(Optional.empty());
         }
         server.listener(new InternalQuery(promise, statements.size()));
+        server.internalRequests(statements.size());
         for (String sql : statements) {
             server.channel().write(FrontendMessages.query(server.channel().alloc(), sql));
         }

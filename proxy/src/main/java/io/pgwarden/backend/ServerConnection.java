@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.metrics.DatabaseMeters;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendKeyData;
@@ -36,7 +37,9 @@ public final class ServerConnection extends ChannelDuplexHandler {
     private final DatabaseConfig database;
     private final BackendKeyData backendKey;
     private final Map<String, String> parameters;
+    private final DatabaseMeters meters;
     private final long createdAtNanos = System.nanoTime();
+    private final java.time.Instant connectedAt = java.time.Instant.now();
 
     private final java.util.concurrent.atomic.AtomicInteger cancelsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private ServerSessionState sessionState;
@@ -48,12 +51,20 @@ public final class ServerConnection extends ChannelDuplexHandler {
     private int pendingReadyForQuery;
     /** Extended-protocol messages written since the last Sync. */
     private boolean extendedQueryOpen;
+    /** The oldest requests in flight that are pgwarden's own (settings, resets): not metered. */
+    private int internalRequests;
+    private long requestStartNanos;
+    private long transactionStartNanos;
+    private long bytesToServer;
+    private long bytesFromServer;
 
-    ServerConnection(Channel channel, DatabaseConfig database, BackendKeyData backendKey, Map<String, String> parameters) {
+    ServerConnection(Channel channel, DatabaseConfig database, BackendKeyData backendKey, Map<String, String> parameters,
+                     DatabaseMeters meters) {
         this.channel = channel;
         this.database = database;
         this.backendKey = backendKey;
         this.parameters = new LinkedHashMap<>(parameters);
+        this.meters = meters;
     }
 
     public Channel channel() {
@@ -111,6 +122,20 @@ public final class ServerConnection extends ChannelDuplexHandler {
         }
     }
 
+    public java.time.Instant connectedAt() {
+        return connectedAt;
+    }
+
+    /** Statements prepared here for transaction-mode clients (a racy read, for SHOW SERVERS only). */
+    public int preparedStatementCount() {
+        ServerSessionState state = sessionState;
+        return state == null ? 0 : state.statements().size();
+    }
+
+    public long createdAtNanos() {
+        return createdAtNanos;
+    }
+
     public long ageNanos(long now) {
         return now - createdAtNanos;
     }
@@ -134,6 +159,14 @@ public final class ServerConnection extends ChannelDuplexHandler {
         channel.read();
     }
 
+    /**
+     * The next {@code count} requests written are pgwarden's own and come before any client's:
+     * their answers are not counted as the database's queries, transactions or errors.
+     */
+    public void internalRequests(int count) {
+        internalRequests += count;
+    }
+
     public void close() {
         channel.close();
     }
@@ -141,11 +174,17 @@ public final class ServerConnection extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        bytesFromServer += frame.readableBytes();
         byte type = Frames.type(frame);
         if (type == BackendMessages.READY_FOR_QUERY) {
             transactionStatus = ReadyForQuery.status(frame);
             if (pendingReadyForQuery > 0) {
                 pendingReadyForQuery--;
+            }
+            requestAnswered();
+        } else if (type == BackendMessages.ERROR_RESPONSE) {
+            if (internalRequests == 0) {
+                meters.serverError(ErrorResponse.sqlState(frame));
             }
         } else if (type == BackendMessages.PARAMETER_STATUS) {
             ParameterStatus status = ParameterStatus.decode(frame);
@@ -156,6 +195,34 @@ public final class ServerConnection extends ChannelDuplexHandler {
             current.onServerMessage(this, frame);
         } else {
             onUnsolicited(type, frame);
+        }
+    }
+
+    /** A ReadyForQuery ended the oldest request: time it (and its transaction, if that ended too). */
+    private void requestAnswered() {
+        long now = System.nanoTime();
+        if (internalRequests > 0) {
+            internalRequests--;
+        } else if (requestStartNanos != 0) {
+            meters.queryCompleted(now - requestStartNanos);
+            if (transactionStatus == TransactionStatus.IDLE && transactionStartNanos != 0) {
+                meters.transactionCompleted(now - transactionStartNanos);
+            }
+        }
+        if (transactionStatus == TransactionStatus.IDLE) {
+            transactionStartNanos = 0;
+        }
+        // a pipelined request behind it is timed from here
+        requestStartNanos = pendingReadyForQuery > 0 ? now : 0;
+    }
+
+    private void requestSent() {
+        if (pendingReadyForQuery++ == 0) {
+            long now = System.nanoTime();
+            requestStartNanos = now;
+            if (transactionStartNanos == 0) {
+                transactionStartNanos = now;
+            }
         }
     }
 
@@ -172,6 +239,14 @@ public final class ServerConnection extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (bytesFromServer > 0) {
+            meters.bytesServerToClient(bytesFromServer);
+            bytesFromServer = 0;
+        }
+        if (bytesToServer > 0) {
+            meters.bytesClientToServer(bytesToServer);
+            bytesToServer = 0;
+        }
         ServerListener current = listener;
         if (current != null) {
             current.onServerReadComplete(this);
@@ -184,10 +259,11 @@ public final class ServerConnection extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         // every frame written here is one whole frontend message
         ByteBuf frame = (ByteBuf) msg;
+        bytesToServer += frame.readableBytes();
         switch (Frames.type(frame)) {
-            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> pendingReadyForQuery++;
+            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> requestSent();
             case FrontendMessages.SYNC -> {
-                pendingReadyForQuery++;
+                requestSent();
                 extendedQueryOpen = false;
             }
             case FrontendMessages.PARSE, FrontendMessages.BIND, FrontendMessages.DESCRIBE,

@@ -5,7 +5,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.pgwarden.admin.AdminAccess;
+import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.auth.AuthenticationFailedException;
+import io.pgwarden.metrics.AuthFailure;
 import io.pgwarden.auth.Md5Password;
 import io.pgwarden.auth.ScramServerExchange;
 import io.pgwarden.config.AuthMethod;
@@ -100,6 +103,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     private void onSaslInitial(ChannelHandlerContext ctx, SaslInitialResponse initial) throws AuthenticationFailedException {
         if (!SCRAM_SHA_256.equals(initial.mechanism())) {
+            context.metrics().clientAuthFailed(startup.user(), startup.database(), AuthFailure.PROTOCOL_ERROR);
             ClientErrors.protocolViolation(ctx.channel(), "client selected an invalid SASL authentication mechanism");
             return;
         }
@@ -127,6 +131,8 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     private void failAuthentication(ChannelHandlerContext ctx) {
         state = AuthState.DONE;
+        context.metrics().clientAuthFailed(startup.user(), startup.database(),
+                service == null ? AuthFailure.UNKNOWN_SERVICE : AuthFailure.WRONG_PASSWORD);
         ClientErrors.fatal(ctx.channel(), SqlState.INVALID_PASSWORD,
                 "password authentication failed for user \"" + startup.user() + "\"");
     }
@@ -137,9 +143,14 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         loginTimeout.cancel(false);
         ctx.writeAndFlush(Authentication.ok(ctx.alloc()));
         String requested = startup.database();
+        if (AdminAccess.isAdminDatabase(requested)) {
+            openAdminConsole(ctx);
+            return;
+        }
         Optional<DatabaseConfig> route = context.access().route(service, requested);
         if (route.isEmpty()) {
             log.info("service \"{}\" denied database \"{}\"", service.name(), requested);
+            context.metrics().clientDenied(service.name(), requested);
             ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
                     SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"" + requested + "\"",
                     "Service \"" + service.name() + "\" is not granted access to database \"" + requested + "\"."));
@@ -147,9 +158,24 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
         DatabaseConfig database = route.get();
+        context.metrics().clientAccepted(service.name(), database.name());
         ctx.pipeline().replace(this, ClientPipeline.SESSION, database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION
                 ? new TransactionSession(context, database, startup)
                 : new ClientSession(context, database, startup));
+    }
+
+    /** The virtual database {@code pgwarden}: only services listed under admin_services. */
+    private void openAdminConsole(ChannelHandlerContext ctx) {
+        Optional<io.pgwarden.protocol.backend.ErrorResponse> refusal = AdminAccess.check(context.config(), service.name());
+        if (refusal.isPresent()) {
+            log.info("service \"{}\" denied the admin console", service.name());
+            context.metrics().clientDenied(service.name(), startup.database());
+            ClientErrors.fatal(ctx.channel(), refusal.get());
+            return;
+        }
+        context.metrics().clientAccepted(service.name(), startup.database());
+        ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder(AdminConsole.MAX_MESSAGE_LENGTH));
+        ctx.pipeline().replace(this, ClientPipeline.SESSION, context.console().newSession(service.name()));
     }
 
     @Override

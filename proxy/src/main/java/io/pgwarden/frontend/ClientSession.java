@@ -12,6 +12,7 @@ import io.pgwarden.backend.ServerConnection;
 import io.pgwarden.backend.ServerListener;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.pool.DatabasePool;
+import io.pgwarden.pool.PoolClient;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.backend.BackendKeyData;
@@ -32,7 +33,7 @@ import java.util.Optional;
  * <p>Client-side methods run on the client's event loop; {@link ServerListener} methods on the
  * server's (the same loop when the pool had a server there).
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener, CancelTarget {
+final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener, CancelTarget, PoolClient {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
@@ -45,17 +46,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private Future<ServerConnection> acquisition;
     private volatile ServerConnection server;
     private int cancelSecret;
+    private final long clientId;
+    private final java.time.Instant connectedAt = java.time.Instant.now();
 
     ClientSession(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
         this.context = context;
         this.database = database;
         this.pool = context.pools().pool(database.name());
         this.startup = startup;
+        this.clientId = context.clientIds().incrementAndGet();
+    }
+
+    @Override
+    public io.pgwarden.admin.ConnectionInfo describe() {
+        ServerConnection current = server;
+        String shown = switch (state) {
+            case WAITING_FOR_SERVER -> "waiting";
+            case SETTING_UP, ACTIVE -> "active";
+            case CLOSED -> "closed";
+        };
+        return ClientDescriptions.describe(clientId, startup, database.name(), shown, client, connectedAt,
+                current == null ? 0 : current.backendKey().processId());
+    }
+
+    @Override
+    public void kill(String message) {
+        client.eventLoop().execute(() -> ClientErrors.fatal(client, SqlState.ADMIN_SHUTDOWN, message));
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        pool.register(this);
         Map<String, String> settings;
         try {
             settings = SessionParameters.settings(startup);
@@ -182,7 +204,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     public void cancelRunningQuery(BackendCanceller canceller) {
         ServerConnection current = server;
         if (current != null && state == ClientState.ACTIVE) {
-            canceller.cancel(pool.backend(), current.backendKey());
+            canceller.cancel(pool.backendConfig(), current.backendKey());
         }
     }
 
@@ -194,6 +216,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     public void channelInactive(ChannelHandlerContext ctx) {
         ClientState previous = state;
         state = ClientState.CLOSED;
+        pool.unregister(this);
         if (previous == ClientState.ACTIVE) {
             context.cancels().unregister(server.backendKey().processId(), cancelSecret);
         }

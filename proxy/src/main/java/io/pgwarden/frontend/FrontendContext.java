@@ -7,6 +7,9 @@ import io.pgwarden.routing.AccessPolicy;
 
 /** What every client connection's handlers share: built once by {@link io.pgwarden.Pgwarden}. */
 public record FrontendContext(
+        io.pgwarden.config.PgwardenConfig config,
+        io.pgwarden.metrics.PgwardenMetrics metrics,
+        io.pgwarden.admin.AdminConsole console,
         AccessPolicy access,
         ServiceCredentials credentials,
         Pools pools,

@@ -43,6 +43,8 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     public void channelActive(ChannelHandlerContext ctx) {
         loginTimeout = ctx.executor().schedule(() -> {
             log.info("client {} did not finish its login within {} s", ctx.channel().remoteAddress(), LOGIN_TIMEOUT_SECONDS);
+            context.metrics().clientAuthFailed(io.pgwarden.metrics.Labels.UNKNOWN, io.pgwarden.metrics.Labels.UNKNOWN,
+                    io.pgwarden.metrics.AuthFailure.TIMEOUT);
             ClientErrors.fatal(ctx.channel(), SqlState.PROTOCOL_VIOLATION, "canceling authentication due to timeout");
         }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         ctx.channel().closeFuture().addListener(f -> loginTimeout.cancel(false));

@@ -11,6 +11,7 @@ import io.pgwarden.backend.BackendCanceller;
 import io.pgwarden.backend.ServerConnection;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.pool.DatabasePool;
+import io.pgwarden.pool.PoolClient;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.backend.BackendKeyData;
@@ -32,7 +33,7 @@ import java.util.Map;
  * the server side is {@link TransactionLink}'s, on the server's event loop; this class runs on the
  * client's loop and decides when the lease starts and ends.
  */
-final class TransactionSession extends ChannelInboundHandlerAdapter {
+final class TransactionSession extends ChannelInboundHandlerAdapter implements PoolClient {
 
     private static final Logger log = LoggerFactory.getLogger(TransactionSession.class);
 
@@ -66,6 +67,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
     private long handedOff;
     private int cancelProcessId;
     private int cancelSecret;
+    private final java.time.Instant connectedAt = java.time.Instant.now();
 
     TransactionSession(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
         this.context = context;
@@ -75,11 +77,30 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
         this.clientId = context.clientIds().incrementAndGet();
     }
 
+    @Override
+    public io.pgwarden.admin.ConnectionInfo describe() {
+        ServerConnection current = server;
+        String shown = switch (state) {
+            case ACQUIRING -> "waiting";
+            case ATTACHED, LOGGING_IN -> "active";
+            case IDLE -> "idle";
+            case CLOSED -> "closed";
+        };
+        return ClientDescriptions.describe(clientId, startup, database.name(), shown, client, connectedAt,
+                current == null ? 0 : current.backendKey().processId());
+    }
+
+    @Override
+    public void kill(String message) {
+        client.eventLoop().execute(() -> ClientErrors.fatal(client, SqlState.ADMIN_SHUTDOWN, message));
+    }
+
     // ---- login -----------------------------------------------------------------------------------
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        pool.register(this);
         Map<String, String> startupSettings;
         try {
             startupSettings = SessionParameters.settings(startup);
@@ -321,7 +342,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
             current.cancelsInFlight().decrementAndGet(); // released meanwhile: the query is over
             return;
         }
-        canceller.cancel(pool.backend(), current.backendKey()).addListener(f -> current.cancelsInFlight().decrementAndGet());
+        canceller.cancel(pool.backendConfig(), current.backendKey()).addListener(f -> current.cancelsInFlight().decrementAndGet());
     }
 
     @Override
@@ -337,6 +358,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         State previous = state;
         state = State.CLOSED;
+        pool.unregister(this);
         if (timeouts != null) {
             timeouts.stop();
         }

@@ -12,6 +12,8 @@ import io.pgwarden.backend.ServerState;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PoolMode;
 import io.pgwarden.config.PoolSettings;
+import io.pgwarden.metrics.DatabaseMeters;
+import io.pgwarden.metrics.PoolView;
 import io.pgwarden.protocol.TransactionStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +21,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The lock guards only the pool's books (idle list, waiters, count); it is taken when a client
  * starts or ends its lease, never while bytes are forwarded. Promises are completed outside it.
  */
-public final class DatabasePool implements AutoCloseable {
+public final class DatabasePool implements AutoCloseable, PoolView {
 
     private static final Logger log = LoggerFactory.getLogger(DatabasePool.class);
     private static final long MAINTENANCE_PERIOD_MILLIS = 1000;
@@ -43,32 +49,46 @@ public final class DatabasePool implements AutoCloseable {
     /** Most recently used first. */
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Every server connection open or opening, for SHOW SERVERS, RECONNECT and KILL. */
+    private final Set<ServerConnection> servers = new LinkedHashSet<>();
+    private final Set<PoolClient> clients = ConcurrentHashMap.newKeySet();
+    private final DatabaseMeters meters;
     /** Open or opening connections: what counts against pool_size. */
     private int size;
     private int leased;
+    private int opening;
+    private int resetting;
     private boolean closed;
+    /** PAUSE: no server is handed out; these complete once none is leased any more. */
+    private boolean paused;
+    private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
+    /** RECONNECT: servers opened before this are closed instead of reused. */
+    private volatile long reconnectNanos = Long.MIN_VALUE;
     private final ScheduledFuture<?> maintenance;
 
-    /** A client waiting for a server connection, and the loop it would like one on. */
-    private record Waiter(EventLoop loop, Promise<ServerConnection> promise) {
+    /** A client waiting for a server connection since {@code sinceNanos}, and the loop it would like one on. */
+    private record Waiter(EventLoop loop, Promise<ServerConnection> promise, long sinceNanos) {
     }
 
-    public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops) {
+    public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops, DatabaseMeters meters) {
         this.database = database;
         this.settings = database.pool();
         this.connector = connector;
         this.loops = loops;
+        this.meters = meters;
         this.maintenance = loops.next().scheduleWithFixedDelay(this::maintain,
                 MAINTENANCE_PERIOD_MILLIS, MAINTENANCE_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    public DatabaseConfig database() {
+    public DatabaseConfig databaseConfig() {
         return database;
     }
 
-    public io.pgwarden.config.BackendConfig backend() {
-        return connector.backend();
+    @Override
+    public String database() {
+        return database.name();
     }
+
 
     /**
      * A server connection for a client on {@code loop}: an idle one (preferably on that loop), a new
@@ -78,7 +98,7 @@ public final class DatabasePool implements AutoCloseable {
      */
     public Future<ServerConnection> acquire(EventLoop loop) {
         Promise<ServerConnection> promise = loop.newPromise();
-        Waiter waiter = new Waiter(loop, promise);
+        Waiter waiter = new Waiter(loop, promise, System.nanoTime());
         lock.lock();
         try {
             if (closed) {
@@ -128,6 +148,7 @@ public final class DatabasePool implements AutoCloseable {
                     return;
                 }
                 server.state(ServerState.RESETTING);
+                resetting++;
             } finally {
                 lock.unlock();
             }
@@ -143,7 +164,10 @@ public final class DatabasePool implements AutoCloseable {
             if (server.state() == ServerState.CLOSED || !server.channel().isActive()) {
                 return; // accounted for by onClosed
             }
-            server.state(ServerState.RESETTING);
+            if (server.state() != ServerState.RESETTING) {
+                server.state(ServerState.RESETTING);
+                resetting++;
+            }
         } finally {
             lock.unlock();
         }
@@ -176,14 +200,19 @@ public final class DatabasePool implements AutoCloseable {
     /** A clean server back in the pool: straight to the first waiter, or idle. */
     private void returnToPool(ServerConnection server) {
         Waiter next;
+        List<CompletableFuture<Void>> paused = List.of();
         lock.lock();
         try {
             leased--;
-            if (closed) {
+            if (server.state() == ServerState.RESETTING) {
+                resetting--;
+            }
+            if (closed || this.paused) {
                 next = null;
             } else {
                 next = waiters.pollFirst();
             }
+            paused = pauseCompleted();
             if (next != null) {
                 leased++;
                 server.state(ServerState.LEASED);
@@ -194,6 +223,7 @@ public final class DatabasePool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        paused.forEach(done -> done.complete(null));
         if (next != null) {
             hand(server, next);
         } else {
@@ -205,9 +235,21 @@ public final class DatabasePool implements AutoCloseable {
     }
 
     private void hand(ServerConnection server, Waiter waiter) {
-        if (!waiter.promise().trySuccess(server)) {
+        if (waiter.promise().trySuccess(server)) {
+            meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), false);
+        } else {
             release(server); // the client went away meanwhile
         }
+    }
+
+    /** PAUSE waiters to complete now that nothing is leased; called under the lock. */
+    private List<CompletableFuture<Void>> pauseCompleted() {
+        if (!paused || leased > 0 || opening > 0 || pauseDone.isEmpty()) {
+            return List.of();
+        }
+        List<CompletableFuture<Void>> done = new ArrayList<>(pauseDone);
+        pauseDone.clear();
+        return done;
     }
 
     /** Serves waiters from idle connections, or opens connections for them while under pool_size. */
@@ -215,7 +257,7 @@ public final class DatabasePool implements AutoCloseable {
         List<Runnable> actions = new ArrayList<>();
         lock.lock();
         try {
-            while (!closed && !waiters.isEmpty()) {
+            while (!closed && !paused && !waiters.isEmpty()) {
                 Waiter waiter = waiters.peekFirst();
                 ServerConnection server = takeIdle(waiter.loop());
                 if (server != null) {
@@ -227,6 +269,7 @@ public final class DatabasePool implements AutoCloseable {
                     waiters.pollFirst();
                     size++;
                     leased++;
+                    opening++;
                     actions.add(() -> openFor(waiter));
                 } else {
                     break;
@@ -250,7 +293,13 @@ public final class DatabasePool implements AutoCloseable {
     }
 
     private void openFor(Waiter waiter) {
-        connector.connect(waiter.loop(), database).addListener(f -> {
+        connector.connect(waiter.loop(), database, meters).addListener(f -> {
+            lock.lock();
+            try {
+                opening--;
+            } finally {
+                lock.unlock();
+            }
             if (f.isSuccess()) {
                 ServerConnection server = (ServerConnection) f.getNow();
                 track(server, ServerState.LEASED);
@@ -270,7 +319,13 @@ public final class DatabasePool implements AutoCloseable {
     }
 
     private void openIdle() {
-        connector.connect(loops.next(), database).addListener(f -> {
+        connector.connect(loops.next(), database, meters).addListener(f -> {
+            lock.lock();
+            try {
+                opening--;
+            } finally {
+                lock.unlock();
+            }
             if (f.isSuccess()) {
                 ServerConnection server = (ServerConnection) f.getNow();
                 track(server, ServerState.LEASED);
@@ -295,22 +350,35 @@ public final class DatabasePool implements AutoCloseable {
 
     private void track(ServerConnection server, ServerState state) {
         server.state(state);
+        lock.lock();
+        try {
+            servers.add(server);
+        } finally {
+            lock.unlock();
+        }
         server.channel().closeFuture().addListener(f -> onClosed(server));
     }
 
     private void onClosed(ServerConnection server) {
+        List<CompletableFuture<Void>> paused;
         lock.lock();
         try {
             ServerState previous = server.state();
             server.state(ServerState.CLOSED);
+            servers.remove(server);
             idle.remove(server);
             size--;
             if (previous != ServerState.IDLE) {
                 leased--;
             }
+            if (previous == ServerState.RESETTING) {
+                resetting--;
+            }
+            paused = pauseCompleted();
         } finally {
             lock.unlock();
         }
+        paused.forEach(done -> done.complete(null));
         dispatch();
     }
 
@@ -323,6 +391,7 @@ public final class DatabasePool implements AutoCloseable {
             lock.unlock();
         }
         if (removed) {
+            meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), true);
             waiter.promise().tryFailure(new PoolExhaustedException("no server connection for database \"" + database.name()
                     + "\" became free within query_wait_timeout (" + settings.queryWaitTimeout().toMillis()
                     + " ms): all " + settings.size() + " of its pool_size are in use"));
@@ -341,7 +410,7 @@ public final class DatabasePool implements AutoCloseable {
 
     private boolean expired(ServerConnection server, long now) {
         long lifetime = settings.serverLifetime().toNanos();
-        return lifetime > 0 && server.ageNanos(now) > lifetime;
+        return lifetime > 0 && server.ageNanos(now) > lifetime || server.createdAtNanos() < reconnectNanos;
     }
 
     /** Closes idle connections past server_idle_timeout or server_lifetime, and keeps min_idle warm. */
@@ -365,8 +434,9 @@ public final class DatabasePool implements AutoCloseable {
             }
             int warm = idle.size() - toClose.size() + (size - leased - idle.size());
             if (waiters.isEmpty() && warm < settings.minIdle()) {
-                toOpen = Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size());
-                size += Math.max(0, toOpen);
+                toOpen = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
+                size += toOpen;
+                opening += toOpen;
             }
         } finally {
             lock.unlock();
@@ -375,6 +445,186 @@ public final class DatabasePool implements AutoCloseable {
         for (int i = 0; i < toOpen; i++) {
             openIdle();
         }
+    }
+
+    // ---- what the admin console and the metrics see -----------------------------------------------
+
+    @Override
+    public String backend() {
+        return database.backend();
+    }
+
+    public io.pgwarden.config.BackendConfig backendConfig() {
+        return connector.backend();
+    }
+
+    @Override
+    public int poolSize() {
+        return settings.size();
+    }
+
+    @Override
+    public int clientsActive() {
+        return serversActive();
+    }
+
+    @Override
+    public int clientsWaiting() {
+        lock.lock();
+        try {
+            return waiters.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int clientsIdle() {
+        return Math.max(0, clients.size() - clientsActive() - clientsWaiting());
+    }
+
+    @Override
+    public int serversActive() {
+        lock.lock();
+        try {
+            return Math.max(0, size - idle.size() - opening - resetting);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int serversIdle() {
+        lock.lock();
+        try {
+            return idle.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int serversLogin() {
+        lock.lock();
+        try {
+            return opening;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int serversTested() {
+        lock.lock();
+        try {
+            return resetting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long maxWaitNanos() {
+        lock.lock();
+        try {
+            Waiter oldest = waiters.peekFirst();
+            return oldest == null ? 0 : System.nanoTime() - oldest.sinceNanos();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public DatabaseMeters meters() {
+        return meters;
+    }
+
+    public void register(PoolClient client) {
+        clients.add(client);
+    }
+
+    public void unregister(PoolClient client) {
+        clients.remove(client);
+    }
+
+    public List<PoolClient> clients() {
+        return List.copyOf(clients);
+    }
+
+    public List<ServerConnection> servers() {
+        lock.lock();
+        try {
+            return List.copyOf(servers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isPaused() {
+        lock.lock();
+        try {
+            return paused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** PAUSE: hands out no server from now on; completes when every leased one has come back. */
+    public CompletableFuture<Void> pause() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        List<CompletableFuture<Void>> complete;
+        lock.lock();
+        try {
+            paused = true;
+            pauseDone.add(done);
+            complete = pauseCompleted();
+        } finally {
+            lock.unlock();
+        }
+        complete.forEach(f -> f.complete(null));
+        return done;
+    }
+
+    /** RESUME: waiting clients get servers again. */
+    public void resume() {
+        List<CompletableFuture<Void>> abandoned;
+        lock.lock();
+        try {
+            paused = false;
+            abandoned = new ArrayList<>(pauseDone);
+            pauseDone.clear();
+        } finally {
+            lock.unlock();
+        }
+        abandoned.forEach(f -> f.cancel(false));
+        dispatch();
+    }
+
+    /** RECONNECT: every server open now is closed instead of reused; idle ones right away. */
+    public void reconnect() {
+        reconnectNanos = System.nanoTime();
+        List<ServerConnection> idleNow;
+        lock.lock();
+        try {
+            idleNow = new ArrayList<>(idle);
+        } finally {
+            lock.unlock();
+        }
+        idleNow.forEach(ServerConnection::close);
+    }
+
+    /**
+     * KILL: ends every client and closes every server connection of this database now; as in
+     * PgBouncer, new clients then wait until RESUME.
+     */
+    public void kill() {
+        lock.lock();
+        try {
+            paused = true;
+        } finally {
+            lock.unlock();
+        }
+        clients().forEach(client -> client.kill("database \"" + database.name() + "\" was killed by an administrator"));
+        servers().forEach(ServerConnection::close);
     }
 
     /** Counts for SHOW POOLS-like views and tests. */

@@ -3,24 +3,46 @@ package io.pgwarden.pool;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.pgwarden.Transport;
+import io.pgwarden.admin.AdminControl;
+import io.pgwarden.admin.AdminView;
+import io.pgwarden.admin.ConnectionInfo;
 import io.pgwarden.backend.BackendConnector;
+import io.pgwarden.backend.ServerConnection;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PgwardenConfig;
+import io.pgwarden.metrics.MeterBinding;
+import io.pgwarden.metrics.PgwardenMetrics;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
-/** One {@link DatabasePool} per configured database. */
-public final class Pools implements AutoCloseable {
+/**
+ * One {@link DatabasePool} per configured database, and what the admin console reads and does
+ * across them.
+ */
+public final class Pools implements AutoCloseable, AdminView, AdminControl {
 
     private final Map<String, DatabasePool> byDatabase = new LinkedHashMap<>();
+    private final List<MeterBinding> gauges = new ArrayList<>();
+    private final Runnable shutdown;
 
-    public Pools(PgwardenConfig config, Transport transport, EventLoopGroup loops, WriteBufferWaterMark waterMark) {
+    /** @param shutdown what SHUTDOWN from the admin console does */
+    public Pools(PgwardenConfig config, Transport transport, EventLoopGroup loops, WriteBufferWaterMark waterMark,
+                 PgwardenMetrics metrics, Runnable shutdown) {
+        this.shutdown = shutdown;
         Map<String, BackendConnector> connectors = new LinkedHashMap<>();
         config.backends().forEach((name, backend) -> connectors.put(name, new BackendConnector(backend, transport, waterMark)));
         for (DatabaseConfig database : config.databases().values()) {
-            byDatabase.put(database.name(), new DatabasePool(database, connectors.get(database.backend()), loops));
+            DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
+                    metrics.forDatabase(database.name()));
+            byDatabase.put(database.name(), pool);
+            gauges.add(metrics.bindPool(pool));
         }
     }
 
@@ -36,8 +58,79 @@ public final class Pools implements AutoCloseable {
         return byDatabase.values();
     }
 
+    // ---- AdminView --------------------------------------------------------------------------------
+
+    @Override
+    public List<DatabasePool> pools() {
+        return List.copyOf(byDatabase.values());
+    }
+
+    @Override
+    public List<ConnectionInfo> clients() {
+        List<ConnectionInfo> clients = new ArrayList<>();
+        byDatabase.values().forEach(pool -> pool.clients().forEach(client -> clients.add(client.describe())));
+        return clients;
+    }
+
+    @Override
+    public List<ConnectionInfo> servers() {
+        List<ConnectionInfo> servers = new ArrayList<>();
+        for (DatabasePool pool : byDatabase.values()) {
+            for (ServerConnection server : pool.servers()) {
+                servers.add(describe(pool, server));
+            }
+        }
+        return servers;
+    }
+
+    private static ConnectionInfo describe(DatabasePool pool, ServerConnection server) {
+        String state = switch (server.state()) {
+            case IDLE -> "idle";
+            case LEASED -> "active";
+            case RESETTING -> "tested";
+            case CLOSED -> "closed";
+        };
+        return new ConnectionInfo(server.backendKey().processId(), pool.databaseConfig().user(), pool.database(), state,
+                (InetSocketAddress) server.channel().remoteAddress(), (InetSocketAddress) server.channel().localAddress(),
+                server.connectedAt(), null, 0, false, 0, server.backendKey().processId(), "",
+                server.parameters().getOrDefault("application_name", ""), server.preparedStatementCount());
+    }
+
+    @Override
+    public boolean isPaused(String database) {
+        return pool(database).isPaused();
+    }
+
+    // ---- AdminControl -----------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<Void> pause(String database) {
+        return pool(database).pause();
+    }
+
+    @Override
+    public void resume(String database) {
+        pool(database).resume();
+    }
+
+    @Override
+    public void reconnect(String database) {
+        pool(database).reconnect();
+    }
+
+    @Override
+    public void kill(String database) {
+        pool(database).kill();
+    }
+
+    @Override
+    public void shutdown() {
+        CompletableFuture.runAsync(shutdown); // not on the admin session's event loop, which shutdown stops
+    }
+
     @Override
     public void close() {
+        gauges.forEach(MeterBinding::close);
         byDatabase.values().forEach(DatabasePool::close);
     }
 }

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PoolSettings;
+import io.pgwarden.metrics.DatabaseMeters;
 import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendKeyData;
 import org.junit.jupiter.api.Test;
@@ -19,10 +20,54 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The FIFO of requests and their ReadyForQuery, which decides whether a server can be reused. */
 class ServerConnectionTest {
 
+    /** Counts what the connection reports, as the real meters would. */
+    private static final class RecordingMeters implements DatabaseMeters {
+        int queries;
+        int transactions;
+        final java.util.List<String> errors = new java.util.ArrayList<>();
+        long bytesIn;
+        long bytesOut;
+
+        @Override
+        public void clientWaitEnded(long nanos, boolean timedOut) {
+        }
+
+        @Override
+        public void transactionCompleted(long nanos) {
+            transactions++;
+        }
+
+        @Override
+        public void queryCompleted(long nanos) {
+            queries++;
+        }
+
+        @Override
+        public void bytesClientToServer(long bytes) {
+            bytesOut += bytes;
+        }
+
+        @Override
+        public void bytesServerToClient(long bytes) {
+            bytesIn += bytes;
+        }
+
+        @Override
+        public void serverError(String sqlState) {
+            errors.add(sqlState);
+        }
+
+        @Override
+        public io.pgwarden.metrics.DatabaseTotals totals() {
+            return null;
+        }
+    }
+
+    private final RecordingMeters meters = new RecordingMeters();
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final ServerConnection server = new ServerConnection(channel,
             new DatabaseConfig("orders", "main", "orders_db", "owner", "", PoolSettings.DEFAULTS),
-            new BackendKeyData(1, 2), Map.of("TimeZone", "UTC"));
+            new BackendKeyData(1, 2), Map.of("TimeZone", "UTC"), meters);
 
     ServerConnectionTest() {
         channel.pipeline().addLast(server);
@@ -68,6 +113,26 @@ class ServerConnectionTest {
         serverSends("5a0000000545");
         assertTrue(server.atRequestBoundary());
         assertEquals(TransactionStatus.FAILED, server.transactionStatus());
+    }
+
+    @Test
+    void queriesAndTransactionsAreCountedOnceAndPgwardensOwnNotAtAll() {
+        server.internalRequests(1);
+        clientSends("510000000a53454c45435400"); // pgwarden's own Query (a setting)
+        serverSends("5a0000000549");
+        assertEquals(0, meters.queries);
+        clientSends("510000000a53454c45435400"); // BEGIN-like: transaction opens
+        serverSends("5a0000000554");
+        clientSends("5300000004");
+        serverSends("450000000f433233353035" + "00" + "4d7800" + "00"); // ErrorResponse 23505
+        serverSends("5a0000000545");
+        clientSends("510000000a53454c45435400"); // ROLLBACK-like: transaction ends
+        serverSends("5a0000000549");
+        assertEquals(3, meters.queries);
+        assertEquals(1, meters.transactions);
+        assertEquals(java.util.List.of("23505"), meters.errors);
+        channel.pipeline().fireChannelReadComplete();
+        assertTrue(meters.bytesIn > 0 && meters.bytesOut > 0, "bytes are counted per read batch");
     }
 
     @Test

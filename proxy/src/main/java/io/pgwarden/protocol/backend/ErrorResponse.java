@@ -58,6 +58,24 @@ public record ErrorResponse(Map<Character, String> fields) {
         return new ErrorResponse(fields);
     }
 
+    /** The SQLSTATE of an ErrorResponse frame, read in place (errors are counted per class). */
+    public static String sqlState(ByteBuf frame) {
+        int i = frame.readerIndex() + Frames.HEADER_LENGTH;
+        int end = frame.writerIndex();
+        while (i < end && frame.getByte(i) != 0) {
+            byte code = frame.getByte(i++);
+            int nul = frame.indexOf(i, end, (byte) 0);
+            if (nul < 0) {
+                break;
+            }
+            if (code == CODE) {
+                return frame.toString(i, nul - i, java.nio.charset.StandardCharsets.UTF_8);
+            }
+            i = nul + 1;
+        }
+        return "";
+    }
+
     public String sqlState() {
         return fields.getOrDefault(CODE, "");
     }

@@ -1,0 +1,13 @@
+package io.pgwarden.pool;
+
+import io.pgwarden.admin.ConnectionInfo;
+
+/** A client session of a pool, as the admin console sees it and KILL ends it. */
+public interface PoolClient {
+
+    /** A snapshot for SHOW CLIENTS. */
+    ConnectionInfo describe();
+
+    /** Ends the session now with a FATAL error (KILL, shutdown). */
+    void kill(String message);
+}

@@ -1,0 +1,150 @@
+package io.pgwarden.admin;
+
+import io.pgwarden.TestPlatform;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admin console against the running proxy: what it shows, and PAUSE, RESUME and KILL. */
+class AdminConsoleIT {
+
+    private static TestPlatform platform;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = TestPlatform.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        platform.close();
+    }
+
+    private static Connection console() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("preferQueryMode", "simple");
+        return platform.connect("ops", "ops-pw", "pgwarden", props);
+    }
+
+    private static Map<String, String> poolRow(Statement console, String database) throws SQLException {
+        try (ResultSet rs = console.executeQuery("SHOW POOLS")) {
+            ResultSetMetaData meta = rs.getMetaData();
+            while (rs.next()) {
+                if (database.equals(rs.getString("database"))) {
+                    Map<String, String> row = new HashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        row.put(meta.getColumnName(i), rs.getString(i));
+                    }
+                    return row;
+                }
+            }
+        }
+        throw new AssertionError("no SHOW POOLS row for " + database);
+    }
+
+    @Test
+    void showPoolsHasPgBouncersColumnsAndCountsAHeldTransaction() throws SQLException {
+        try (Connection console = console(); Statement st = console.createStatement();
+             Connection client = platform.connect("payments-service", "payments")) {
+            client.setAutoCommit(false);
+            client.createStatement().execute("SELECT 1");
+            try (ResultSet rs = st.executeQuery("SHOW POOLS")) {
+                List<String> columns = new ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    columns.add(rs.getMetaData().getColumnName(i));
+                }
+                assertEquals(List.of("database", "user", "cl_active", "cl_waiting"), columns.subList(0, 4));
+                assertTrue(columns.containsAll(List.of("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login",
+                        "maxwait", "maxwait_us", "pool_mode")), columns.toString());
+            }
+            Map<String, String> payments = poolRow(st, "payments");
+            assertEquals("1", payments.get("cl_active"));
+            assertEquals("1", payments.get("sv_active"));
+            assertEquals("session", payments.get("pool_mode"));
+            client.rollback();
+        }
+    }
+
+    @Test
+    void anotherServiceCannotOpenTheConsole() {
+        Properties props = new Properties();
+        props.setProperty("preferQueryMode", "simple");
+        SQLException e = assertThrows(SQLException.class,
+                () -> platform.connect("orders-service", "orders-pw", "pgwarden", props).close());
+        assertEquals("42501", e.getSQLState());
+    }
+
+    @Test
+    void pauseWaitsForTheSessionToEndHoldsNewClientsAndResumeLetsThemIn() throws Exception {
+        try (Connection console = console(); Statement st = console.createStatement()) {
+            Connection held = platform.connect("users-service", "users"); // users: pool_size 1
+            held.createStatement().execute("SELECT 1");
+            CompletableFuture<Void> pause = CompletableFuture.runAsync(() -> {
+                try (Connection other = console(); Statement ost = other.createStatement()) {
+                    ost.execute("PAUSE users");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(pause.isDone(), "PAUSE waits while a client holds a server");
+            held.close();
+            pause.get(10, TimeUnit.SECONDS);
+
+            CompletableFuture<String> newcomer = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = platform.connect("users-service", "users"); Statement cs = c.createStatement();
+                     ResultSet rs = cs.executeQuery("SELECT 'in'")) {
+                    rs.next();
+                    return rs.getString(1);
+                } catch (SQLException e) {
+                    return e.getSQLState();
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(newcomer.isDone(), "a new client is held while paused");
+            st.execute("RESUME users");
+            assertEquals("in", newcomer.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void killEndsTheClientsOfADatabase() throws Exception {
+        try (Connection console = console(); Statement st = console.createStatement();
+             Connection victim = platform.connect("orders-service", "orders")) {
+            victim.createStatement().execute("SELECT 1");
+            st.execute("KILL orders");
+            Thread.sleep(300);
+            SQLException e = assertThrows(SQLException.class, () -> victim.createStatement().execute("SELECT 1"));
+            assertTrue(e.getSQLState().equals("57P01") || e.getSQLState().startsWith("08"), e.getSQLState());
+            CompletableFuture<Boolean> newcomer = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = platform.connect("orders-service", "orders")) {
+                    return c.isValid(5);
+                } catch (SQLException ex) {
+                    return false;
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(newcomer.isDone(), "after KILL new clients wait for RESUME, as in PgBouncer");
+            st.execute("RESUME orders");
+            assertTrue(newcomer.get(10, TimeUnit.SECONDS), "the database works again after RESUME");
+        }
+    }
+}
