@@ -64,6 +64,7 @@ public final class Pgwarden implements AutoCloseable {
                 observability.metrics(),
                 console,
                 new AccessPolicy(config),
+                new io.pgwarden.frontend.ClientQuotas(config),
                 new ServiceCredentials(config),
                 pools,
                 new CancelRegistry(),

@@ -11,6 +11,11 @@ import java.time.Duration;
  * @param embedded      demo only: pgwarden starts an embedded PostgreSQL 17 on {@code host:port}
  * @param sampleInterval how often the instance sampler reads the backend's load with the admin
  *                      credentials; {@link Duration#ZERO} turns sampling off
+ * @param maxConnections the instance budget: server connections pgwarden may hold on this instance
+ *                      across all its databases; 0 reads it from the instance at start
+ *                      (max_connections - superuser_reserved_connections - reserved_connections - headroom)
+ * @param headroom       connections left free for admin and migration tools when the budget is read
+ *                      from the instance
  */
 public record BackendConfig(
         String name,
@@ -20,19 +25,28 @@ public record BackendConfig(
         String adminPassword,
         String adminDatabase,
         boolean embedded,
-        Duration sampleInterval) {
+        Duration sampleInterval,
+        int maxConnections,
+        int headroom) {
 
     public static final Duration DEFAULT_SAMPLE_INTERVAL = Duration.ofSeconds(10);
+    public static final int DEFAULT_HEADROOM = 10;
 
-    /** With the default {@code sample_interval}; for code written before that key existed. */
+    /** With the default {@code sample_interval} and budget; for code written before those keys existed. */
     public BackendConfig(String name, String host, int port, String adminUser, String adminPassword,
                          String adminDatabase, boolean embedded) {
         this(name, host, port, adminUser, adminPassword, adminDatabase, embedded, DEFAULT_SAMPLE_INTERVAL);
     }
 
+    /** With the default budget (read from the instance). */
+    public BackendConfig(String name, String host, int port, String adminUser, String adminPassword,
+                         String adminDatabase, boolean embedded, Duration sampleInterval) {
+        this(name, host, port, adminUser, adminPassword, adminDatabase, embedded, sampleInterval, 0, DEFAULT_HEADROOM);
+    }
+
     /** The same backend at another address (the demo's embedded servers may get free ports). */
     public BackendConfig withAddress(String newHost, int newPort) {
         return new BackendConfig(name, newHost, newPort, adminUser, adminPassword, adminDatabase, embedded,
-                sampleInterval);
+                sampleInterval, maxConnections, headroom);
     }
 }

@@ -18,16 +18,19 @@ import java.util.stream.Collectors;
 final class ConfigReader {
 
     static final List<String> ROOT_KEYS =
-            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services");
+            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits");
     static final List<String> LISTEN_KEYS = List.of("host", "port");
     static final List<String> HTTP_KEYS = List.of("host", "port", "metrics");
     static final List<String> BACKEND_KEYS = List.of(
-            "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval");
+            "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval",
+            "max_connections", "headroom");
     static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
-            "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size");
+            "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
+            "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout");
     static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
-    static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases");
+    static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
+    static final List<String> LIMITS_KEYS = List.of("max_client_connections");
 
     static final int DEFAULT_BACKEND_PORT = 5432;
     static final String DEFAULT_ADMIN = "postgres";
@@ -59,7 +62,11 @@ final class ConfigReader {
                 readNamed(root, "databases", "database", (name, map) -> readDatabase(name, map, pool));
         Map<String, ServiceConfig> services = readNamed(root, "services", "service",
                 (name, map) -> readService(name, map, adminServices.contains(name)));
-        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices), pool);
+        LimitsConfig limits = root.map("limits").map(section -> {
+            section.rejectUnknownKeys(LIMITS_KEYS);
+            return new LimitsConfig(section.integer("max_client_connections").orElse(0));
+        }).orElse(LimitsConfig.NONE);
+        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits), pool);
     }
 
     /** A required section of named entries, at least one. */
@@ -104,7 +111,9 @@ final class ConfigReader {
                 map.string("admin_password", ""),
                 map.nonEmptyString("admin_database", DEFAULT_ADMIN),
                 map.bool("embedded").orElse(false),
-                map.duration("sample_interval").orElse(BackendConfig.DEFAULT_SAMPLE_INTERVAL));
+                map.duration("sample_interval").orElse(BackendConfig.DEFAULT_SAMPLE_INTERVAL),
+                map.integer("max_connections").orElse(0),
+                map.integer("headroom").orElse(BackendConfig.DEFAULT_HEADROOM));
     }
 
     private DatabaseConfig readDatabase(String name, YamlMap map, PoolSettings poolSection) {
@@ -132,7 +141,12 @@ final class ConfigReader {
                 map.duration("query_timeout").orElse(base.queryTimeout()),
                 map.duration("idle_transaction_timeout").orElse(base.idleTransactionTimeout()),
                 map.duration("client_idle_timeout").orElse(base.clientIdleTimeout()),
-                map.integer("prepared_statement_cache_size").orElse(base.preparedStatementCacheSize()));
+                map.integer("prepared_statement_cache_size").orElse(base.preparedStatementCacheSize()),
+                map.integer("min_connections").orElse(base.minConnections()),
+                map.integer("weight").orElse(base.weight()),
+                map.integer("max_client_connections").orElse(base.maxClientConnections()),
+                map.integer("reserve_pool").orElse(base.reservePool()),
+                map.duration("reserve_pool_timeout").orElse(base.reservePoolTimeout()));
     }
 
     /** @param admin listed under admin_services: it may have no databases, the console being all it needs */
@@ -152,7 +166,7 @@ final class ConfigReader {
             }
             databases = listed.orElse(List.of());
         }
-        return new ServiceConfig(name, password, auth, databases);
+        return new ServiceConfig(name, password, auth, databases, map.integer("max_connections").orElse(0));
     }
 
     private static PoolMode poolMode(String text) {

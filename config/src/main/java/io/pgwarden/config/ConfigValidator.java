@@ -34,6 +34,21 @@ final class ConfigValidator {
         checkPool("pool", poolSection);
         config.databases().values().forEach(database -> checkDatabase(database, config));
         config.services().values().forEach(service -> checkService(service, config));
+        checkRange("limits.max_client_connections", config.limits().maxClientConnections(), 0, 10_000_000);
+        config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
+    }
+
+    /** The guaranteed minimums of a backend's databases must fit its budget, when the budget is set. */
+    private void checkMinimumsFit(BackendConfig backend, PgwardenConfig config) {
+        if (backend.maxConnections() <= 0) {
+            return; // read from the instance at start, and checked then
+        }
+        int minimums = config.databasesOn(backend.name()).stream().mapToInt(d -> d.pool().minConnections()).sum();
+        if (minimums > backend.maxConnections()) {
+            String at = KeyPath.child(KeyPath.child("backends", backend.name()), "max_connections");
+            diagnostics.error(at, "is " + backend.maxConnections() + ", less than the min_connections of its databases together ("
+                    + minimums + ")");
+        }
     }
 
     private void checkBackend(BackendConfig backend) {
@@ -41,6 +56,8 @@ final class ConfigValidator {
         checkName(at, backend.name());
         checkRange(KeyPath.child(at, "port"), backend.port(), 1, 65_535);
         String sampleInterval = KeyPath.child(at, "sample_interval");
+        checkRange(KeyPath.child(at, "max_connections"), backend.maxConnections(), 0, 1_000_000);
+        checkRange(KeyPath.child(at, "headroom"), backend.headroom(), 0, 1_000_000);
         if (diagnostics.isSet(sampleInterval) && !backend.sampleInterval().isZero()
                 && backend.sampleInterval().compareTo(MIN_SAMPLE_INTERVAL) < 0) {
             diagnostics.error(sampleInterval, "must be 0 (no sampling) or at least " + MIN_SAMPLE_INTERVAL.toMillis() + "ms");
@@ -102,6 +119,13 @@ final class ConfigValidator {
         checkPositive(KeyPath.child(at, "query_wait_timeout"), pool.queryWaitTimeout());
         checkPositive(KeyPath.child(at, "server_connect_timeout"), pool.serverConnectTimeout());
         checkRange(KeyPath.child(at, "prepared_statement_cache_size"), pool.preparedStatementCacheSize(), 1, 100_000);
+        checkRange(KeyPath.child(at, "weight"), pool.weight(), 1, 1000);
+        checkRange(KeyPath.child(at, "max_client_connections"), pool.maxClientConnections(), 0, 10_000_000);
+        checkRange(KeyPath.child(at, "reserve_pool"), pool.reservePool(), 0, 10_000);
+        String minConnections = KeyPath.child(at, "min_connections");
+        if (diagnostics.isSet(minConnections) && (pool.minConnections() < 0 || pool.minConnections() > pool.size())) {
+            diagnostics.error(minConnections, "must be between 0 and pool_size (" + pool.size() + ")");
+        }
     }
 
     /** A database that lowers pool_size below the min_idle it inherits from pool:. */
@@ -118,6 +142,7 @@ final class ConfigValidator {
         checkName(at, service.name());
         checkPassword(KeyPath.child(at, "password"), service);
         checkGrants(KeyPath.child(at, "databases"), service.databases(), config);
+        checkRange(KeyPath.child(at, "max_connections"), service.maxConnections(), 0, 10_000_000);
     }
 
     private void checkPassword(String at, ServiceConfig service) {

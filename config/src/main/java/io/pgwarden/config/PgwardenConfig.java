@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param services  client identities (the user names clients send), by name
  * @param http      the HTTP endpoint (metrics, health, pools); {@link HttpConfig#NONE} without {@code http:}
  * @param adminServices services that may open the admin console, the virtual database {@value #ADMIN_DATABASE}
+ * @param limits        limits over the whole proxy
  */
 public record PgwardenConfig(
         ListenConfig listen,
@@ -20,7 +21,8 @@ public record PgwardenConfig(
         Map<String, DatabaseConfig> databases,
         Map<String, ServiceConfig> services,
         HttpConfig http,
-        List<String> adminServices) {
+        List<String> adminServices,
+        LimitsConfig limits) {
 
     /** The virtual database of the admin console; no logical database may take this name. */
     public static final String ADMIN_DATABASE = "pgwarden";
@@ -38,18 +40,24 @@ public record PgwardenConfig(
         this(listen, backends, databases, services, HttpConfig.NONE, List.of());
     }
 
+    /** No global limits. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices) {
+        this(listen, backends, databases, services, http, adminServices, LimitsConfig.NONE);
+    }
+
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */
     public PgwardenConfig withListen(ListenConfig newListen) {
-        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices);
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits);
     }
 
     /** The same file with other backends (the demo's embedded servers on their real ports). */
     public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
-        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices);
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits);
     }
 
     public PgwardenConfig withHttp(HttpConfig newHttp) {
-        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices);
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits);
     }
 
     /** Whether {@code service} may open the admin console. */

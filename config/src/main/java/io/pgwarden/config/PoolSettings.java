@@ -18,6 +18,13 @@ import java.time.Duration;
  * @param idleTransactionTimeout     a client idle inside a transaction longer is disconnected (0: never)
  * @param clientIdleTimeout          a client idle outside a transaction longer is disconnected (0: never)
  * @param preparedStatementCacheSize named statements kept prepared per server connection (transaction mode)
+ * @param minConnections             server connections guaranteed to the database (while it has demand) out
+ *                                   of its instance's budget
+ * @param weight                     its claim on the instance's budget relative to other databases
+ * @param maxClientConnections       client connections to the database at once (0: no limit)
+ * @param reservePool                extra server connections beyond pool_size for clients that waited
+ *                                   reserve_pool_timeout (still inside the instance budget)
+ * @param reservePoolTimeout         how long a client waits before the reserve may be used
  */
 public record PoolSettings(
         PoolMode mode,
@@ -31,11 +38,17 @@ public record PoolSettings(
         Duration queryTimeout,
         Duration idleTransactionTimeout,
         Duration clientIdleTimeout,
-        int preparedStatementCacheSize) {
+        int preparedStatementCacheSize,
+        int minConnections,
+        int weight,
+        int maxClientConnections,
+        int reservePool,
+        Duration reservePoolTimeout) {
 
     public static final PoolSettings DEFAULTS = new PoolSettings(
             PoolMode.SESSION, 20, 0,
             Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(5),
             "DISCARD ALL",
-            Duration.ZERO, Duration.ZERO, Duration.ZERO, 250);
+            Duration.ZERO, Duration.ZERO, Duration.ZERO, 250,
+            0, 1, 0, 0, Duration.ofSeconds(5));
 }

@@ -10,11 +10,17 @@ import java.util.List;
  *                  an md5 hash ({@code md5<32 hex>}, md5 auth only) or a plain password
  * @param auth      the method pgwarden asks this service for
  * @param databases logical databases it is granted, in file order
+ * @param maxConnections client connections this service may hold at once, over all its databases (0: no limit)
  */
-public record ServiceConfig(String name, String password, AuthMethod auth, List<String> databases) {
+public record ServiceConfig(String name, String password, AuthMethod auth, List<String> databases, int maxConnections) {
 
     public ServiceConfig {
         databases = List.copyOf(databases);
+    }
+
+    /** Without a client-connection quota. */
+    public ServiceConfig(String name, String password, AuthMethod auth, List<String> databases) {
+        this(name, password, auth, databases, 0);
     }
 
     public boolean isGranted(String database) {

@@ -58,7 +58,8 @@ class ConfigLoaderTest {
                 """);
 
         PoolSettings pool = new PoolSettings(PoolMode.SESSION, 5, 1, Duration.ofSeconds(10), Duration.ofMinutes(5),
-                Duration.ZERO, Duration.ofMillis(500), "", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250);
+                Duration.ZERO, Duration.ofMillis(500), "", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250,
+                0, 1, 0, 0, Duration.ofSeconds(5));
         PgwardenConfig expected = new PgwardenConfig(
                 new ListenConfig("0.0.0.0", 7432),
                 Map.of("main", new BackendConfig("main", "db.internal", 5433, "admin", "admin-secret", "template1", false)),
@@ -168,15 +169,15 @@ class ConfigLoaderTest {
         assertEquals(List.of(
                 "backends.main.host (line 2): is required",
                 "backends.main.hots (line 3): unknown key; expected one of: host, port, admin_user, admin_password, admin_database, embedded, "
-                        + "sample_interval",
+                        + "sample_interval, max_connections, headroom",
                 "databases.orders.pool_sise (line 8): unknown key; expected one of: backend, dbname, user, password, "
                         + "pool_mode, pool_size, min_idle, query_wait_timeout, server_idle_timeout, server_lifetime, "
                         + "server_connect_timeout, reset_query, query_timeout, idle_transaction_timeout, client_idle_timeout, "
-                        + "prepared_statement_cache_size",
+                        + "prepared_statement_cache_size, min_connections, weight, max_client_connections, reserve_pool, reserve_pool_timeout",
                 "services.svc.databases (line 10): is required: list the databases this service may open",
-                "services.svc.database (line 12): unknown key; expected one of: password, auth, databases",
+                "services.svc.database (line 12): unknown key; expected one of: password, auth, databases, max_connections",
                 "logging (line 13): unknown key; expected one of: listen, backends, databases, services, pool, http, "
-                        + "admin_services"),
+                        + "admin_services, limits"),
                 errorsOf("""
                         backends:
                           main:
@@ -276,10 +277,10 @@ class ConfigLoaderTest {
     @Test
     void nonMappingRootIsAClearError() {
         assertEquals(List.of("line 1: the top level must be a mapping of sections "
-                        + "(listen, backends, databases, services, pool, http, admin_services), not a list"),
+                        + "(listen, backends, databases, services, pool, http, admin_services, limits), not a list"),
                 errorsOf("- backends\n- databases\n"));
         assertEquals(List.of("line 1: the top level must be a mapping of sections "
-                        + "(listen, backends, databases, services, pool, http, admin_services), not a single value"),
+                        + "(listen, backends, databases, services, pool, http, admin_services, limits), not a single value"),
                 errorsOf("just text\n"));
     }
 

@@ -168,6 +168,9 @@ public final class ServerConnection extends ChannelDuplexHandler {
     }
 
     public void close() {
+        if (log.isDebugEnabled()) {
+            log.debug("closing {} ({}): ", this, state, new Throwable("closed here"));
+        }
         channel.close();
     }
 

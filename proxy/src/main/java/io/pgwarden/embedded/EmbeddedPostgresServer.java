@@ -58,6 +58,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      *                      temporary directory that {@link #close()} removes
      */
     public static EmbeddedPostgresServer start(int port, Path dataDirectory) throws IOException {
+        return start(port, dataDirectory, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #start(int, Path)}, with server settings of the caller's over the defaults (tests use
+     * a small {@code max_connections}).
+     */
+    public static EmbeddedPostgresServer start(int port, Path dataDirectory, java.util.Map<String, String> settings)
+            throws IOException {
         Path temporaryRoot = dataDirectory == null ? Files.createTempDirectory("pgwarden-pg-") : null;
         Path data = temporaryRoot != null ? temporaryRoot.resolve("data") : dataDirectory.toAbsolutePath();
         // Not inside the data directory: initdb insists on an empty one.
@@ -76,6 +85,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("fsync", temporaryRoot != null ? "off" : "on")
                 .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
+        settings.forEach(builder::setServerConfig);
 
         EmbeddedPostgres postgres;
         try {

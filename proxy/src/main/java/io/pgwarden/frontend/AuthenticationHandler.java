@@ -158,6 +158,14 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
         DatabaseConfig database = route.get();
+        Optional<String> overQuota = context.quotas().admit(service, database);
+        if (overQuota.isPresent()) {
+            log.info("service \"{}\" refused: {}", service.name(), overQuota.get());
+            ClientErrors.fatal(ctx.channel(), SqlState.TOO_MANY_CONNECTIONS, overQuota.get());
+            return;
+        }
+        ServiceConfig admitted = service;
+        ctx.channel().closeFuture().addListener(f -> context.quotas().leave(admitted, database));
         context.metrics().clientAccepted(service.name(), database.name());
         ctx.pipeline().replace(this, ClientPipeline.SESSION, database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION
                 ? new TransactionSession(context, database, startup)

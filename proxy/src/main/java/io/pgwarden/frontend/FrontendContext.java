@@ -11,6 +11,7 @@ public record FrontendContext(
         io.pgwarden.metrics.PgwardenMetrics metrics,
         io.pgwarden.admin.AdminConsole console,
         AccessPolicy access,
+        ClientQuotas quotas,
         ServiceCredentials credentials,
         Pools pools,
         CancelRegistry cancels,

@@ -35,8 +35,23 @@ final class LoginSteps {
      * on {@code client}'s loop with PostgreSQL's error if one was refused.
      */
     static Future<Optional<ErrorResponse>> applySettings(ServerConnection server, Map<String, String> settings, Channel client) {
+        return applySettings(server, settings, client, false);
+    }
+
+    /**
+     * @param resetFirst start from the server's defaults: a transaction-mode server may carry
+     *                   settings another client SET, which a new client must not inherit
+     */
+    static Future<Optional<ErrorResponse>> applySettings(ServerConnection server, Map<String, String> settings, Channel client,
+                                                         boolean resetFirst) {
         Promise<Optional<ErrorResponse>> result = client.eventLoop().newPromise();
-        List<String> statements = settings.isEmpty() ? List.of() : List.of(SessionParameters.applyStatement(settings));
+        List<String> statements = new java.util.ArrayList<>(2);
+        if (resetFirst) {
+            statements.add("RESET ALL");
+        }
+        if (!settings.isEmpty()) {
+            statements.add(SessionParameters.applyStatement(settings));
+        }
         server.channel().eventLoop().execute(() -> InternalQuery.run(server, statements).addListener(f -> {
             if (f.isSuccess()) {
                 @SuppressWarnings("unchecked")

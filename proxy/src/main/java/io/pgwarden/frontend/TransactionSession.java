@@ -149,7 +149,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
                 return;
             }
             // the settings are tried on a real server: what PostgreSQL refuses at startup is refused here too
-            LoginSteps.applySettings(validating, startupSettings, client).addListener(applied -> {
+            LoginSteps.applySettings(validating, startupSettings, client, true).addListener(applied -> {
                 @SuppressWarnings("unchecked")
                 java.util.Optional<ErrorResponse> error = applied.isSuccess()
                         ? (java.util.Optional<ErrorResponse>) applied.getNow() : java.util.Optional.empty();
@@ -160,7 +160,8 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
                 }
                 Map<String, String> parameters = new java.util.LinkedHashMap<>(validating.parameters());
                 validating.channel().eventLoop().execute(() -> {
-                    // what the login applied is what a sync would apply: record it as this client's
+                    // the server now holds its defaults plus this client's settings: record them as applied
+                    validating.sessionState().appliedSettings().clear();
                     settings.reportedAll(parameters);
                     settings.syncStatement(clientId, validating.sessionState(), validating.parameters());
                 });
@@ -323,6 +324,8 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
     void serverClosed(ServerConnection closed) {
         client.eventLoop().execute(() -> {
             if (server == closed) {
+                log.info("client {} of database \"{}\" lost its server connection {} mid-transaction", clientId,
+                        database.name(), closed);
                 client.flush();
                 client.close();
             }

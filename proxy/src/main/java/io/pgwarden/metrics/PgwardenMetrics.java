@@ -1,6 +1,7 @@
 package io.pgwarden.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -149,6 +150,21 @@ public final class PgwardenMetrics {
         meters.add(gauge(PgwardenMeter.SERVER_CONNECTIONS, server.and(Labels.STATE, Labels.TESTED), view, PoolView::serversTested));
         meters.add(gauge(PgwardenMeter.POOL_SIZE, database, view, PoolView::poolSize));
         meters.add(gauge(PgwardenMeter.POOL_SATURATION, database, view, PoolView::saturation));
+        meters.add(gauge(PgwardenMeter.POOL_FAIR_SHARE, database, view, PoolView::fairShare));
+        meters.add(FunctionCounter.builder(PgwardenMeter.POOL_THROTTLED.meterName(), view, PoolView::throttledCount)
+                .description(PgwardenMeter.POOL_THROTTLED.description()).tags(database).register(registry));
+        return new MeterBinding(registry, meters);
+    }
+
+    /** The budget gauges of one instance, read from {@code view}. */
+    public MeterBinding bindBudget(BudgetView view) {
+        Tags backend = Tags.of(Labels.BACKEND, view.backend());
+        List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder(PgwardenMeter.BACKEND_BUDGET.meterName(), view, BudgetView::capacity)
+                .description(PgwardenMeter.BACKEND_BUDGET.description()).tags(backend).strongReference(true).register(registry));
+        meters.add(Gauge.builder(PgwardenMeter.BACKEND_BUDGET_IN_USE.meterName(), view, BudgetView::used)
+                .description(PgwardenMeter.BACKEND_BUDGET_IN_USE.description()).tags(backend).strongReference(true)
+                .register(registry));
         return new MeterBinding(registry, meters);
     }
 

@@ -43,6 +43,16 @@ public interface PoolView {
         return 0;
     }
 
+    /** The database's fair share of its instance's connection budget now. */
+    default double fairShare() {
+        return 0;
+    }
+
+    /** Times a client waited because of the instance budget (a counter). */
+    default long throttledCount() {
+        return 0;
+    }
+
     /** Server connections in use (active, login, tested) divided by pool_size. */
     static double saturation(PoolView view) {
         int size = view.poolSize();

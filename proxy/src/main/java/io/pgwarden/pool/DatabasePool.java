@@ -53,6 +53,9 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     private final Set<ServerConnection> servers = new LinkedHashSet<>();
     private final Set<PoolClient> clients = ConcurrentHashMap.newKeySet();
     private final DatabaseMeters meters;
+    private final InstanceBudget budget;
+    /** Clients that had to wait because of the instance budget rather than pool_size. */
+    private final java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
     /** Open or opening connections: what counts against pool_size. */
     private int size;
     private int leased;
@@ -70,12 +73,16 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     private record Waiter(EventLoop loop, Promise<ServerConnection> promise, long sinceNanos) {
     }
 
-    public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops, DatabaseMeters meters) {
+    public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops, DatabaseMeters meters,
+                        InstanceBudget budget) {
         this.database = database;
         this.settings = database.pool();
         this.connector = connector;
         this.loops = loops;
         this.meters = meters;
+        this.budget = budget;
+        budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
+                this::dispatch, this::closeIdle);
         this.maintenance = loops.next().scheduleWithFixedDelay(this::maintain,
                 MAINTENANCE_PERIOD_MILLIS, MAINTENANCE_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -113,6 +120,11 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             long timeout = settings.queryWaitTimeout().toMillis();
             ScheduledFuture<?> timer = loop.schedule(() -> expire(waiter), timeout, TimeUnit.MILLISECONDS);
             promise.addListener(f -> timer.cancel(false));
+            if (settings.reservePool() > 0) {
+                // after reserve_pool_timeout the reserve opens up for this client
+                ScheduledFuture<?> reserve = loop.schedule(this::dispatch, settings.reservePoolTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                promise.addListener(f -> reserve.cancel(false));
+            }
         }
         return promise;
     }
@@ -200,6 +212,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     /** A clean server back in the pool: straight to the first waiter, or idle. */
     private void returnToPool(ServerConnection server) {
         Waiter next;
+        boolean yield;
         List<CompletableFuture<Void>> paused = List.of();
         lock.lock();
         try {
@@ -207,7 +220,10 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             if (server.state() == ServerState.RESETTING) {
                 resetting--;
             }
-            if (closed || this.paused) {
+            // above its share while a database below its share waits: the connection goes back to the instance
+            yield = !closed && budget.mustYield(database.name(), settings.size(), size - idle.size() - 1, idle.size(),
+                    waiters.size());
+            if (closed || this.paused || yield) {
                 next = null;
             } else {
                 next = waiters.pollFirst();
@@ -218,12 +234,20 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 server.state(ServerState.LEASED);
             } else {
                 server.state(ServerState.IDLE);
-                idle.addFirst(server);
+                if (!yield) {
+                    idle.addFirst(server); // a yielded one never enters the idle list: nobody may take it
+                }
             }
         } finally {
             lock.unlock();
         }
         paused.forEach(done -> done.complete(null));
+        if (yield) {
+            log.debug("{} goes back to the instance: database \"{}\" is above its share", server, database.name());
+            server.listener(null);
+            server.close();
+            return;
+        }
         if (next != null) {
             hand(server, next);
         } else {
@@ -252,7 +276,10 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         return done;
     }
 
-    /** Serves waiters from idle connections, or opens connections for them while under pool_size. */
+    /**
+     * Serves waiters from idle connections, or opens connections for them while under pool_size and
+     * as far as the instance budget grants.
+     */
     private void dispatch() {
         List<Runnable> actions = new ArrayList<>();
         lock.lock();
@@ -265,7 +292,14 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                     leased++;
                     server.state(ServerState.LEASED);
                     actions.add(() -> hand(server, waiter));
-                } else if (size < settings.size()) {
+                } else if (size < cap(waiter)) {
+                    InstanceBudget.Decision decision = budget.request(database.name(), cap(waiter), size - idle.size(),
+                            idle.size(), waiters.size());
+                    actions.addAll(decision.followUps());
+                    if (!decision.granted()) {
+                        throttled.incrementAndGet();
+                        break;
+                    }
                     waiters.pollFirst();
                     size++;
                     leased++;
@@ -275,10 +309,62 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                     break;
                 }
             }
+            if (waiters.isEmpty()) {
+                actions.addAll(budget.changed(database.name(), settings.size(), size - idle.size(), idle.size(), 0));
+            }
         } finally {
             lock.unlock();
         }
         actions.forEach(Runnable::run);
+    }
+
+    /** pool_size, plus the reserve once the first waiter has waited reserve_pool_timeout. */
+    private int cap(Waiter first) {
+        boolean reserveOpen = settings.reservePool() > 0
+                && System.nanoTime() - first.sinceNanos() >= settings.reservePoolTimeout().toNanos();
+        return settings.size() + (reserveOpen ? settings.reservePool() : 0);
+    }
+
+    /** The budget wants connections back: close up to {@code count} idle ones, oldest first. */
+    private void closeIdle(int count) {
+        List<ServerConnection> toClose = new ArrayList<>(count);
+        lock.lock();
+        try {
+            java.util.Iterator<ServerConnection> oldest = idle.descendingIterator();
+            while (oldest.hasNext() && toClose.size() < count) {
+                toClose.add(oldest.next());
+                oldest.remove(); // out of the idle list now, so nobody is handed a connection about to close
+            }
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(ServerConnection::close);
+    }
+
+    /** Gives one connection's budget back (closed, or never opened). */
+    private void budgetReturned() {
+        List<Runnable> actions;
+        lock.lock();
+        try {
+            actions = budget.returned(database.name(), settings.size(), size - idle.size(), idle.size(), waiters.size());
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    @Override
+    public long throttledCount() {
+        return throttled.get();
+    }
+
+    @Override
+    public double fairShare() {
+        return budget.share(database.name());
+    }
+
+    public InstanceBudget budget() {
+        return budget;
     }
 
     private ServerConnection takeIdle(EventLoop preferred) {
@@ -312,6 +398,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 } finally {
                     lock.unlock();
                 }
+                budgetReturned();
                 waiter.promise().tryFailure(f.cause());
                 dispatch();
             }
@@ -343,6 +430,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 } finally {
                     lock.unlock();
                 }
+                budgetReturned();
                 log.warn("could not open a warm server connection for database \"{}\": {}", database.name(), f.cause().getMessage());
             }
         });
@@ -379,6 +467,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             lock.unlock();
         }
         paused.forEach(done -> done.complete(null));
+        budgetReturned();
         dispatch();
     }
 
@@ -391,6 +480,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             lock.unlock();
         }
         if (removed) {
+            budgetDemandChanged();
             meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), true);
             waiter.promise().tryFailure(new PoolExhaustedException("no server connection for database \"" + database.name()
                     + "\" became free within query_wait_timeout (" + settings.queryWaitTimeout().toMillis()
@@ -406,6 +496,18 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         } finally {
             lock.unlock();
         }
+        budgetDemandChanged();
+    }
+
+    private void budgetDemandChanged() {
+        List<Runnable> actions;
+        lock.lock();
+        try {
+            actions = budget.changed(database.name(), settings.size(), size - idle.size(), idle.size(), waiters.size());
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
     }
 
     private boolean expired(ServerConnection server, long now) {
@@ -426,17 +528,25 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             }
             for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
                 ServerConnection server = it.next();
-                boolean idleTooLong = idleTimeout > 0 && server.idleNanos(now) > idleTimeout
-                        && idle.size() - toClose.size() > settings.minIdle();
+                boolean idleTooLong = idleTimeout > 0 && server.idleNanos(now) > idleTimeout && idle.size() > settings.minIdle();
                 if (idleTooLong || expired(server, now)) {
                     toClose.add(server);
+                    it.remove(); // nobody is handed a connection about to close
                 }
             }
-            int warm = idle.size() - toClose.size() + (size - leased - idle.size());
+            int warm = idle.size() + (size - toClose.size() - leased - idle.size());
             if (waiters.isEmpty() && warm < settings.minIdle()) {
-                toOpen = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
-                size += toOpen;
-                opening += toOpen;
+                int wanted = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
+                for (int i = 0; i < wanted; i++) {
+                    InstanceBudget.Decision decision = budget.request(database.name(), settings.size(), size - idle.size(),
+                            idle.size(), 0);
+                    if (!decision.granted()) {
+                        break; // warm connections are a nicety: never at another database's expense
+                    }
+                    toOpen++;
+                    size++;
+                    opening++;
+                }
             }
         } finally {
             lock.unlock();
@@ -606,6 +716,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         lock.lock();
         try {
             idleNow = new ArrayList<>(idle);
+            idle.clear(); // nobody is handed a connection about to close
         } finally {
             lock.unlock();
         }

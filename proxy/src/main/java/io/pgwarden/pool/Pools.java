@@ -30,6 +30,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
 
     private final Map<String, DatabasePool> byDatabase = new LinkedHashMap<>();
     private final List<MeterBinding> gauges = new ArrayList<>();
+    private final Map<String, InstanceBudget> budgets = new LinkedHashMap<>();
     private final Runnable shutdown;
 
     /** @param shutdown what SHUTDOWN from the admin console does */
@@ -37,13 +38,17 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
                  PgwardenMetrics metrics, Runnable shutdown) {
         this.shutdown = shutdown;
         Map<String, BackendConnector> connectors = new LinkedHashMap<>();
-        config.backends().forEach((name, backend) -> connectors.put(name, new BackendConnector(backend, transport, waterMark)));
+        config.backends().forEach((name, backend) -> {
+            connectors.put(name, new BackendConnector(backend, transport, waterMark));
+            budgets.put(name, new InstanceBudget(name, InstanceCapacity.of(backend, config.databasesOn(name))));
+        });
         for (DatabaseConfig database : config.databases().values()) {
             DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
-                    metrics.forDatabase(database.name()));
+                    metrics.forDatabase(database.name()), budgets.get(database.backend()));
             byDatabase.put(database.name(), pool);
             gauges.add(metrics.bindPool(pool));
         }
+        budgets.values().forEach(budget -> gauges.add(metrics.bindBudget(budget)));
     }
 
     public DatabasePool pool(String database) {
@@ -52,6 +57,14 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
             throw new IllegalArgumentException("no pool for database " + database);
         }
         return pool;
+    }
+
+    public InstanceBudget budget(String backend) {
+        return budgets.get(backend);
+    }
+
+    public Collection<InstanceBudget> budgets() {
+        return budgets.values();
     }
 
     public Collection<DatabasePool> all() {

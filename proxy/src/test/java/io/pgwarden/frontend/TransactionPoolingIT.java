@@ -293,6 +293,19 @@ class TransactionPoolingIT {
     }
 
     @Test
+    void aNewClientDoesNotInheritSettingsAnotherClientLeftOnItsServer() throws SQLException {
+        try (Connection first = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties());
+             Statement st = first.createStatement()) {
+            st.execute("SET default_transaction_read_only = on"); // reported, and not sent by pgjdbc at startup
+            assertEquals("on", single(st, "SHOW default_transaction_read_only"));
+        }
+        try (Connection next = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties());
+             Statement st = next.createStatement()) {
+            assertEquals("off", single(st, "SHOW default_transaction_read_only"), "the server's default, as on PostgreSQL");
+        }
+    }
+
+    @Test
     void listenIsRefusedClearlyInTransactionMode() throws SQLException {
         try (Connection c = tx(); Statement st = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> st.execute("LISTEN orders_channel"));

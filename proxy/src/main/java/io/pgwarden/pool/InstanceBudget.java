@@ -1,0 +1,278 @@
+package io.pgwarden.pool;
+
+import io.pgwarden.pool.FairShare.Claim;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
+
+/**
+ * The server connections pgwarden may hold on one PostgreSQL instance, shared by its databases.
+ * Every connection a pool opens is granted here first. While the budget has room and nobody else
+ * waits for it, a grant is immediate: a database alone may use it all. Once databases compete, the
+ * budget goes to the waiting database furthest below its weighted fair share ({@link FairShare});
+ * a database above its share that has idle connections is asked to close them, and one whose
+ * connections are all busy simply gets no more until the others are served. Nothing running is
+ * ever interrupted.
+ *
+ * <p>Pools call in holding their own lock (pool, then budget: never the other way round). What a
+ * decision asks of other pools (wake up, close idle connections) is returned as actions for the
+ * caller to run once it holds no lock.
+ */
+public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
+
+    /** A decision on one request, and what must happen elsewhere because of it. */
+    public record Decision(boolean granted, List<Runnable> followUps) {
+    }
+
+    /** One database's standing with the budget. */
+    private static final class Member {
+        final String database;
+        final int weight;
+        final int minimum;
+        final Runnable wakeUp;
+        final IntConsumer closeIdle;
+        int cap;
+        int held;
+        int busy;
+        int idle;
+        int waiting;
+        boolean throttled;
+        double share;
+
+        Member(String database, int weight, int minimum, int cap, Runnable wakeUp, IntConsumer closeIdle) {
+            this.database = database;
+            this.weight = weight;
+            this.minimum = minimum;
+            this.cap = cap;
+            this.wakeUp = wakeUp;
+            this.closeIdle = closeIdle;
+        }
+
+        /**
+         * What it holds (idle connections too: in transaction mode they are idle between every two
+         * transactions, and taking them away would only make it reopen them) plus who waits.
+         */
+        int demand() {
+            return Math.min(cap, Math.max(held, busy + idle) + waiting);
+        }
+
+        double deficit() {
+            return share - held;
+        }
+    }
+
+    private final String backend;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private volatile int capacity;
+    private volatile int used;
+
+    public InstanceBudget(String backend, int capacity) {
+        this.backend = backend;
+        this.capacity = capacity;
+    }
+
+    @Override
+    public String backend() {
+        return backend;
+    }
+
+    /** The connections pgwarden may hold on the instance. */
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The connections held (open or opening) now. */
+    @Override
+    public int used() {
+        return used;
+    }
+
+    /** The database's current weighted fair share (0 without demand). */
+    public double share(String database) {
+        lock.lock();
+        try {
+            Member member = members.get(database);
+            return member == null ? 0 : member.share;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @param cap       the most connections the database may hold (its pool_size, plus its reserve)
+     * @param wakeUp    how to make the pool try again (it has waiting clients and budget freed up)
+     * @param closeIdle how to make the pool close some of its idle connections
+     */
+    public void join(String database, int weight, int minimum, int cap, Runnable wakeUp, IntConsumer closeIdle) {
+        lock.lock();
+        try {
+            members.put(database, new Member(database, weight, minimum, cap, wakeUp, closeIdle));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One more connection for {@code database}, whose pool has {@code busy} connections in use (or
+     * opening), {@code idle} free ones, {@code waiting} clients, and may hold {@code cap} at most now.
+     */
+    public Decision request(String database, int cap, int busy, int idle, int waiting) {
+        lock.lock();
+        try {
+            Member member = update(database, cap, busy, idle, waiting);
+            recomputeShares();
+            List<Runnable> followUps = new ArrayList<>(1);
+            if (used < capacity) {
+                Member first = mostDeserving();
+                if (first == null || first == member || member.deficit() >= first.deficit() - 1e-9) {
+                    used++;
+                    member.held++;
+                    member.throttled = false;
+                    return new Decision(true, List.of());
+                }
+                member.throttled = true;
+                followUps.add(first.wakeUp);
+                return new Decision(false, followUps);
+            }
+            member.throttled = true;
+            reclaim(followUps);
+            return new Decision(false, followUps);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A connection of {@code database} is gone (closed, or its opening failed): its budget goes to whoever needs it most. */
+    public List<Runnable> returned(String database, int cap, int busy, int idle, int waiting) {
+        lock.lock();
+        try {
+            Member member = update(database, cap, busy, idle, waiting);
+            member.held = Math.max(0, member.held - 1);
+            used = Math.max(0, used - 1);
+            return wakeMostDeserving();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The pool's demand changed without a request (clients gave up or were served). */
+    public List<Runnable> changed(String database, int cap, int busy, int idle, int waiting) {
+        lock.lock();
+        try {
+            Member member = update(database, cap, busy, idle, waiting);
+            if (waiting == 0) {
+                member.throttled = false;
+            }
+            return used < capacity ? wakeMostDeserving() : List.of();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A server of {@code database} is free again: true when it should be closed rather than reused,
+     * because the database holds more than its share while another, below its share, waits.
+     */
+    public boolean mustYield(String database, int cap, int busy, int idle, int waiting) {
+        lock.lock();
+        try {
+            Member member = update(database, cap, busy, idle, waiting);
+            recomputeShares();
+            return fairerWithout(member, mostDeserving()) > 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether {@code database} waits for budget now (for SHOW POOLS). */
+    public boolean throttled(String database) {
+        lock.lock();
+        try {
+            Member member = members.get(database);
+            return member != null && member.throttled;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Member update(String database, int cap, int busy, int idle, int waiting) {
+        Member member = members.get(database);
+        if (member == null) {
+            throw new IllegalArgumentException("database " + database + " is not on backend " + backend);
+        }
+        member.cap = cap;
+        member.busy = busy;
+        member.idle = idle;
+        member.waiting = waiting;
+        return member;
+    }
+
+    private void recomputeShares() {
+        List<Claim> claims = new ArrayList<>(members.size());
+        for (Member member : members.values()) {
+            claims.add(new Claim(member.database, member.weight, member.minimum, member.demand()));
+        }
+        Map<String, Double> shares = FairShare.shares(capacity, claims);
+        members.values().forEach(member -> member.share = shares.getOrDefault(member.database, 0.0));
+    }
+
+    /** The throttled database with waiting clients furthest below its share; ties go to the one holding least per weight. */
+    private Member mostDeserving() {
+        Member best = null;
+        for (Member member : members.values()) {
+            if (!member.throttled || member.waiting == 0) {
+                continue;
+            }
+            if (best == null || member.deficit() > best.deficit() + 1e-9
+                    || Math.abs(member.deficit() - best.deficit()) <= 1e-9
+                    && (double) member.held / member.weight < (double) best.held / best.weight) {
+                best = member;
+            }
+        }
+        return best;
+    }
+
+    private List<Runnable> wakeMostDeserving() {
+        recomputeShares();
+        Member first = mostDeserving();
+        return first == null ? List.of() : List.of(first.wakeUp);
+    }
+
+    /**
+     * The budget is used up and someone waits: databases above their share close idle connections
+     * (as many as they really have, up to their excess; busy ones come back through {@link #mustYield}).
+     */
+    private void reclaim(List<Runnable> followUps) {
+        Member starving = mostDeserving();
+        for (Member member : members.values()) {
+            int excess = fairerWithout(member, starving);
+            if (excess > 0) {
+                IntConsumer close = member.closeIdle;
+                followUps.add(() -> close.accept(excess));
+            }
+        }
+    }
+
+    /**
+     * How many connections {@code giver} should hand back so that {@code taker} is served: moving
+     * one must make the split fairer (the giver holds more than its share, and the taker is further
+     * below its share than the giver is above it). Fractional shares make connections take turns
+     * rather than leave a database waiting forever. 0 when no move helps.
+     */
+    private static int fairerWithout(Member giver, Member taker) {
+        if (taker == null || taker == giver || taker.deficit() <= 0) {
+            return 0;
+        }
+        double excess = giver.held - giver.share;
+        if (excess <= 1e-9 || taker.deficit() <= excess + 1e-9 && excess < 1 - 1e-9) {
+            return 0;
+        }
+        return Math.max(1, (int) Math.ceil(excess - 1e-9));
+    }
+}

@@ -1,0 +1,66 @@
+package io.pgwarden.pool;
+
+import io.pgwarden.config.BackendConfig;
+import io.pgwarden.config.DatabaseConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * How many server connections pgwarden may hold on an instance: the configured
+ * {@code max_connections}, or what the instance allows ordinary roles minus {@code headroom}.
+ */
+final class InstanceCapacity {
+
+    private static final Logger log = LoggerFactory.getLogger(InstanceCapacity.class);
+
+    /** Connections PostgreSQL keeps for others than ordinary roles (reserved_connections exists from 16 on). */
+    static final String ORDINARY_CONNECTIONS = "SELECT current_setting('max_connections')::int"
+            + " - current_setting('superuser_reserved_connections')::int"
+            + " - coalesce(current_setting('reserved_connections', true)::int, 0)";
+
+    private InstanceCapacity() {
+    }
+
+    static int of(BackendConfig backend, List<DatabaseConfig> databases) {
+        int capacity = backend.maxConnections() > 0 ? backend.maxConnections() : read(backend, databases);
+        int minimums = databases.stream().mapToInt(d -> d.pool().minConnections()).sum();
+        if (minimums > capacity) {
+            throw new IllegalStateException("backend \"" + backend.name() + "\" allows pgwarden " + capacity
+                    + " connections, less than the min_connections of its databases together (" + minimums + ")");
+        }
+        return capacity;
+    }
+
+    private static int read(BackendConfig backend, List<DatabaseConfig> databases) {
+        Properties props = new Properties();
+        props.setProperty("user", backend.adminUser());
+        props.setProperty("password", backend.adminPassword());
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("loginTimeout", "5");
+        props.setProperty("socketTimeout", "5");
+        props.setProperty("ApplicationName", "pgwarden budget");
+        String url = "jdbc:postgresql://" + backend.host() + ":" + backend.port() + "/" + backend.adminDatabase();
+        try (Connection connection = DriverManager.getConnection(url, props); Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery(ORDINARY_CONNECTIONS)) {
+            rs.next();
+            int capacity = Math.max(1, rs.getInt(1) - backend.headroom());
+            log.info("backend \"{}\": connection budget {} (from the instance, headroom {})", backend.name(), capacity,
+                    backend.headroom());
+            return capacity;
+        } catch (SQLException e) {
+            int unlimited = databases.stream().mapToInt(d -> d.pool().size() + d.pool().reservePool()).sum();
+            log.warn("backend \"{}\": could not read max_connections ({}); the budget is the sum of its pools ({}) "
+                    + "until restart: set backends.{}.max_connections to enforce one", backend.name(), e.getMessage(),
+                    unlimited, backend.name());
+            return Math.max(1, unlimited);
+        }
+    }
+}

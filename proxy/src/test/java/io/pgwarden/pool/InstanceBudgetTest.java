@@ -1,0 +1,156 @@
+package io.pgwarden.pool;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The budget's decisions without sockets: simulated pools ask for connections, use them, give them
+ * back and yield as a real pool does, over long random sequences.
+ */
+class InstanceBudgetTest {
+
+    /** A pool as the budget sees it: connections busy or idle, clients waiting, and how long each has waited. */
+    private static final class SimPool {
+        final String name;
+        final int cap;
+        int busy;
+        int idle;
+        final List<Integer> waitingSince = new ArrayList<>();
+        int longestWait;
+
+        SimPool(String name, int cap) {
+            this.name = name;
+            this.cap = cap;
+        }
+
+        int held() {
+            return busy + idle;
+        }
+    }
+
+    @Test
+    void aDatabaseAloneMayTakeTheWholeBudget() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        budget.join("noisy", 1, 0, 100, () -> { }, n -> { });
+        budget.join("calm", 1, 0, 100, () -> { }, n -> { });
+        for (int i = 0; i < 10; i++) {
+            assertTrue(budget.request("noisy", 100, i, 0, 50).granted());
+        }
+        assertFalse(budget.request("noisy", 100, 10, 0, 50).granted(), "the budget is the limit");
+        assertEquals(10, budget.used());
+    }
+
+    @Test
+    void aNewcomerBelowItsShareMakesAnOverShareDatabaseGiveBackIdleConnections() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        List<Integer> closed = new ArrayList<>();
+        budget.join("noisy", 1, 0, 100, () -> { }, closed::add);
+        budget.join("calm", 1, 0, 100, () -> { }, n -> { });
+        for (int i = 0; i < 10; i++) {
+            budget.request("noisy", 100, i, 0, 1);
+        }
+        budget.changed("noisy", 100, 6, 4, 0); // four of its transactions ended: 6 busy, 4 idle
+        InstanceBudget.Decision decision = budget.request("calm", 100, 0, 0, 3);
+        assertFalse(decision.granted());
+        decision.followUps().forEach(Runnable::run);
+        assertEquals(List.of(3), closed, "noisy (share 7, holding 10, 4 idle) closes 3 idle connections; "
+                + "it keeps the rest for its own clients");
+        assertTrue(budget.mustYield("noisy", 100, 6, 3, 5), "a busy one coming back goes to the instance too");
+    }
+
+    /**
+     * Random arrivals and transaction ends; at every step the budget is never exceeded and its books
+     * agree with the pools'. Then arrivals stop: every queue drains, so no database was left behind
+     * the budget (a client that waits on its own pool_size is queueing, not starving).
+     */
+    @Test
+    void noDatabaseWithDemandWaitsForeverOverLongRandomSequences() {
+        for (long seed = 0; seed < 20; seed++) {
+            Random random = new Random(seed);
+            int capacity = 5 + random.nextInt(30);
+            InstanceBudget budget = new InstanceBudget("main", capacity);
+            List<SimPool> pools = new ArrayList<>();
+            for (int p = 0; p < 2 + random.nextInt(6); p++) {
+                SimPool pool = new SimPool("db" + p, 1 + random.nextInt(40));
+                pools.add(pool);
+                budget.join(pool.name, 1 + random.nextInt(3), 0, pool.cap, () -> { }, n -> closeIdle(budget, pool, n));
+            }
+            for (int step = 0; step < 20_000; step++) {
+                SimPool pool = pools.get(random.nextInt(pools.size()));
+                switch (random.nextInt(4)) {
+                    case 0 -> pool.waitingSince.add(step); // a client arrives
+                    case 1 -> finishOne(budget, pool); // a transaction ends
+                    default -> { }
+                }
+                for (SimPool p : pools) {
+                    serve(budget, p, step);
+                }
+                int held = pools.stream().mapToInt(SimPool::held).sum();
+                assertTrue(held <= capacity, "never above the budget");
+                assertEquals(held, budget.used(), "the books agree");
+            }
+            int step = 20_000;
+            while (pools.stream().anyMatch(p -> !p.waitingSince.isEmpty()) && step < 200_000) {
+                for (SimPool pool : pools) {
+                    finishOne(budget, pool);
+                }
+                for (SimPool pool : pools) {
+                    serve(budget, pool, step);
+                }
+                step++;
+            }
+            for (SimPool pool : pools) {
+                assertTrue(pool.waitingSince.isEmpty(), "seed " + seed + ": " + pool.name + " still has "
+                        + pool.waitingSince.size() + " clients waiting (capacity " + capacity + ")");
+            }
+        }
+    }
+
+    /** Idle connections to waiting clients first, then new ones as far as the budget grants (as DatabasePool does). */
+    private static void serve(InstanceBudget budget, SimPool pool, int step) {
+        while (!pool.waitingSince.isEmpty()) {
+            if (pool.idle > 0) {
+                pool.idle--;
+                pool.busy++;
+            } else if (pool.held() < pool.cap) {
+                InstanceBudget.Decision decision = budget.request(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size());
+                decision.followUps().forEach(Runnable::run);
+                if (!decision.granted()) {
+                    return;
+                }
+                pool.busy++;
+            } else {
+                return;
+            }
+            pool.longestWait = Math.max(pool.longestWait, step - pool.waitingSince.remove(0));
+        }
+        budget.changed(pool.name, pool.cap, pool.busy, pool.idle, 0);
+    }
+
+    /** A busy connection comes back: it goes to the instance if the pool must yield, else it waits idle. */
+    private static void finishOne(InstanceBudget budget, SimPool pool) {
+        if (pool.busy == 0) {
+            return;
+        }
+        pool.busy--;
+        if (budget.mustYield(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size())) {
+            budget.returned(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size());
+        } else {
+            pool.idle++;
+        }
+    }
+
+    private static void closeIdle(InstanceBudget budget, SimPool pool, int count) {
+        for (int i = 0; i < count && pool.idle > 0; i++) {
+            pool.idle--;
+            budget.returned(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size());
+        }
+    }
+}
