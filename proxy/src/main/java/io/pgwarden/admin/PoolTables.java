@@ -31,7 +31,9 @@ final class PoolTables {
                 .int8("cl_active", "cl_waiting", "cl_active_cancel_req", "cl_waiting_cancel_req",
                         "sv_active", "sv_active_cancel", "sv_being_canceled", "sv_idle", "sv_used", "sv_tested",
                         "sv_login", "maxwait", "maxwait_us")
-                .text("pool_mode", "load_balance_hosts");
+                .text("pool_mode", "load_balance_hosts")
+                // pgwarden's own, after PgBouncer's: the instance budget
+                .text("fair_share").int8("throttled");
         for (PoolView pool : pools) {
             DatabaseConfig database = config.databases().get(pool.database());
             long waitMicros = pool.maxWaitNanos() / NANOS_PER_MICRO;
@@ -39,7 +41,8 @@ final class PoolTables {
                     pool.clientsActive() + pool.clientsIdle(), pool.clientsWaiting(), 0, 0,
                     pool.serversActive(), 0, 0, pool.serversIdle(), 0, pool.serversTested(),
                     pool.serversLogin(), waitMicros / MICROS_PER_SECOND, waitMicros % MICROS_PER_SECOND,
-                    database == null ? null : database.pool().mode().yamlName(), null);
+                    database == null ? null : database.pool().mode().yamlName(), null,
+                    String.format(java.util.Locale.ROOT, "%.1f", pool.fairShare()), pool.throttledCount());
         }
         return table.build();
     }
@@ -52,7 +55,8 @@ final class PoolTables {
                 .int8("pool_size", "min_pool_size", "reserve_pool_size", "server_lifetime")
                 .text("pool_mode", "load_balance_hosts")
                 .int8("max_connections", "current_connections", "max_client_connections",
-                        "current_client_connections", "paused", "disabled");
+                        "current_client_connections", "paused", "disabled")
+                .int8("min_connections", "weight");
         for (DatabaseConfig database : config.databases().values()) {
             BackendConfig backend = config.backendOf(database);
             PoolView pool = byDatabase.get(database.name());
@@ -60,9 +64,10 @@ final class PoolTables {
                     : pool.serversActive() + pool.serversIdle() + pool.serversLogin() + pool.serversTested();
             int clients = pool == null ? 0 : pool.clientsActive() + pool.clientsWaiting() + pool.clientsIdle();
             table.row(database.name(), backend.host(), backend.port(), database.dbname(), database.user(),
-                    database.pool().size(), database.pool().minIdle(), 0, database.pool().serverLifetime().toSeconds(),
-                    database.pool().mode().yamlName(), null,
-                    database.pool().size(), servers, 0, clients, view.isPaused(database.name()), false);
+                    database.pool().size(), database.pool().minIdle(), database.pool().reservePool(),
+                    database.pool().serverLifetime().toSeconds(), database.pool().mode().yamlName(), null,
+                    database.pool().size(), servers, database.pool().maxClientConnections(), clients,
+                    view.isPaused(database.name()), false, database.pool().minConnections(), database.pool().weight());
         }
         return table.build();
     }

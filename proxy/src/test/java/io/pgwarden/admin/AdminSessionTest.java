@@ -112,7 +112,8 @@ class AdminSessionTest {
         Map<String, Integer> columns = replies.get(0).columns();
         assertEquals(List.of("database", "user", "cl_active", "cl_waiting", "cl_active_cancel_req", "cl_waiting_cancel_req",
                 "sv_active", "sv_active_cancel", "sv_being_canceled", "sv_idle", "sv_used", "sv_tested", "sv_login",
-                "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts"), List.copyOf(columns.keySet()));
+                "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts", "fair_share", "throttled"),
+                List.copyOf(columns.keySet()));
         assertEquals(TEXT, columns.get("database"));
         assertEquals(INT8, columns.get("cl_active"));
         assertEquals(TEXT, columns.get("pool_mode"));
@@ -121,12 +122,12 @@ class AdminSessionTest {
                                 "cl_active_cancel_req", "0", "cl_waiting_cancel_req", "0", "sv_active", "2",
                                 "sv_active_cancel", "0", "sv_being_canceled", "0", "sv_idle", "1", "sv_used", "0",
                                 "sv_tested", "0", "sv_login", "1", "maxwait", "2", "maxwait_us", "345000",
-                                "pool_mode", "session", "load_balance_hosts", null),
+                                "pool_mode", "session", "load_balance_hosts", null, "fair_share", "0.0", "throttled", "0"),
                         row("database", "payments", "user", "payments_owner", "cl_active", "0", "cl_waiting", "0",
                                 "cl_active_cancel_req", "0", "cl_waiting_cancel_req", "0", "sv_active", "0",
                                 "sv_active_cancel", "0", "sv_being_canceled", "0", "sv_idle", "0", "sv_used", "0",
                                 "sv_tested", "0", "sv_login", "0", "maxwait", "0", "maxwait_us", "0",
-                                "pool_mode", "transaction", "load_balance_hosts", null)),
+                                "pool_mode", "transaction", "load_balance_hosts", null, "fair_share", "0.0", "throttled", "0")),
                 rows(replies));
     }
 
@@ -198,19 +199,20 @@ class AdminSessionTest {
 
         assertEquals(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
                 "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts", "max_connections",
-                "current_connections", "max_client_connections", "current_client_connections", "paused", "disabled"),
+                "current_connections", "max_client_connections", "current_client_connections", "paused", "disabled",
+                "min_connections", "weight"),
                 List.copyOf(replies.get(0).columns().keySet()));
         assertEquals(List.of(
                 row("name", "orders", "host", "127.0.0.1", "port", "5432", "database", "orders_db", "force_user", "orders_owner",
                         "pool_size", "4", "min_pool_size", "1", "reserve_pool_size", "0", "server_lifetime", "3600",
                         "pool_mode", "session", "load_balance_hosts", null, "max_connections", "4",
                         "current_connections", "3", "max_client_connections", "0", "current_client_connections", "6",
-                        "paused", "1", "disabled", "0"),
+                        "paused", "1", "disabled", "0", "min_connections", "0", "weight", "1"),
                 row("name", "payments", "host", "127.0.0.1", "port", "5432", "database", "payments_db",
                         "force_user", "payments_owner", "pool_size", "20", "min_pool_size", "0", "reserve_pool_size", "0",
                         "server_lifetime", "3600", "pool_mode", "transaction", "load_balance_hosts", null,
                         "max_connections", "20", "current_connections", "0", "max_client_connections", "0",
-                        "current_client_connections", "0", "paused", "0", "disabled", "0")),
+                        "current_client_connections", "0", "paused", "0", "disabled", "0", "min_connections", "0", "weight", "1")),
                 rows(replies));
     }
 

@@ -106,11 +106,11 @@ class HttpRoutesTest {
                   {"database": "orders", "user": "orders_owner", "cl_active": 2, "cl_waiting": 0, \
                 "cl_active_cancel_req": 0, "cl_waiting_cancel_req": 0, "sv_active": 2, "sv_active_cancel": 0, \
                 "sv_being_canceled": 0, "sv_idle": 0, "sv_used": 0, "sv_tested": 0, "sv_login": 0, "maxwait": 0, \
-                "maxwait_us": 0, "pool_mode": "session", "load_balance_hosts": null},
+                "maxwait_us": 0, "pool_mode": "session", "load_balance_hosts": null, "fair_share": "0.0", "throttled": 0},
                   {"database": "payments", "user": "payments_owner", "cl_active": 0, "cl_waiting": 0, \
                 "cl_active_cancel_req": 0, "cl_waiting_cancel_req": 0, "sv_active": 0, "sv_active_cancel": 0, \
                 "sv_being_canceled": 0, "sv_idle": 0, "sv_used": 0, "sv_tested": 0, "sv_login": 0, "maxwait": 0, \
-                "maxwait_us": 0, "pool_mode": "transaction", "load_balance_hosts": null}
+                "maxwait_us": 0, "pool_mode": "transaction", "load_balance_hosts": null, "fair_share": "0.0", "throttled": 0}
                 ]
                 """, answer.body());
     }
