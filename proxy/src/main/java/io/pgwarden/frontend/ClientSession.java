@@ -46,15 +46,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private Future<ServerConnection> acquisition;
     private volatile ServerConnection server;
     private int cancelSecret;
-    private final long clientId;
-    private final java.time.Instant connectedAt = java.time.Instant.now();
+    private final ClientIdentity identity;
 
     ClientSession(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
         this.context = context;
         this.database = database;
         this.pool = context.pools().pool(database.name());
         this.startup = startup;
-        this.clientId = context.clientIds().incrementAndGet();
+        this.identity = new ClientIdentity(context.clientIds().incrementAndGet(), startup, database);
     }
 
     @Override
@@ -65,26 +64,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             case SETTING_UP, ACTIVE -> "active";
             case CLOSED -> "closed";
         };
-        return ClientDescriptions.describe(clientId, startup, database.name(), shown, client, connectedAt,
-                current == null ? 0 : current.backendKey().processId());
+        return identity.describe(shown, current == null ? 0 : current.backendKey().processId());
     }
 
     @Override
     public void kill(String message) {
-        client.eventLoop().execute(() -> ClientErrors.fatal(client, SqlState.ADMIN_SHUTDOWN, message));
+        identity.kill(message);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        identity.attach(client);
         pool.register(this);
-        Map<String, String> settings;
-        try {
-            settings = SessionParameters.settings(startup);
-        } catch (IllegalArgumentException e) {
-            close(ErrorResponse.fatal(SqlState.INVALID_PARAMETER_VALUE, e.getMessage()));
+        Optional<Map<String, String>> startupSettings = identity.startupSettings();
+        if (startupSettings.isEmpty()) {
             return;
         }
+        Map<String, String> settings = startupSettings.get();
         acquisition = pool.acquire(client.eventLoop());
         acquisition.addListener(f -> onAcquired(f, settings));
     }

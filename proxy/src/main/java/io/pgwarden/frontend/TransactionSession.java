@@ -67,7 +67,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
     private long handedOff;
     private int cancelProcessId;
     private int cancelSecret;
-    private final java.time.Instant connectedAt = java.time.Instant.now();
+    private final ClientIdentity identity;
 
     TransactionSession(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
         this.context = context;
@@ -75,6 +75,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
         this.pool = context.pools().pool(database.name());
         this.startup = startup;
         this.clientId = context.clientIds().incrementAndGet();
+        this.identity = new ClientIdentity(clientId, startup, database);
     }
 
     @Override
@@ -86,13 +87,12 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
             case IDLE -> "idle";
             case CLOSED -> "closed";
         };
-        return ClientDescriptions.describe(clientId, startup, database.name(), shown, client, connectedAt,
-                current == null ? 0 : current.backendKey().processId());
+        return identity.describe(shown, current == null ? 0 : current.backendKey().processId());
     }
 
     @Override
     public void kill(String message) {
-        client.eventLoop().execute(() -> ClientErrors.fatal(client, SqlState.ADMIN_SHUTDOWN, message));
+        identity.kill(message);
     }
 
     // ---- login -----------------------------------------------------------------------------------
@@ -100,14 +100,13 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        identity.attach(client);
         pool.register(this);
-        Map<String, String> startupSettings;
-        try {
-            startupSettings = SessionParameters.settings(startup);
-        } catch (IllegalArgumentException e) {
-            ClientErrors.fatal(client, SqlState.INVALID_PARAMETER_VALUE, e.getMessage());
+        java.util.Optional<Map<String, String>> parsed = identity.startupSettings();
+        if (parsed.isEmpty()) {
             return;
         }
+        Map<String, String> startupSettings = parsed.get();
         settings = new ClientSettings(startupSettings);
         timeouts = new TransactionTimeouts(database.pool(), client.eventLoop(), new TransactionTimeouts.Client() {
             @Override

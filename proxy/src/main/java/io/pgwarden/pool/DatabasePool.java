@@ -580,12 +580,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     @Override
     public int clientsWaiting() {
-        lock.lock();
-        try {
-            return waiters.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> waiters.size());
     }
 
     @Override
@@ -595,39 +590,29 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     @Override
     public int serversActive() {
-        lock.lock();
-        try {
-            return Math.max(0, size - idle.size() - opening - resetting);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> Math.max(0, size - idle.size() - opening - resetting));
     }
 
     @Override
     public int serversIdle() {
-        lock.lock();
-        try {
-            return idle.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> idle.size());
     }
 
     @Override
     public int serversLogin() {
-        lock.lock();
-        try {
-            return opening;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> opening);
     }
 
     @Override
     public int serversTested() {
+        return locked(() -> resetting);
+    }
+
+    /** One of the pool's counts, read under its lock (views and metrics, never the forwarding path). */
+    private int locked(java.util.function.IntSupplier count) {
         lock.lock();
         try {
-            return resetting;
+            return count.getAsInt();
         } finally {
             lock.unlock();
         }
