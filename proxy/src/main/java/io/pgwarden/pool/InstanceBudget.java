@@ -28,6 +28,8 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     public record Decision(boolean granted, List<Runnable> followUps) {
     }
 
+    private static final Decision GRANTED = new Decision(true, List.of());
+
     /** One database's standing with the budget. */
     private static final class Member {
         final String database;
@@ -70,6 +72,11 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     private final Map<String, Member> members = new LinkedHashMap<>();
     private volatile int capacity;
     private volatile int used;
+    /**
+     * Databases waiting for budget now. While it is 0 (the steady state) the per-transaction calls
+     * ({@link #changed}, {@link #mustYield}) return after one volatile read: no lock, no allocation.
+     */
+    private volatile int throttledMembers;
 
     public InstanceBudget(String backend, int capacity) {
         this.backend = backend;
@@ -133,14 +140,14 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
                 if (first == null || first == member || member.deficit() >= first.deficit() - 1e-9) {
                     used++;
                     member.held++;
-                    member.throttled = false;
-                    return new Decision(true, List.of());
+                    throttle(member, false);
+                    return GRANTED;
                 }
-                member.throttled = true;
+                throttle(member, true);
                 followUps.add(first.wakeUp);
                 return new Decision(false, followUps);
             }
-            member.throttled = true;
+            throttle(member, true);
             reclaim(followUps);
             return new Decision(false, followUps);
         } finally {
@@ -163,11 +170,14 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
 
     /** The pool's demand changed without a request (clients gave up or were served). */
     public List<Runnable> changed(String database, int cap, int busy, int idle, int waiting) {
+        if (throttledMembers == 0) {
+            return List.of(); // nobody waits for budget: nothing to decide (counts arrive with the next request)
+        }
         lock.lock();
         try {
             Member member = update(database, cap, busy, idle, waiting);
             if (waiting == 0) {
-                member.throttled = false;
+                throttle(member, false);
             }
             return used < capacity ? wakeMostDeserving() : List.of();
         } finally {
@@ -180,6 +190,9 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
      * because the database holds more than its share while another, below its share, waits.
      */
     public boolean mustYield(String database, int cap, int busy, int idle, int waiting) {
+        if (throttledMembers == 0) {
+            return false; // nobody waits for budget: keep it
+        }
         lock.lock();
         try {
             Member member = update(database, cap, busy, idle, waiting);
@@ -198,6 +211,13 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             return member != null && member.throttled;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void throttle(Member member, boolean throttled) {
+        if (member.throttled != throttled) {
+            member.throttled = throttled;
+            throttledMembers += throttled ? 1 : -1;
         }
     }
 
