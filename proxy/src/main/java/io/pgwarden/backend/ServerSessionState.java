@@ -13,6 +13,7 @@ public final class ServerSessionState {
     private final ServerStatements statements;
     private final Map<String, String> appliedSettings = new HashMap<>();
     private long lastClientId = -1;
+    private Map<String, String> lastDesired = Map.of();
 
     ServerSessionState(int statementCapacity) {
         this.statements = new ServerStatements(statementCapacity);
@@ -33,5 +34,14 @@ public final class ServerSessionState {
 
     public void lastClientId(long clientId) {
         this.lastClientId = clientId;
+    }
+
+    /** The settings the last client wanted (its startup settings over its reported values), as applied here. */
+    public Map<String, String> lastDesired() {
+        return lastDesired;
+    }
+
+    public void lastDesired(Map<String, String> desired) {
+        this.lastDesired = desired;
     }
 }

@@ -20,6 +20,8 @@ final class ClientSettings {
 
     private final Map<String, String> startup;
     private final Map<String, String> reported = new HashMap<>();
+    /** Startup settings over reported values; rebuilt only when a reported value changes. */
+    private Map<String, String> desired;
 
     ClientSettings(Map<String, String> startup) {
         this.startup = Map.copyOf(startup);
@@ -31,9 +33,32 @@ final class ClientSettings {
 
     /** The server told this client a setting's value (a ParameterStatus forwarded to it). */
     void reported(String name, String value) {
-        if (FOLLOWED.contains(name)) {
-            reported.put(name, value);
+        if (FOLLOWED.contains(name) && !value.equals(reported.put(name, value))) {
+            desired = null;
         }
+    }
+
+    private Map<String, String> desired() {
+        if (desired == null) {
+            Map<String, String> merged = new java.util.LinkedHashMap<>(startup);
+            merged.putAll(reported);
+            desired = java.util.Collections.unmodifiableMap(merged);
+        }
+        return desired;
+    }
+
+    /** True when {@code server} holds exactly these settings: same wishes as its last client, same reported values. */
+    private boolean alreadyHeld(Map<String, String> wanted, ServerSessionState server, Map<String, String> serverReported) {
+        if (wanted != server.lastDesired() && !wanted.equals(server.lastDesired())) {
+            return false;
+        }
+        for (String name : FOLLOWED) {
+            String value = wanted.get(name);
+            if (value != null && !value.equals(serverReported.get(name))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void reportedAll(Map<String, String> values) {
@@ -54,8 +79,11 @@ final class ClientSettings {
             return null; // nobody else used it since
         }
         server.lastClientId(clientId);
-        Map<String, String> desired = new java.util.LinkedHashMap<>(startup);
-        desired.putAll(reported);
+        Map<String, String> desired = desired();
+        if (alreadyHeld(desired, server, serverReported)) {
+            return null; // the common case: clients of one service want the same settings; nothing allocated
+        }
+        server.lastDesired(desired);
         Map<String, String> applied = server.appliedSettings();
         Map<String, String> changes = new java.util.LinkedHashMap<>();
         desired.forEach((name, value) -> {

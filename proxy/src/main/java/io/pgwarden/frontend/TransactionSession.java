@@ -161,6 +161,7 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
                 validating.channel().eventLoop().execute(() -> {
                     // the server now holds its defaults plus this client's settings: record them as applied
                     validating.sessionState().appliedSettings().clear();
+                    validating.sessionState().lastDesired(Map.of()); // RESET ALL ran: record this client's settings afresh
                     settings.reportedAll(parameters);
                     settings.syncStatement(clientId, validating.sessionState(), validating.parameters());
                 });
