@@ -112,7 +112,7 @@ class AdminConsoleClientsIT {
         try (Connection connection = jdbc(); Statement st = connection.createStatement();
              ResultSet rows = st.executeQuery("SHOW POOLS")) {
             ResultSetMetaData meta = rows.getMetaData();
-            assertEquals(17, meta.getColumnCount());
+            assertEquals(19, meta.getColumnCount(), "PgBouncer's 17 columns, then fair_share and throttled");
             assertEquals("cl_active", meta.getColumnName(3));
             assertEquals(Types.BIGINT, meta.getColumnType(3));
             assertEquals(Types.VARCHAR, meta.getColumnType(1));
@@ -159,8 +159,8 @@ class AdminConsoleClientsIT {
 
         Result pools = psql("SHOW POOLS");
         assertEquals(0, pools.exitCode(), pools.output());
-        assertEquals(List.of("orders|orders_owner|3|0|0|0|3|0|0|1|0|0|0|0|0|session|",
-                "payments|payments_owner|0|0|0|0|0|0|0|0|0|0|0|0|0|transaction|"), pools.output().lines().toList());
+        assertEquals(List.of("orders|orders_owner|3|0|0|0|3|0|0|1|0|0|0|0|0|session||0.0|0",
+                "payments|payments_owner|0|0|0|0|0|0|0|0|0|0|0|0|0|transaction||0.0|0"), pools.output().lines().toList());
 
         Result error = psql("SHOW NOTHING");
         assertTrue(error.output().contains("ERROR:  unknown SHOW argument \"nothing\""), error.output());
