@@ -647,7 +647,7 @@ if [[ "$scenario" == jmh ]]; then
     echo "not for absolute figures. Lower is better (ns per operation)."
     echo
     echo '```text'
-    sed -n '/^Benchmark /,/^$/p' "$W/jmh.txt" | sed '/^$/d'
+    awk '/^Benchmark / {p = 1} p && /^$/ {exit} p' "$W/jmh.txt"
     echo '```'
   } >"$base.md"
   cp "$W/jmh.json" "$base.json"
