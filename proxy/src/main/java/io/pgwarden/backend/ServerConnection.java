@@ -168,9 +168,7 @@ public final class ServerConnection extends ChannelDuplexHandler {
     }
 
     public void close() {
-        if (log.isDebugEnabled()) {
-            log.debug("closing {} ({}): ", this, state, new Throwable("closed here"));
-        }
+        log.debug("closing {} ({})", this, state);
         channel.close();
     }
 

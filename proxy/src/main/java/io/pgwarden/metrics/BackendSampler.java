@@ -1,5 +1,7 @@
 package io.pgwarden.metrics;
 
+import io.pgwarden.backend.AdminConnector;
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +37,7 @@ final class BackendSampler implements AutoCloseable {
     static final int RETRY_WINDOW_SAMPLES = 3;
 
     private final BackendConfig backend;
-    private final SamplerConnector connector;
+    private final AdminConnector connector;
     private final MeterRegistry registry;
     private final LongSupplier nanoClock;
     /** dbname on this backend → the pgwarden database routed to it (the first in file order). */
@@ -62,7 +64,7 @@ final class BackendSampler implements AutoCloseable {
         volatile long tempBytes;
     }
 
-    BackendSampler(BackendConfig backend, List<DatabaseConfig> databasesOnBackend, SamplerConnector connector,
+    BackendSampler(BackendConfig backend, List<DatabaseConfig> databasesOnBackend, AdminConnector connector,
                    MeterRegistry registry, LongSupplier nanoClock) {
         this.backend = backend;
         this.connector = connector;

@@ -1,5 +1,7 @@
 package io.pgwarden.metrics;
 
+import io.pgwarden.backend.AdminConnector;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.PgwardenConfig;
@@ -41,13 +43,13 @@ public final class InstanceSampler implements AutoCloseable {
     }
 
     /** @param connector null for pgjdbc with timeouts of min(interval, 5 s) */
-    public InstanceSampler(PgwardenConfig config, MeterRegistry registry, SamplerConnector connector,
+    public InstanceSampler(PgwardenConfig config, MeterRegistry registry, AdminConnector connector,
                            LongSupplier nanoClock) {
         for (BackendConfig backend : config.backends().values()) {
             if (backend.sampleInterval().isZero()) {
                 continue;
             }
-            SamplerConnector use = connector != null ? connector : SamplerConnector.pgjdbc(
+            AdminConnector use = connector != null ? connector : AdminConnector.pgjdbc("pgwarden sampler", 
                     backend.sampleInterval().compareTo(MAX_SAMPLE_TIME) < 0 ? backend.sampleInterval() : MAX_SAMPLE_TIME);
             samplers.put(backend.name(), new BackendSampler(backend, config.databasesOn(backend.name()), use,
                     registry, nanoClock));

@@ -1,17 +1,17 @@
 package io.pgwarden.pool;
 
+import io.pgwarden.backend.AdminConnector;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Properties;
+import java.time.Duration;
 
 /**
  * How many server connections pgwarden may hold on an instance: the configured
@@ -40,16 +40,8 @@ final class InstanceCapacity {
     }
 
     private static int read(BackendConfig backend, List<DatabaseConfig> databases) {
-        Properties props = new Properties();
-        props.setProperty("user", backend.adminUser());
-        props.setProperty("password", backend.adminPassword());
-        props.setProperty("connectTimeout", "5");
-        props.setProperty("loginTimeout", "5");
-        props.setProperty("socketTimeout", "5");
-        props.setProperty("ApplicationName", "pgwarden budget");
-        String url = "jdbc:postgresql://" + backend.host() + ":" + backend.port() + "/" + backend.adminDatabase();
-        try (Connection connection = DriverManager.getConnection(url, props); Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery(ORDINARY_CONNECTIONS)) {
+        try (Connection connection = AdminConnector.pgjdbc("pgwarden budget", Duration.ofSeconds(5)).connect(backend);
+             Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(ORDINARY_CONNECTIONS)) {
             rs.next();
             int capacity = Math.max(1, rs.getInt(1) - backend.headroom());
             log.info("backend \"{}\": connection budget {} (from the instance, headroom {})", backend.name(), capacity,

@@ -1,5 +1,7 @@
 package io.pgwarden.provision;
 
+import io.pgwarden.backend.AdminConnector;
+
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PgwardenConfig;
@@ -22,7 +24,7 @@ public final class Provisioner {
     private final AdminConnector connector;
 
     public Provisioner() {
-        this(AdminConnector.pgjdbc());
+        this(AdminConnector.pgjdbc("pgwarden provision", java.time.Duration.ofMinutes(5)));
     }
 
     public Provisioner(AdminConnector connector) {

@@ -1,23 +1,28 @@
-package io.pgwarden.metrics;
+package io.pgwarden.backend;
 
 import io.pgwarden.config.BackendConfig;
+import org.postgresql.ds.PGSimpleDataSource;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import org.postgresql.ds.PGSimpleDataSource;
 
-/** Opens the instance sampler's admin connection to a backend. Tests may substitute their own. */
+/**
+ * Opens an admin connection to a backend (provisioning, load sampling, reading the connection
+ * budget) with pgjdbc, as {@code admin_user}/{@code admin_password} on {@code admin_database}.
+ * Client traffic never uses these. Tests may substitute their own.
+ */
 @FunctionalInterface
-public interface SamplerConnector {
+public interface AdminConnector {
 
     Connection connect(BackendConfig backend) throws SQLException;
 
     /**
-     * pgjdbc as {@code admin_user} on {@code admin_database}, with connect, login and socket
-     * timeouts of {@code timeout} (at least a second): a hung backend must not stall the one
-     * sampler thread that serves every backend.
+     * @param applicationName what pg_stat_activity shows for the connection
+     * @param timeout         connect, login and socket timeouts (at least a second): a hung backend
+     *                        must not stall the caller
      */
-    static SamplerConnector pgjdbc(Duration timeout) {
+    static AdminConnector pgjdbc(String applicationName, Duration timeout) {
         int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
         return backend -> {
             PGSimpleDataSource dataSource = new PGSimpleDataSource();
@@ -28,7 +33,7 @@ public interface SamplerConnector {
             if (backend.adminPassword() != null && !backend.adminPassword().isEmpty()) {
                 dataSource.setPassword(backend.adminPassword());
             }
-            dataSource.setApplicationName("pgwarden sampler");
+            dataSource.setApplicationName(applicationName);
             dataSource.setConnectTimeout(seconds);
             dataSource.setLoginTimeout(seconds);
             dataSource.setSocketTimeout(seconds);
