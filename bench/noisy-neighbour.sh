@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The noisy-neighbour benchmark (issue 5): does one flooded database take the others down with it?
 #
-#   bench/noisy-neighbour.sh [--rounds N] [--duration S] [--warmup S] [--out DIR] [--keep]
+#   bench/noisy-neighbour.sh [--rounds N] [--duration S] [--warmup S] [--calm-rate R] [--name NAME] [--out DIR] [--keep]
+#                            [--setups "baseline pgwarden-alone direct pgbouncer pgwarden"]
 #
 # One fresh PostgreSQL 17 (binaries from pgwarden.jar) with max_connections = 60 and three databases.
 # Database noisy: 300 clients in a tight loop of BEGIN; SELECT pg_sleep(0.01); UPDATE flood ...; COMMIT.
-# Databases calm1 and calm2: 10 clients each, SELECT v FROM kv WHERE id = $1 (autocommit).
-# Four setups, interleaved per round (a b c d, a b c d, ...):
+# Databases calm1 and calm2: 10 clients each, SELECT v FROM kv WHERE id = $1 (autocommit), each client
+# starting one every 1/R s (--calm-rate R, default 100: 1,000 transactions/s per database, latency counted
+# from when a transaction was due), or back to back with --calm-rate 0 (then the calm clients measure the
+# CPU left over on the machine more than the connections they get).
+# Five setups, interleaved per round (a a' b c d, a a' b c d, ...):
 #   (a) baseline   calm1 + calm2 alone, direct to PostgreSQL, no flood
+#   (a') pgwarden-alone  calm1 + calm2 alone through pgwarden (what the proxy itself costs them)
 #   (b) direct     everyone direct to PostgreSQL (one server connection per client; most of the flood
 #                  cannot connect and retries every 200 ms, each failed attempt counted as an error)
 #   (c) pgbouncer  PgBouncer 1.18, transaction mode, per-database pool_size = max_db_connections:
@@ -19,7 +24,8 @@
 # Every proxy is started fresh for its measurement and stopped after it (their idle server
 # connections would otherwise count against max_connections during the other setups).
 # Before each measurement the script waits (up to 15 min) until no other benchmark runs
-# (pgrep -f 'pgbench|pgwarden-bench' outside this run). Writes bench/results/noisy-neighbour-<date>.{md,png,tsv}.
+# (pgrep -f 'pgbench|pgwarden-bench' outside this run). Writes bench/results/NAME-<date>.{md,png,tsv}
+# (NAME: noisy-neighbour, or noisy-neighbour-closed-loop with --calm-rate 0).
 # Needs root, a JDK 17+, pgbouncer, postgresql-client, unzip, xz.
 # Environment: PGWARDEN_JAR, BENCH_JAR use these jars instead of building them.
 set -euo pipefail
@@ -29,7 +35,7 @@ ROOT="$(dirname "$BENCH_DIR")"
 die() { echo "noisy-neighbour.sh: $*" >&2; exit 1; }
 say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-rounds=2 duration=20 warmup=5 out="" keep=0
+rounds=2 duration=20 warmup=10 out="" keep=0 CALM_RATE=100 name="" SETUPS="baseline pgwarden-alone direct pgbouncer pgwarden"
 FLOOD=300 CALM=10 MAX_CONNECTIONS=60 HEADROOM=5 BUDGET=52 PGB_NOISY=32 PGB_CALM=10 PGW_NOISY=50 PGW_CALM=10
 while (($#)); do
   case "$1" in
@@ -37,6 +43,9 @@ while (($#)); do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --calm-rate) CALM_RATE="$2"; shift 2 ;;
+    --name) name="$2"; shift 2 ;;
+    --setups) SETUPS="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -242,17 +251,19 @@ measure() { # SETUP ROUND
     direct) port=$PG_PORT ;;
     pgbouncer) start_pgbouncer; port=$PGB_PORT ;;
     pgwarden) start_pgwarden; port=$PGW_PORT ;;
+    pgwarden-alone) start_pgwarden; port=$PGW_PORT flood=0 ;;
   esac
   load="$(cut -d' ' -f1 /proc/loadavg)"
   local cmd=(java -Xss512k -cp "$BENCH_JAR" io.pgwarden.bench.noisy.NoisyNeighbour load
              --base "jdbc:postgresql://127.0.0.1:$port/" --user bench --password bench-pass
-             --flood "$flood" --calm "$CALM" --warmup "$warmup" --duration "$duration" --retry-ms 200
+             --flood "$flood" --calm "$CALM" --calm-rate "$CALM_RATE" --warmup "$warmup" --duration "$duration" --retry-ms 200
              --props prepareThreshold=0
              --monitor "jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" --monitor-user postgres --monitor-password postgres-pass)
   local generic="${cmd[*]}"
   generic="${generic//$W\/bench.jar/bench\/target\/pgwarden-bench.jar}"
   generic="${generic//127.0.0.1:$PG_PORT\//127.0.0.1:\$DIRECT_PORT\/}"
-  generic="${generic//127.0.0.1:$port\//127.0.0.1:\$${setup^^}_PORT\/}"
+  local portname="${setup%-alone}"
+  generic="${generic//127.0.0.1:$port\//127.0.0.1:\$${portname^^}_PORT\/}"
   grep -qxF -- "$generic" "$W/commands.txt" 2>/dev/null || echo "$generic" >>"$W/commands.txt"
   if [[ "$setup" == pgwarden ]]; then # SHOW POOLS in the middle of the measurement
     (sleep $((warmup + duration / 2)); PGPASSWORD=ops-pass psql -X -h 127.0.0.1 -p "$port" -U ops -d pgwarden \
@@ -269,26 +280,30 @@ measure() { # SETUP ROUND
   case "$setup" in
     pgbouncer) stop_pgbouncer ;;
     pgwarden) wait "$SHOW_PID" 2>/dev/null || true; stop_pgwarden ;;
+    pgwarden-alone) stop_pgwarden ;;
   esac
   sleep 2 # let PostgreSQL reap the closed backends
 }
 
 for ((r = 1; r <= rounds; r++)); do
-  for setup in baseline direct pgbouncer pgwarden; do
+  for setup in $SETUPS; do
     say "round $r: $setup"
     measure "$setup" "$r"
   done
 done
 
 # ---------------------------------------------------------------- report
-base="$out/noisy-neighbour-$date_tag"
-{ echo "scenario	setup	round	load1	figure	status	value1	value2	value3	value4	failed	note	servers_mean	servers_max	connect_failures"; cat "$RESULTS"; } >"$base.tsv"
+if [[ -z "$name" ]]; then
+  if [[ "$CALM_RATE" == 0 ]]; then name=noisy-neighbour-closed-loop; else name=noisy-neighbour; fi
+fi
+base="$out/$name-$date_tag"
+{ echo "scenario	setup	round	load1	figure	status	value1	value2	value3	value4	failed	note	servers_mean	servers_max	connect_failures	cpu_busy"; cat "$RESULTS"; } >"$base.tsv"
 BUDGET_LOG="$(grep -m1 -o 'connection budget [0-9]* ([^)]*)' "$W/pgwarden.log" || echo 'not logged')"
 {
   cat <<MD
 # noisy-neighbour: one flooded database next to two calm ones, max_connections = $MAX_CONNECTIONS
 
-Generated by \`bench/noisy-neighbour.sh --rounds $rounds --duration $duration --warmup $warmup\` on $(date -u '+%Y-%m-%d %H:%M UTC').
+Generated by \`bench/noisy-neighbour.sh --rounds $rounds --duration $duration --warmup $warmup --calm-rate $CALM_RATE\` on $(date -u '+%Y-%m-%d %H:%M UTC').
 
 ## Machine and versions
 
@@ -307,12 +322,17 @@ Generated by \`bench/noisy-neighbour.sh --rounds $rounds --duration $duration --
 - PostgreSQL settings: $(printf '`%s`, ' "${PG_SETTINGS[@]}" | sed 's/, $//').
 - \`noisy\`: $FLOOD clients, each in a tight loop of \`BEGIN; SELECT pg_sleep(0.01); UPDATE flood SET n = n + 1 WHERE id = \$1; COMMIT\`
   (1,000-row table, random id): holds a server connection ~11 ms per transaction.
-- \`calm1\`, \`calm2\`: $CALM clients each, \`SELECT v FROM kv WHERE id = \$1\` (10,000-row table, random id, autocommit).
+- \`calm1\`, \`calm2\`: $CALM clients each, \`SELECT v FROM kv WHERE id = \$1\` (10,000-row table, random id, autocommit),
+  $(if [[ "$CALM_RATE" == 0 ]]; then echo "back to back (a closed loop: their TPS is whatever the machine has left)."; else echo "each client starting one every $(awk "BEGIN {print 1000 / $CALM_RATE}") ms on a fixed schedule (random phase): $(awk "BEGIN {printf \"%d\", $CALM * $CALM_RATE}") transactions/s offered per database. Latency counts from when a transaction was due, so a stall also counts against the transactions queued behind it."; fi)
 - Clients: pgjdbc, one client thread = one client connection of its own (opened at its first transaction, kept), SCRAM-SHA-256,
   \`prepareThreshold=0\` for every setup (PgBouncer 1.18 in transaction mode cannot keep pgjdbc's server-prepared statements).
   A client whose connection cannot be opened counts an error and tries again after 200 ms; a failed transaction counts an error,
-  the client goes on. The $FLOOD noisy threads start just before the calm ones (the flood is there first).
-- (a) **baseline**: calm1 + calm2 alone, direct, no flood. (b) **direct**: everyone direct to PostgreSQL:
+  the client goes on. Every client opens its connection first (the noisy ones are started first, so direct to
+  PostgreSQL they take the slots); only when all $((FLOOD + 2 * CALM)) have connected, or failed to, do they start their
+  transactions, all at once: a storm of logins (each a SCRAM key derivation in the load generator's JVM) is not
+  part of the workload.
+- (a) **baseline**: calm1 + calm2 alone, direct, no flood. (a') calm1 + calm2 alone through pgwarden (what the
+  proxy itself costs them; not a target). (b) **direct**: everyone direct to PostgreSQL:
   $MAX_CONNECTIONS - $PG_RESERVED = $((MAX_CONNECTIONS - PG_RESERVED)) connections for $((FLOOD + 2 * CALM)) clients.
   (c) **PgBouncer 1.18**, transaction mode, per-database \`pool_size\` = \`max_db_connections\`: noisy $PGB_NOISY, calm1 $PGB_CALM,
   calm2 $PGB_CALM (sum $((PGB_NOISY + 2 * PGB_CALM)), the same number of server connections pgwarden's budget allows; PgBouncer 1.18
@@ -321,7 +341,7 @@ Generated by \`bench/noisy-neighbour.sh --rounds $rounds --duration $duration --
   \`pool_size\` noisy $PGW_NOISY, calm1/calm2 $PGW_CALM, all \`weight: 1\`.
 - Each proxy is started fresh for its measurement and stopped after it. Each measurement: ${warmup} s warm-up (not
   recorded: connections opening, pgwarden's shares converging), then ${duration} s measured. Rounds: $rounds, setups interleaved
-  a b c d per round. Server connections per database are sampled from \`pg_stat_activity\` every 250 ms by a superuser
+  a a' b c d per round. Server connections per database are sampled from \`pg_stat_activity\` every 250 ms by a superuser
   connection (it uses a reserved slot).
 
 ### PgBouncer configuration (ports vary per run)
@@ -339,7 +359,7 @@ $(sed "s/port: $PG_PORT/port: \$DIRECT_PORT/; s/port: $PGW_PORT/port: \$PGWARDEN
 ## Commands
 
 \`\`\`sh
-bench/noisy-neighbour.sh --rounds $rounds --duration $duration --warmup $warmup
+bench/noisy-neighbour.sh --rounds $rounds --duration $duration --warmup $warmup --calm-rate $CALM_RATE
 # which runs, per setup and round:
 $(cat "$W/commands.txt")
 \`\`\`
@@ -355,6 +375,8 @@ java -Djava.awt.headless=true -cp "$BENCH_JAR" io.pgwarden.bench.noisy.NoisyNeig
   echo
   echo "![TPS per database and setup]($(basename "$base.png"))"
   echo
+  echo "![calm p99 per setup]($(basename "$base-p99.png"))"
+  echo
   echo "## What pgwarden did under the flood"
   echo
   echo "pgwarden's \`SHOW POOLS\` in the middle of the last round's measurement:"
@@ -364,18 +386,27 @@ java -Djava.awt.headless=true -cp "$BENCH_JAR" io.pgwarden.bench.noisy.NoisyNeig
   echo '```'
   echo
   echo "Server connections per database at the start of the last pgwarden measurement (pg_stat_activity every 250 ms;"
-  echo "t = 0 when the $FLOOD noisy and $((2 * CALM)) calm clients start, the measurement begins at t = ${warmup} s):"
+  echo "t = 0 when the $FLOOD noisy and $((2 * CALM)) calm clients start connecting; their transactions start once all have"
+  echo "connected, and the measurement ${warmup} s after that):"
   echo
   echo '```text'
-  grep '^timeline' "$W/load-pgwarden-$rounds.err" | cut -f2- | awk -F'\t' 'NR == 1 || $1 <= 8000' | column -t
+  grep '^timeline' "$W/load-pgwarden-$rounds.err" | cut -f2- | awk -F'\t' 'NR == 1 || $1 <= 12000' | column -t
+  echo '```'
+  echo
+  echo "Per second of the last pgwarden measurement (s = 0 when the transactions start; measured from s = ${warmup}):"
+  echo "transactions that ended in that second and the slowest of them, per database:"
+  echo
+  echo '```text'
+  grep '^latency' "$W/load-pgwarden-$rounds.err" | cut -f2- | column -t
   echo '```'
   echo
   echo "The same for direct (b) and PgBouncer (c), last round, first 3 s:"
   echo
   for s in direct pgbouncer; do
+    [[ -f "$W/load-$s-$rounds.err" ]] || continue
     echo "$s:"; echo; echo '```text'
     grep '^timeline' "$W/load-$s-$rounds.err" | cut -f2- | awk -F'\t' 'NR == 1 || $1 <= 3000' | column -t
     echo '```'; echo
   done
 } >>"$base.md"
-say "wrote $base.md, $base.png, $base.tsv (work directory $W $( ((keep)) && echo kept || echo removed))"
+say "wrote $base.md, $base.png, $base-p99.png, $base.tsv (work directory $W $( ((keep)) && echo kept || echo removed))"

@@ -5,10 +5,11 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What one group achieved during the measured interval: transactions that committed, errors, and
- * the latency of each transaction (acquire + execute + release) in microseconds.
+ * the latency of each transaction (acquire + execute + release) in microseconds. Besides, per second
+ * since the start (warm-up included): how many transactions ended and the slowest of them.
  */
 public record GroupResult(String name, long transactions, long errors, Histogram latencyMicros, double seconds,
-                          List<String> firstErrors) {
+                          List<String> firstErrors, long[] endedPerSecond, long[] worstMicrosPerSecond) {
 
     public double tps() {
         return transactions / seconds;

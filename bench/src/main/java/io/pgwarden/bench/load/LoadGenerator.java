@@ -10,13 +10,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
  * Runs several client groups at once, e.g. three databases with ten clients each, or a noisy
  * database with 300 clients next to two calm ones with ten. Nothing is recorded during the
  * warm-up; then each group's transactions, errors and latencies are counted for the duration.
- * A client whose transaction fails counts an error, waits a millisecond and goes on.
+ * A client whose transaction fails counts an error, waits a millisecond and goes on. Clients run
+ * back to back or paced (see {@link ClientGroup}).
  */
 public final class LoadGenerator {
 
@@ -26,27 +29,45 @@ public final class LoadGenerator {
 
     private final Duration warmup;
     private final Duration duration;
+    private final boolean connectFirst;
 
     public LoadGenerator(Duration warmup, Duration duration) {
+        this(warmup, duration, false);
+    }
+
+    /**
+     * With {@code connectFirst}, every client opens its connection (or fails to) before any client
+     * starts its transactions, and the warm-up begins only then: hundreds of logins at once (each
+     * a SCRAM key derivation in this JVM) are not part of the workload measured.
+     */
+    public LoadGenerator(Duration warmup, Duration duration, boolean connectFirst) {
         this.warmup = warmup;
         this.duration = duration;
+        this.connectFirst = connectFirst;
     }
 
     public List<GroupResult> run(List<ClientGroup> groups) throws InterruptedException {
         List<GroupRun> runs = new ArrayList<>();
         int threads = groups.stream().mapToInt(ClientGroup::clients).sum();
+        CountDownLatch connected = new CountDownLatch(connectFirst ? threads : 0);
+        CountDownLatch go = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(threads);
-        long start = System.nanoTime();
-        long measureFrom = start + warmup.toNanos();
-        long measureUntil = measureFrom + duration.toNanos();
+        long[] window = new long[3]; // start, measure from, measure until: written before go opens
         List<Thread> started = new ArrayList<>();
         for (ClientGroup group : groups) {
-            GroupRun run = new GroupRun(group);
+            GroupRun run = new GroupRun(group, (int) (warmup.toSeconds() + duration.toSeconds()) + 31);
             runs.add(run);
             for (int i = 0; i < group.clients(); i++) {
                 Thread thread = new Thread(() -> {
                     try {
-                        run.client(measureFrom, measureUntil);
+                        if (connectFirst) {
+                            run.connect();
+                            connected.countDown();
+                        }
+                        go.await();
+                        run.client(window[0], window[1], window[2]);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     } finally {
                         done.countDown();
                     }
@@ -56,7 +77,14 @@ public final class LoadGenerator {
                 thread.start();
             }
         }
-        long waitNanos = measureUntil - System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        if (!connected.await(2, TimeUnit.MINUTES)) {
+            System.err.println("load: " + connected.getCount() + " clients still connecting after 2 minutes; starting anyway");
+        }
+        window[0] = System.nanoTime();
+        window[1] = window[0] + warmup.toNanos();
+        window[2] = window[1] + duration.toNanos();
+        go.countDown();
+        long waitNanos = window[2] - System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         if (!done.await(waitNanos, TimeUnit.NANOSECONDS)) {
             started.forEach(Thread::interrupt);
         }
@@ -74,24 +102,61 @@ public final class LoadGenerator {
         private final AtomicLong transactions = new AtomicLong();
         private final AtomicLong errors = new AtomicLong();
         private final List<String> firstErrors = Collections.synchronizedList(new ArrayList<>());
+        private volatile long start;
+        /** Per second since the start (warm-up included): transactions that ended in it, and the slowest. */
+        private final AtomicLongArray endedPerSecond;
+        private final AtomicLongArray worstMicrosPerSecond;
 
-        GroupRun(ClientGroup group) {
+        GroupRun(ClientGroup group, int seconds) {
             this.group = group;
+            this.endedPerSecond = new AtomicLongArray(seconds);
+            this.worstMicrosPerSecond = new AtomicLongArray(seconds);
         }
 
-        void client(long measureFrom, long measureUntil) {
+        private void perSecond(long end, long micros) {
+            int second = (int) ((end - start) / 1_000_000_000L);
+            if (second < endedPerSecond.length()) {
+                endedPerSecond.incrementAndGet(second);
+                worstMicrosPerSecond.accumulateAndGet(second, micros, Math::max);
+            }
+        }
+
+        /** Opens this client's connection; a failure is left for the first transaction to meet again. */
+        void connect() {
+            try {
+                group.source().release(group.source().acquire());
+            } catch (SQLException | RuntimeException e) {
+                // counted when a transaction meets it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void client(long start, long measureFrom, long measureUntil) {
+            this.start = start;
             Histogram histogram = new Histogram(MAX_LATENCY_MICROS, 3);
             histograms.add(histogram);
             ThreadLocalRandom random = ThreadLocalRandom.current();
+            long interval = group.paced() ? (long) (1e9 / group.ratePerClient()) : 0;
+            // a paced client's schedule starts once it has a connection (logging in is not a due
+            // transaction), at a random phase so that the clients do not all fire at the same instant
+            boolean scheduled = false;
+            long due = 0;
             long committed = 0;
             long failed = 0;
             while (true) {
-                long begin = System.nanoTime();
+                if (scheduled) {
+                    waitUntil(due);
+                }
+                long begin = scheduled ? due : System.nanoTime();
                 if (begin >= measureUntil || Thread.currentThread().isInterrupted()) {
                     break;
                 }
                 boolean ok = once(random);
                 long end = System.nanoTime();
+                if (ok) {
+                    perSecond(end, (end - begin) / 1000);
+                }
                 if (begin >= measureFrom && end <= measureUntil) {
                     if (ok) {
                         committed++;
@@ -103,9 +168,22 @@ public final class LoadGenerator {
                 if (!ok) {
                     pause();
                 }
+                if (scheduled) {
+                    due += interval; // behind schedule, the next one is due at once (nothing is skipped)
+                } else if (ok && interval > 0) {
+                    scheduled = true;
+                    due = System.nanoTime() + random.nextLong(interval);
+                }
             }
             transactions.addAndGet(committed);
             errors.addAndGet(failed);
+        }
+
+        private static void waitUntil(long due) {
+            long left;
+            while ((left = due - System.nanoTime()) > 0 && !Thread.currentThread().isInterrupted()) {
+                LockSupport.parkNanos(left);
+            }
         }
 
         private boolean once(ThreadLocalRandom random) {
@@ -156,7 +234,13 @@ public final class LoadGenerator {
             synchronized (firstErrors) {
                 errorsSeen = List.copyOf(firstErrors);
             }
-            return new GroupResult(group.name(), transactions.get(), errors.get(), merged, seconds, errorsSeen);
+            long[] ended = new long[endedPerSecond.length()];
+            long[] worst = new long[ended.length];
+            for (int i = 0; i < ended.length; i++) {
+                ended[i] = endedPerSecond.get(i);
+                worst[i] = worstMicrosPerSecond.get(i);
+            }
+            return new GroupResult(group.name(), transactions.get(), errors.get(), merged, seconds, errorsSeen, ended, worst);
         }
     }
 }

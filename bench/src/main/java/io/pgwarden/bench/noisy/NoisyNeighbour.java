@@ -26,8 +26,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * The Java side of {@code bench/noisy-neighbour.sh}.
  * <ul>
- *   <li>{@code load}: 300 flood clients on database noisy (heavy transaction) and 10 clients each on calm1
- *   and calm2 (primary-key read), all at once through one address; one result line per database, with the
+ *   <li>{@code load}: 300 flood clients on database noisy (heavy transaction, back to back) and 10 clients
+ *   each on calm1 and calm2 (primary-key read, back to back or {@code --calm-rate} per second each), all at
+ *   once through one address; one result line per database, with the
  *   server connections PostgreSQL held per database during the measurement (sampled from pg_stat_activity);
  *   a per-250-ms timeline of those connections goes to stderr.</li>
  *   <li>{@code report}: results file to Markdown (table, ratios to the baseline, targets) and PNG chart.</li>
@@ -36,7 +37,7 @@ import java.util.function.ToDoubleFunction;
 public final class NoisyNeighbour {
 
     static final List<String> DATABASES = List.of("noisy", "calm1", "calm2");
-    static final List<String> SETUPS = List.of("baseline", "direct", "pgbouncer", "pgwarden");
+    static final List<String> SETUPS = List.of("baseline", "pgwarden-alone", "direct", "pgbouncer", "pgwarden");
 
     private NoisyNeighbour() {
     }
@@ -82,6 +83,7 @@ public final class NoisyNeighbour {
         String base = need(o, "base");
         int flood = integer(o, "flood", 300);
         int calm = integer(o, "calm", 10);
+        double calmRate = o.containsKey("calm-rate") ? Double.parseDouble(o.get("calm-rate")) : 0; // per client; 0 = closed loop
         int warmup = integer(o, "warmup", 5);
         int duration = integer(o, "duration", 20);
         long retry = integer(o, "retry-ms", 200);
@@ -96,13 +98,14 @@ public final class NoisyNeighbour {
             }
         }
         List<ClientGroup> groups = new ArrayList<>();
-        // the flood first: its 300 threads start (and, direct, grab server connections) before the calm ones
+        // the flood first: its 300 threads connect (and, direct, grab server connections) before the calm ones
         if (flood > 0) {
             groups.add(new ClientGroup("noisy", new PerClientSource(base + "noisy", props, retry), flood,
                     NoisyTemplates.heavy()));
         }
-        groups.add(new ClientGroup("calm1", new PerClientSource(base + "calm1", props, retry), calm, NoisyTemplates.light()));
-        groups.add(new ClientGroup("calm2", new PerClientSource(base + "calm2", props, retry), calm, NoisyTemplates.light()));
+        for (String db : List.of("calm1", "calm2")) {
+            groups.add(new ClientGroup(db, new PerClientSource(base + db, props, retry), calm, NoisyTemplates.light(), calmRate));
+        }
 
         Monitor monitor = o.containsKey("monitor") ? new Monitor(o.get("monitor"), need(o, "monitor-user"),
                 need(o, "monitor-password")) : null;
@@ -110,8 +113,9 @@ public final class NoisyNeighbour {
             monitor.start();
         }
         List<GroupResult> results;
+        CpuBusy cpu = CpuBusy.during(warmup, duration);
         try {
-            results = new LoadGenerator(Duration.ofSeconds(warmup), Duration.ofSeconds(duration)).run(groups);
+            results = new LoadGenerator(Duration.ofSeconds(warmup), Duration.ofSeconds(duration), true).run(groups);
         } finally {
             if (monitor != null) {
                 monitor.stop();
@@ -120,6 +124,7 @@ public final class NoisyNeighbour {
         if (monitor != null) {
             monitor.printTimeline(System.err);
         }
+        printLatencyTimeline(results, System.err);
         for (GroupResult r : results) {
             double[] servers = monitor == null ? new double[] {Double.NaN, Double.NaN}
                     : monitor.meanAndMax(r.name(), warmup * 1000L, (warmup + duration) * 1000L);
@@ -130,10 +135,29 @@ public final class NoisyNeighbour {
                     f1(r.tps()), f3(r.meanMillis()), f3(r.latencyMillis(50)), f3(r.latencyMillis(99)),
                     Long.toString(r.errors()),
                     r.firstErrors().isEmpty() ? "" : r.firstErrors().get(0).replaceAll("[\\t\\r\\n]+", " "),
-                    f1(servers[0]), f1(servers[1]), Long.toString(failures)));
+                    f1(servers[0]), f1(servers[1]), Long.toString(failures), f1(cpu.percent())));
         }
         groups.forEach(g -> g.source().close());
         return 0;
+    }
+
+    /** Per second (warm-up included): transactions that ended and the slowest of them (ms), per database. */
+    private static void printLatencyTimeline(List<GroupResult> results, java.io.PrintStream out) {
+        StringBuilder head = new StringBuilder("latency\ts");
+        results.forEach(r -> head.append('\t').append(r.name()).append("_tx\t").append(r.name()).append("_worst_ms"));
+        out.println(head);
+        int seconds = results.get(0).endedPerSecond().length;
+        for (int s = 0; s < seconds; s++) {
+            StringBuilder line = new StringBuilder("latency\t").append(s);
+            boolean any = false;
+            for (GroupResult r : results) {
+                any |= r.endedPerSecond()[s] > 0;
+                line.append('\t').append(r.endedPerSecond()[s]).append('\t').append(f1(r.worstMicrosPerSecond()[s] / 1000.0));
+            }
+            if (any) {
+                out.println(line);
+            }
+        }
     }
 
     private static String f1(double v) {
@@ -142,6 +166,44 @@ public final class NoisyNeighbour {
 
     private static String f3(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** How busy the machine's CPUs were during the measurement (all processes: clients, proxy, PostgreSQL), from /proc/stat. */
+    private static final class CpuBusy {
+        private volatile double percent = Double.NaN;
+
+        static CpuBusy during(int warmupSeconds, int durationSeconds) {
+            CpuBusy busy = new CpuBusy();
+            Thread thread = new Thread(() -> {
+                try {
+                    Thread.sleep(warmupSeconds * 1000L);
+                    long[] from = read();
+                    Thread.sleep(durationSeconds * 1000L);
+                    long[] to = read();
+                    long total = to[0] - from[0];
+                    busy.percent = total <= 0 ? Double.NaN : 100.0 * (total - (to[1] - from[1])) / total;
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    System.err.println("cpu: " + e.getMessage()); // not on Linux: the column stays empty
+                }
+            }, "cpu-busy");
+            thread.setDaemon(true);
+            thread.start();
+            return busy;
+        }
+
+        /** Total and idle (idle + iowait) jiffies of all CPUs. */
+        private static long[] read() throws IOException {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+        }
+
+        double percent() {
+            return percent;
+        }
     }
 
     /** Samples client backends per database from pg_stat_activity every 250 ms. */
@@ -223,9 +285,13 @@ public final class NoisyNeighbour {
 
     // ------------------------------------------------------------------ report
 
-    /** A line of the results file: scenario setup round load1 figure status tps mean p50 p99 failed note srv_mean srv_max connect_failures. */
+    /**
+     * A line of the results file: scenario setup round load1 figure status tps mean p50 p99 failed note srv_mean
+     * srv_max connect_failures cpu_busy.
+     */
     record Line(String setup, int round, double load1, String db, String status, double tps, double mean, double p50,
-                double p99, long errors, String note, double srvMean, double srvMax, long connectFailures) {
+                double p99, long errors, String note, double srvMean, double srvMax, long connectFailures,
+                double cpuBusy) {
     }
 
     static List<Line> read(Path file) throws IOException {
@@ -237,7 +303,8 @@ public final class NoisyNeighbour {
             String[] f = text.split("\t", -1);
             lines.add(new Line(f[1], Integer.parseInt(f[2]), num(f[3]), f[4], f[5], num(f[6]), num(f[7]), num(f[8]),
                     num(f[9]), (long) num(f[10]), f[11], f.length > 12 ? num(f[12]) : Double.NaN,
-                    f.length > 13 ? num(f[13]) : Double.NaN, f.length > 14 ? (long) num(f[14]) : 0));
+                    f.length > 13 ? num(f[13]) : Double.NaN, f.length > 14 ? (long) num(f[14]) : 0,
+                    f.length > 15 ? num(f[15]) : Double.NaN));
         }
         return lines;
     }
@@ -249,6 +316,7 @@ public final class NoisyNeighbour {
     static String title(String setup) {
         return switch (setup) {
             case "baseline" -> "(a) calm alone, direct";
+            case "pgwarden-alone" -> "(a') calm alone, through pgwarden";
             case "direct" -> "(b) flood, direct";
             case "pgbouncer" -> "(c) flood, PgBouncer 1.18";
             case "pgwarden" -> "(d) flood, pgwarden";
@@ -296,8 +364,8 @@ public final class NoisyNeighbour {
         out.append("Targets (issue 5): under the flood calm1 and calm2 keep ≥ 80 % of their baseline TPS, their p99 stays "
                 + "≤ 2× the baseline p99, they see zero errors, and the flood still gets the rest of the capacity.\n\n");
         out.append("| setup | calm1 TPS vs (a) | calm2 TPS vs (a) | calm1 p99 vs (a) | calm2 p99 vs (a) | calm errors | "
-                + "TPS ≥ 80 % | p99 ≤ 2× | zero errors | noisy TPS | noisy errors | server conns in use (noisy + calm) |\n"
-                + "|---|---:|---:|---:|---:|---:|:-:|:-:|:-:|---:|---:|---:|\n");
+                + "TPS ≥ 80 % | p99 ≤ 2× | zero errors | noisy TPS | noisy errors | server conns in use (noisy + calm) "
+                + "| CPU busy |\n|---|---:|---:|---:|---:|---:|:-:|:-:|:-:|---:|---:|---:|---:|\n");
         for (String setup : SETUPS.subList(1, SETUPS.size())) {
             if (by.get(setup).get("calm1").isEmpty()) {
                 continue;
@@ -322,13 +390,19 @@ public final class NoisyNeighbour {
                     .append(yes(calmErrors == 0)).append(" | ")
                     .append(cell(Stats.of(noisy, Line::tps), 0)).append(" | ")
                     .append(noisy.stream().mapToLong(Line::errors).sum()).append(" | ")
-                    .append(fmt(conns, 1)).append(setup.equals("direct") ? " of 57" : " of " + budget).append(" |\n");
+                    .append(fmt(conns, 1)).append(setup.equals("direct") ? " of 57" : " of " + budget).append(" | ")
+                    .append(fmt(Stats.of(by.get(setup).get("calm1"), Line::cpuBusy).median(), 0)).append(" % |\n");
         }
+        Stats baselineCpu = Stats.of(by.get("baseline").get("calm1"), Line::cpuBusy);
+        out.append("\nCPU busy: all processes on the machine's ").append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs during the measurement (/proc/stat); (a) calm alone, direct: ")
+                .append(fmt(baselineCpu.median(), 0)).append(" %.\n");
         Files.writeString(Path.of(need(o, "out")), out.toString());
 
         // chart: TPS per database and setup, with 80 % of the calm baseline as the reference line
         List<String> groups = List.of("calm1 TPS", "calm2 TPS", "noisy TPS");
-        List<String> series = List.of("(a) calm alone", "(b) direct", "(c) PgBouncer", "(d) pgwarden");
+        List<String> series = List.of("(a) calm alone", "(a') calm alone via pgwarden", "(b) direct", "(c) PgBouncer",
+                "(d) pgwarden");
         BarChart.Bar[][] bars = new BarChart.Bar[3][SETUPS.size()];
         for (int g = 0; g < 3; g++) {
             String db = List.of("calm1", "calm2", "noisy").get(g);
@@ -342,6 +416,20 @@ public final class NoisyNeighbour {
                 + Stats.of(by.get("baseline").get("calm2"), Line::tps).median()) / 2;
         new BarChart(o.getOrDefault("title", "noisy neighbour: TPS per database"), "transactions / s",
                 groups, series, bars, 0.8 * baseline, "80 % of calm baseline").writePng(Path.of(need(o, "chart")));
+
+        // and the calm databases' p99, with twice the baseline's as the reference line
+        BarChart.Bar[][] p99 = new BarChart.Bar[2][SETUPS.size()];
+        for (int g = 0; g < 2; g++) {
+            for (int s = 0; s < SETUPS.size(); s++) {
+                List<Line> ls = by.get(SETUPS.get(s)).get(List.of("calm1", "calm2").get(g));
+                p99[g][s] = ls.isEmpty() ? null : new BarChart.Bar(Stats.of(ls, Line::p99),
+                        ls.stream().allMatch(l -> l.tps() == 0));
+            }
+        }
+        double baselineP99 = (Stats.of(by.get("baseline").get("calm1"), Line::p99).median()
+                + Stats.of(by.get("baseline").get("calm2"), Line::p99).median()) / 2;
+        new BarChart("noisy neighbour: calm p99 latency", "ms", List.of("calm1 p99", "calm2 p99"), series, p99,
+                2 * baselineP99, "2 × calm baseline").writePng(Path.of(need(o, "chart").replace(".png", "-p99.png")));
         return 0;
     }
 
