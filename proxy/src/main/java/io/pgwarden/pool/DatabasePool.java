@@ -40,6 +40,12 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     private static final Logger log = LoggerFactory.getLogger(DatabasePool.class);
     private static final long MAINTENANCE_PERIOD_MILLIS = 1000;
+    /**
+     * Ticks of maintenance over which {@link RecentPeak} remembers connections in use: 20 s, long
+     * enough that a database's ordinary bursts fall inside it (a connection taken away and needed
+     * again costs a client a wait), short enough that a database gone quiet frees its share soon.
+     */
+    private static final int DEMAND_WINDOW_TICKS = 20;
 
     private final DatabaseConfig database;
     private final PoolSettings settings;
@@ -56,6 +62,8 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     private final InstanceBudget budget;
     /** Clients that had to wait because of the instance budget rather than pool_size. */
     private final java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
+    /** The most connections in use at once lately: the demand the instance budget sees. */
+    private final RecentPeak recentPeak = new RecentPeak(DEMAND_WINDOW_TICKS);
     /** Open or opening connections: what counts against pool_size. */
     private int size;
     private int leased;
@@ -221,7 +229,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 resetting--;
             }
             // above its share while a database below its share waits: the connection goes back to the instance
-            yield = !closed && budget.mustYield(database.name(), settings.size(), size - idle.size() - 1, idle.size(),
+            yield = !closed && budget.mustYield(database.name(), settings.size(), size - idle.size() - 1, recentPeak.peak(),
                     waiters.size());
             if (closed || this.paused || yield) {
                 next = null;
@@ -290,11 +298,12 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 if (server != null) {
                     waiters.pollFirst();
                     leased++;
+                    recentPeak.record(size - idle.size());
                     server.state(ServerState.LEASED);
                     actions.add(() -> hand(server, waiter));
                 } else if (size < cap(waiter)) {
                     InstanceBudget.Decision decision = budget.request(database.name(), cap(waiter), size - idle.size(),
-                            idle.size(), waiters.size());
+                            recentPeak.peak(), waiters.size());
                     actions.addAll(decision.followUps());
                     if (!decision.granted()) {
                         throttled.incrementAndGet();
@@ -304,13 +313,14 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                     size++;
                     leased++;
                     opening++;
+                    recentPeak.record(size - idle.size());
                     actions.add(() -> openFor(waiter));
                 } else {
                     break;
                 }
             }
             if (waiters.isEmpty()) {
-                actions.addAll(budget.changed(database.name(), settings.size(), size - idle.size(), idle.size(), 0));
+                actions.addAll(budget.changed(database.name(), settings.size(), size - idle.size(), recentPeak.peak(), 0));
             }
         } finally {
             lock.unlock();
@@ -346,7 +356,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         List<Runnable> actions;
         lock.lock();
         try {
-            actions = budget.returned(database.name(), settings.size(), size - idle.size(), idle.size(), waiters.size());
+            actions = budget.returned(database.name(), settings.size(), size - idle.size(), recentPeak.peak(), waiters.size());
         } finally {
             lock.unlock();
         }
@@ -503,7 +513,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         List<Runnable> actions;
         lock.lock();
         try {
-            actions = budget.changed(database.name(), settings.size(), size - idle.size(), idle.size(), waiters.size());
+            actions = budget.changed(database.name(), settings.size(), size - idle.size(), recentPeak.peak(), waiters.size());
         } finally {
             lock.unlock();
         }
@@ -521,11 +531,16 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         long idleTimeout = settings.serverIdleTimeout().toNanos();
         List<ServerConnection> toClose = new ArrayList<>();
         int toOpen = 0;
+        List<Runnable> rebalance;
         lock.lock();
         try {
             if (closed) {
                 return;
             }
+            recentPeak.advance(size - idle.size());
+            // connections this database no longer needs may be what another one waits for
+            rebalance = budget.rebalance(database.name(), settings.size(), size - idle.size(), recentPeak.peak(),
+                    waiters.size());
             for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
                 ServerConnection server = it.next();
                 boolean idleTooLong = idleTimeout > 0 && server.idleNanos(now) > idleTimeout && idle.size() > settings.minIdle();
@@ -539,7 +554,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 int wanted = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
                 for (int i = 0; i < wanted; i++) {
                     InstanceBudget.Decision decision = budget.request(database.name(), settings.size(), size - idle.size(),
-                            idle.size(), 0);
+                            recentPeak.peak(), 0);
                     if (!decision.granted()) {
                         break; // warm connections are a nicety: never at another database's expense
                     }
@@ -555,6 +570,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         for (int i = 0; i < toOpen; i++) {
             openIdle();
         }
+        rebalance.forEach(Runnable::run);
     }
 
     // ---- what the admin console and the metrics see -----------------------------------------------

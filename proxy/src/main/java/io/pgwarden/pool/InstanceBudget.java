@@ -13,7 +13,9 @@ import java.util.function.IntConsumer;
  * The server connections pgwarden may hold on one PostgreSQL instance, shared by its databases.
  * Every connection a pool opens is granted here first. While the budget has room and nobody else
  * waits for it, a grant is immediate: a database alone may use it all. Once databases compete, the
- * budget goes to the waiting database furthest below its weighted fair share ({@link FairShare});
+ * budget goes to the waiting database furthest below its weighted fair share ({@link FairShare}) of
+ * the demands (a database's demand: the most connections it had in use at once over the last
+ * seconds, see {@link RecentPeak}, or what it needs now if more);
  * a database above its share that has idle connections is asked to close them, and one whose
  * connections are all busy simply gets no more until the others are served. Nothing running is
  * ever interrupted.
@@ -29,6 +31,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     }
 
     private static final Decision GRANTED = new Decision(true, List.of());
+    private static final Decision KEEP_WAITING = new Decision(false, List.of());
 
     /** One database's standing with the budget. */
     private static final class Member {
@@ -40,7 +43,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         int cap;
         int held;
         int busy;
-        int idle;
+        int recentPeak;
         int waiting;
         boolean throttled;
         double share;
@@ -55,11 +58,14 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         }
 
         /**
-         * What it holds (idle connections too: in transaction mode they are idle between every two
-         * transactions, and taking them away would only make it reopen them) plus who waits.
+         * The most it had in use at once lately ({@link RecentPeak}) plus one spare, or what it needs
+         * now (busy plus waiting) if that is more. The spare spares a database whose bursts vary by
+         * one a wait at every slightly larger burst; a database that used nothing lately has none.
+         * Connections it holds beyond that are not demand: they go to a database that waits.
          */
         int demand() {
-            return Math.min(cap, Math.max(held, busy + idle) + waiting);
+            int recent = recentPeak == 0 ? 0 : recentPeak + 1;
+            return Math.min(cap, Math.max(recent, busy + waiting));
         }
 
         double deficit() {
@@ -127,12 +133,18 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
 
     /**
      * One more connection for {@code database}, whose pool has {@code busy} connections in use (or
-     * opening), {@code idle} free ones, {@code waiting} clients, and may hold {@code cap} at most now.
+     * opening) and had at most {@code recentPeak} in use at once lately, has {@code waiting} clients,
+     * and may hold {@code cap} at most now. Every call below reports the pool's numbers the same way.
      */
-    public Decision request(String database, int cap, int busy, int idle, int waiting) {
+    public Decision request(String database, int cap, int busy, int recentPeak, int waiting) {
         lock.lock();
         try {
-            Member member = update(database, cap, busy, idle, waiting);
+            Member member = update(database, cap, busy, recentPeak, waiting);
+            if (used >= capacity && member.throttled) {
+                // already waiting for budget (a flood asks at every arrival): connections were asked back
+                // when it began to wait, are on every return, and every second; its wake-up comes
+                return KEEP_WAITING;
+            }
             recomputeShares();
             List<Runnable> followUps = new ArrayList<>(1);
             if (used < capacity) {
@@ -156,10 +168,10 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     }
 
     /** A connection of {@code database} is gone (closed, or its opening failed): its budget goes to whoever needs it most. */
-    public List<Runnable> returned(String database, int cap, int busy, int idle, int waiting) {
+    public List<Runnable> returned(String database, int cap, int busy, int recentPeak, int waiting) {
         lock.lock();
         try {
-            Member member = update(database, cap, busy, idle, waiting);
+            Member member = update(database, cap, busy, recentPeak, waiting);
             member.held = Math.max(0, member.held - 1);
             used = Math.max(0, used - 1);
             return wakeMostDeserving();
@@ -169,13 +181,13 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     }
 
     /** The pool's demand changed without a request (clients gave up or were served). */
-    public List<Runnable> changed(String database, int cap, int busy, int idle, int waiting) {
+    public List<Runnable> changed(String database, int cap, int busy, int recentPeak, int waiting) {
         if (throttledMembers == 0) {
             return List.of(); // nobody waits for budget: nothing to decide (counts arrive with the next request)
         }
         lock.lock();
         try {
-            Member member = update(database, cap, busy, idle, waiting);
+            Member member = update(database, cap, busy, recentPeak, waiting);
             if (waiting == 0) {
                 throttle(member, false);
             }
@@ -186,16 +198,42 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     }
 
     /**
+     * The pool's periodic report (its recent peak may have dropped): when databases wait for budget,
+     * the budget goes to the most deserving, or databases above their share give idle connections back.
+     */
+    public List<Runnable> rebalance(String database, int cap, int busy, int recentPeak, int waiting) {
+        if (throttledMembers == 0) {
+            return List.of();
+        }
+        lock.lock();
+        try {
+            update(database, cap, busy, recentPeak, waiting);
+            if (used < capacity) {
+                return wakeMostDeserving();
+            }
+            recomputeShares();
+            List<Runnable> followUps = new ArrayList<>(1);
+            reclaim(followUps);
+            return followUps;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * A server of {@code database} is free again: true when it should be closed rather than reused,
      * because the database holds more than its share while another, below its share, waits.
      */
-    public boolean mustYield(String database, int cap, int busy, int idle, int waiting) {
+    public boolean mustYield(String database, int cap, int busy, int recentPeak, int waiting) {
         if (throttledMembers == 0) {
             return false; // nobody waits for budget: keep it
         }
         lock.lock();
         try {
-            Member member = update(database, cap, busy, idle, waiting);
+            Member member = update(database, cap, busy, recentPeak, waiting);
+            if (member.held <= member.share + 1e-9) {
+                return false; // within its share as last computed (a newcomer's request recomputes them)
+            }
             recomputeShares();
             return fairerWithout(member, mostDeserving()) > 0;
         } finally {
@@ -221,14 +259,14 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         }
     }
 
-    private Member update(String database, int cap, int busy, int idle, int waiting) {
+    private Member update(String database, int cap, int busy, int recentPeak, int waiting) {
         Member member = members.get(database);
         if (member == null) {
             throw new IllegalArgumentException("database " + database + " is not on backend " + backend);
         }
         member.cap = cap;
         member.busy = busy;
-        member.idle = idle;
+        member.recentPeak = recentPeak;
         member.waiting = waiting;
         return member;
     }

@@ -4,6 +4,7 @@ import io.pgwarden.Pgwarden;
 import io.pgwarden.config.ConfigLoader;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.embedded.EmbeddedPostgresServer;
+import io.pgwarden.metrics.PoolView;
 import io.pgwarden.provision.Provisioner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One instance with max_connections = 30 (a budget of 17 after the reserved connections and the
  * headroom), a flooded database and two calm ones: the calm ones are served, PostgreSQL never
- * refuses a connection, and pgwarden never holds more than its budget. Quotas refuse with 53300.
+ * refuses a connection, and pgwarden never holds more than its budget; a calm database that went
+ * quiet gives its connections to the flood and gets one back when it needs it. Quotas refuse with 53300.
  */
 class InstanceBudgetIT {
 
@@ -121,6 +123,68 @@ class InstanceBudgetIT {
         assertTrue(mostHeld.get() <= 17, "pgwarden held at most its budget: " + mostHeld.get());
         assertTrue(pgwarden.pool("noisy").throttledCount() > 0 || pgwarden.pool("calm1").throttledCount() > 0,
                 "the budget, not pool_size, made someone wait");
+    }
+
+    @Test
+    void aCalmDatabaseThatWentQuietGivesItsConnectionsToTheFloodAndIsServedWhenItComesBack() throws Exception {
+        List<Connection> calm = new ArrayList<>();
+        ExecutorService clients = Executors.newFixedThreadPool(40);
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<java.util.concurrent.Future<?>> flood = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                calm.add(connect("calm-service", "calm", "calm1"));
+            }
+            List<java.util.concurrent.Future<?>> burst = new ArrayList<>();
+            for (Connection c : calm) { // a burst of 8 at once; then its clients stay connected, idle
+                burst.add(clients.submit(() -> {
+                    try (Statement st = c.createStatement()) {
+                        return st.execute("SELECT pg_sleep(0.3)");
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : burst) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            Map<String, AtomicLong> done = new ConcurrentHashMap<>();
+            List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                flood.add(clients.submit(() -> loop("noisy-service", "noisy", "noisy", "SELECT pg_sleep(0.05)", running, done, errors)));
+            }
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(40);
+            while (System.nanoTime() < deadline && !(held("calm1") == 0 && held("noisy") >= 16)) {
+                Thread.sleep(200);
+            }
+            System.out.printf("quiet calm1: after %d ms calm1 holds %d, noisy %d of 17%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), held("calm1"), held("noisy"));
+            assertEquals(0, held("calm1"), "connections calm1 has not used for the whole window went to the flood");
+            assertTrue(held("noisy") >= 16, "the flood has the budget, not a share of it: " + held("noisy"));
+
+            long back = System.nanoTime();
+            try (Statement st = calm.get(0).createStatement()) {
+                st.execute("SELECT 1");
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back);
+            System.out.printf("calm1 back: served after %d ms%n", millis);
+            assertTrue(millis < 5000, "calm1 is below its share again: a flood connection comes back to it at the end of"
+                    + " a flood transaction, not after the window (" + millis + " ms)");
+            assertEquals(List.of(), errors);
+        } finally {
+            running.set(false);
+            for (java.util.concurrent.Future<?> f : flood) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            clients.shutdown();
+            for (Connection c : calm) {
+                c.close();
+            }
+        }
+    }
+
+    private static int held(String database) {
+        PoolView pool = pgwarden.pool(database);
+        return pool.serversActive() + pool.serversIdle() + pool.serversLogin();
     }
 
     private static Object loop(String service, String password, String database, String sql, AtomicBoolean running,

@@ -16,10 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InstanceBudgetTest {
 
-    /** A pool as the budget sees it: connections busy or idle, clients waiting, and how long each has waited. */
+    /**
+     * A pool as the budget sees it: connections busy or idle, the most in use lately, clients waiting,
+     * and how long each has waited.
+     */
     private static final class SimPool {
         final String name;
         final int cap;
+        final RecentPeak peak = new RecentPeak(3);
         int busy;
         int idle;
         final List<Integer> waitingSince = new ArrayList<>();
@@ -41,9 +45,9 @@ class InstanceBudgetTest {
         budget.join("noisy", 1, 0, 100, () -> { }, n -> { });
         budget.join("calm", 1, 0, 100, () -> { }, n -> { });
         for (int i = 0; i < 10; i++) {
-            assertTrue(budget.request("noisy", 100, i, 0, 50).granted());
+            assertTrue(budget.request("noisy", 100, i, i, 50).granted());
         }
-        assertFalse(budget.request("noisy", 100, 10, 0, 50).granted(), "the budget is the limit");
+        assertFalse(budget.request("noisy", 100, 10, 10, 50).granted(), "the budget is the limit");
         assertEquals(10, budget.used());
     }
 
@@ -54,15 +58,54 @@ class InstanceBudgetTest {
         budget.join("noisy", 1, 0, 100, () -> { }, closed::add);
         budget.join("calm", 1, 0, 100, () -> { }, n -> { });
         for (int i = 0; i < 10; i++) {
-            budget.request("noisy", 100, i, 0, 1);
+            budget.request("noisy", 100, i, i, 1);
         }
-        budget.changed("noisy", 100, 6, 4, 0); // four of its transactions ended: 6 busy, 4 idle
+        budget.changed("noisy", 100, 6, 10, 0); // four of its transactions ended: 6 busy, 4 idle, 10 used lately
         InstanceBudget.Decision decision = budget.request("calm", 100, 0, 0, 3);
         assertFalse(decision.granted());
         decision.followUps().forEach(Runnable::run);
         assertEquals(List.of(3), closed, "noisy (share 7, holding 10, 4 idle) closes 3 idle connections; "
                 + "it keeps the rest for its own clients");
-        assertTrue(budget.mustYield("noisy", 100, 6, 3, 5), "a busy one coming back goes to the instance too");
+        assertTrue(budget.mustYield("noisy", 100, 6, 10, 5), "a busy one coming back goes to the instance too");
+    }
+
+    @Test
+    void connectionsADatabaseHasNotUsedLatelyGoToOneThatWaits() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        List<Integer> closed = new ArrayList<>();
+        int[] calmPeak = {8};
+        budget.join("noisy", 1, 0, 100, () -> { }, n -> { });
+        budget.join("calm", 1, 0, 10, () -> { }, n -> {
+            closed.add(n);
+            for (int i = 0; i < n; i++) {
+                budget.returned("calm", 10, 0, calmPeak[0], 0);
+            }
+        });
+        for (int i = 0; i < 8; i++) {
+            assertTrue(budget.request("calm", 10, i, i, 1).granted()); // a burst: 8 at once
+        }
+        assertEquals(List.of(), budget.rebalance("calm", 10, 0, 8, 0), "nobody waits: nothing to rebalance");
+        assertTrue(budget.request("noisy", 100, 0, 0, 20).granted());
+        assertTrue(budget.request("noisy", 100, 1, 1, 19).granted());
+        InstanceBudget.Decision refused = budget.request("noisy", 100, 2, 2, 18);
+        assertFalse(refused.granted());
+        refused.followUps().forEach(Runnable::run);
+        assertEquals(List.of(3), closed, "calm used 8 at once lately: demands 9 (8 and a spare) and 20 split 10"
+                + " as 5 + 5, so calm closes 3 of its idle connections");
+        for (int i = 2; i < 5; i++) {
+            assertTrue(budget.request("noisy", 100, i, i, 20 - i).granted());
+        }
+        InstanceBudget.Decision stillWaiting = budget.request("noisy", 100, 5, 5, 15);
+        assertFalse(stillWaiting.granted(), "5 + 5: both at their share");
+        stillWaiting.followUps().forEach(Runnable::run);
+        assertEquals(List.of(3), closed);
+
+        // the burst has left calm's window: it used at most 1 at once since
+        calmPeak[0] = 1;
+        budget.rebalance("calm", 10, 0, 1, 0).forEach(Runnable::run);
+        assertEquals(List.of(3, 3), closed, "calm (demand 2: 1 and a spare; holding 5, all idle) gives back 3");
+        assertEquals(2.0, budget.share("calm"), 1e-9);
+        assertEquals(8.0, budget.share("noisy"), 1e-9);
     }
 
     /**
@@ -91,6 +134,9 @@ class InstanceBudgetTest {
                 }
                 for (SimPool p : pools) {
                     serve(budget, p, step);
+                    if (step % 50 == 0) {
+                        tick(budget, p);
+                    }
                 }
                 int held = pools.stream().mapToInt(SimPool::held).sum();
                 assertTrue(held <= capacity, "never above the budget");
@@ -103,6 +149,9 @@ class InstanceBudgetTest {
                 }
                 for (SimPool pool : pools) {
                     serve(budget, pool, step);
+                    if (step % 50 == 0) {
+                        tick(budget, pool);
+                    }
                 }
                 step++;
             }
@@ -120,7 +169,8 @@ class InstanceBudgetTest {
                 pool.idle--;
                 pool.busy++;
             } else if (pool.held() < pool.cap) {
-                InstanceBudget.Decision decision = budget.request(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size());
+                InstanceBudget.Decision decision = budget.request(pool.name, pool.cap, pool.busy, pool.peak.peak(),
+                        pool.waitingSince.size());
                 decision.followUps().forEach(Runnable::run);
                 if (!decision.granted()) {
                     return;
@@ -129,9 +179,10 @@ class InstanceBudgetTest {
             } else {
                 return;
             }
+            pool.peak.record(pool.busy);
             pool.longestWait = Math.max(pool.longestWait, step - pool.waitingSince.remove(0));
         }
-        budget.changed(pool.name, pool.cap, pool.busy, pool.idle, 0);
+        budget.changed(pool.name, pool.cap, pool.busy, pool.peak.peak(), 0);
     }
 
     /** A busy connection comes back: it goes to the instance if the pool must yield, else it waits idle. */
@@ -140,8 +191,8 @@ class InstanceBudgetTest {
             return;
         }
         pool.busy--;
-        if (budget.mustYield(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size())) {
-            budget.returned(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size());
+        if (budget.mustYield(pool.name, pool.cap, pool.busy, pool.peak.peak(), pool.waitingSince.size())) {
+            budget.returned(pool.name, pool.cap, pool.busy, pool.peak.peak(), pool.waitingSince.size());
         } else {
             pool.idle++;
         }
@@ -150,7 +201,14 @@ class InstanceBudgetTest {
     private static void closeIdle(InstanceBudget budget, SimPool pool, int count) {
         for (int i = 0; i < count && pool.idle > 0; i++) {
             pool.idle--;
-            budget.returned(pool.name, pool.cap, pool.busy, pool.idle, pool.waitingSince.size());
+            budget.returned(pool.name, pool.cap, pool.busy, pool.peak.peak(), pool.waitingSince.size());
         }
+    }
+
+    /** The pool's maintenance tick: a new window slot, and the rebalancing report. */
+    private static void tick(InstanceBudget budget, SimPool pool) {
+        pool.peak.advance(pool.busy);
+        budget.rebalance(pool.name, pool.cap, pool.busy, pool.peak.peak(), pool.waitingSince.size())
+                .forEach(Runnable::run);
     }
 }
