@@ -35,7 +35,9 @@ public final class ScramClientExchange {
     private static final String GS2_HEADER = "n,,";
     private static final String BINDING_ATTRIBUTE = "c=biws"; // base64 of the GS2 header
 
+    private final String password;
     private final byte[] passwordBytes;
+    private final ScramKeyCache keyCache;
     private final String clientFirstBare;
     private final String clientNonce;
 
@@ -48,7 +50,12 @@ public final class ScramClientExchange {
      * @throws IllegalArgumentException if the password is empty (libpq refuses to send one)
      */
     public ScramClientExchange(String password) {
-        this(password, "", ScramFunctions::randomNonce);
+        this(password, new ScramKeyCache());
+    }
+
+    /** An exchange that takes the keys derived from the password from {@code keyCache} when it has them. */
+    public ScramClientExchange(String password, ScramKeyCache keyCache) {
+        this(password, "", ScramFunctions::randomNonce, keyCache);
     }
 
     /**
@@ -56,10 +63,16 @@ public final class ScramClientExchange {
      * client-first-message, {@code nonces} supplies the client nonce (printable, no comma).
      */
     ScramClientExchange(String password, String userName, Supplier<String> nonces) {
+        this(password, userName, nonces, new ScramKeyCache());
+    }
+
+    private ScramClientExchange(String password, String userName, Supplier<String> nonces, ScramKeyCache keyCache) {
         Objects.requireNonNull(password, "password");
         if (password.isEmpty()) {
             throw new IllegalArgumentException("an empty password cannot be used for SCRAM");
         }
+        this.password = password;
+        this.keyCache = Objects.requireNonNull(keyCache, "keyCache");
         this.passwordBytes = SaslPrep.passwordBytes(password);
         this.clientNonce = nonces.get();
         this.clientFirstBare = "n=" + escapeSaslName(userName) + ",r=" + clientNonce;
@@ -78,7 +91,8 @@ public final class ScramClientExchange {
 
     /**
      * Takes server-first-message (from AuthenticationSASLContinue), derives the keys from the
-     * password (PBKDF2: milliseconds of CPU) and returns client-final-message for SASLResponse.
+     * password (PBKDF2: milliseconds of CPU, unless the key cache has them for this salt) and returns
+     * client-final-message for SASLResponse.
      */
     public byte[] handleServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
         Objects.requireNonNull(serverFirstMessage, "serverFirstMessage");
@@ -111,15 +125,10 @@ public final class ScramClientExchange {
         String clientFinalWithoutProof = BINDING_ATTRIBUTE + ",r=" + nonce;
         byte[] authMessage = ScramFunctions.authMessage(clientFirstBare.getBytes(StandardCharsets.UTF_8),
                 serverFirstMessage, clientFinalWithoutProof.getBytes(StandardCharsets.US_ASCII));
-        byte[] saltedPassword = ScramFunctions.saltedPassword(passwordBytes, salt, iterations);
-        byte[] clientKey = ScramFunctions.clientKey(saltedPassword);
-        byte[] serverKey = ScramFunctions.serverKey(saltedPassword);
-        byte[] clientSignature = ScramFunctions.hmac(ScramFunctions.sha256(clientKey), authMessage);
-        byte[] proof = ScramFunctions.xor(clientKey, clientSignature);
-        expectedServerSignature = ScramFunctions.hmac(serverKey, authMessage);
-        Arrays.fill(saltedPassword, (byte) 0);
-        Arrays.fill(clientKey, (byte) 0);
-        Arrays.fill(serverKey, (byte) 0);
+        ScramKeyCache.Keys keys = keyCache.keys(password, passwordBytes, salt, iterations);
+        byte[] clientSignature = ScramFunctions.hmac(ScramFunctions.sha256(keys.clientKey()), authMessage);
+        byte[] proof = ScramFunctions.xor(keys.clientKey(), clientSignature);
+        expectedServerSignature = ScramFunctions.hmac(keys.serverKey(), authMessage);
         return (clientFinalWithoutProof + ",p=" + Base64.getEncoder().encodeToString(proof))
                 .getBytes(StandardCharsets.US_ASCII);
     }

@@ -11,6 +11,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.Transport;
+import io.pgwarden.auth.ScramKeyCache;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.protocol.MessageFrameDecoder;
@@ -23,6 +24,8 @@ public final class BackendConnector {
     private final BackendConfig backend;
     private final Transport transport;
     private final WriteBufferWaterMark waterMark;
+    /** SCRAM keys per role and salt: derived once, not on every connection the pools open. */
+    private final ScramKeyCache scramKeys = new ScramKeyCache();
 
     public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark) {
         this.backend = backend;
@@ -55,7 +58,7 @@ public final class BackendConnector {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
-                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, promise));
+                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, scramKeys, promise));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(backend.host(), backend.port());

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.Promise;
 import io.pgwarden.auth.AuthenticationFailedException;
 import io.pgwarden.auth.Md5Password;
 import io.pgwarden.auth.ScramClientExchange;
+import io.pgwarden.auth.ScramKeyCache;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.SqlState;
@@ -40,11 +41,14 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     private final Promise<ServerConnection> promise;
     private final Map<String, String> parameters = new LinkedHashMap<>();
     private LoginState state = LoginState.AWAITING_AUTHENTICATION;
+    private final ScramKeyCache scramKeys;
     private ScramClientExchange scram;
     private BackendKeyData key;
 
-    BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, Promise<ServerConnection> promise) {
+    BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
+                        Promise<ServerConnection> promise) {
         this.database = database;
+        this.scramKeys = scramKeys;
         this.meters = meters;
         this.promise = promise;
     }
@@ -96,7 +100,7 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
                 if (!request.mechanisms().contains(SCRAM_SHA_256)) {
                     throw new AuthenticationFailedException("backend offers no SASL mechanism pgwarden speaks: " + request.mechanisms());
                 }
-                scram = new ScramClientExchange(database.password());
+                scram = new ScramClientExchange(database.password(), scramKeys);
                 state = LoginState.SCRAM_CONTINUE;
                 ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), SCRAM_SHA_256, scram.clientFirstMessage()));
             }

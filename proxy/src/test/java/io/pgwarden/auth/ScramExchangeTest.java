@@ -106,6 +106,32 @@ class ScramExchangeTest {
         assertFalse(shown.contains(ScramTestMessages.nonceOf(serverFirst)), shown);
     }
 
+    @Test
+    void aPasswordsKeysAreDerivedOncePerSaltAndNeverAnswerForAnotherPassword() throws Exception {
+        ScramKeyCache cache = new ScramKeyCache();
+        ScramVerifier verifier = ScramVerifier.fromPassword("s3cret");
+        for (int i = 0; i < 3; i++) {
+            ScramClientExchange client = new ScramClientExchange("s3cret", cache);
+            ScramServerExchange server = new ScramServerExchange(verifier);
+            run(client, server);
+            assertEquals(ScramServerExchange.State.SUCCEEDED, server.state());
+            assertEquals(ScramClientExchange.State.SUCCEEDED, client.state());
+        }
+        assertEquals(1, cache.size(), "three logins with the same salt: one derivation");
+
+        ScramClientExchange afterPasswordChange = new ScramClientExchange("s3cret", cache);
+        ScramServerExchange newSalt = new ScramServerExchange(ScramVerifier.fromPassword("s3cret"));
+        run(afterPasswordChange, newSalt);
+        assertEquals(ScramServerExchange.State.SUCCEEDED, newSalt.state());
+        assertEquals(2, cache.size(), "a new salt is derived again");
+
+        ScramClientExchange wrong = new ScramClientExchange("guessed-wrong", cache);
+        ScramServerExchange server = new ScramServerExchange(verifier);
+        byte[] clientFinal = wrong.handleServerFirst(server.handleClientFirst(wrong.clientFirstMessage()));
+        assertThrows(AuthenticationFailedException.class, () -> server.handleClientFinal(clientFinal),
+                "the right password's keys for this salt are cached; the wrong one still fails");
+    }
+
     static void run(ScramClientExchange client, ScramServerExchange server) throws AuthenticationFailedException {
         byte[] serverFirst = server.handleClientFirst(client.clientFirstMessage());
         byte[] serverFinal = server.handleClientFinal(client.handleServerFirst(serverFirst));
