@@ -2,7 +2,7 @@
 # The noisy-neighbour benchmark (issue 5): does one flooded database take the others down with it?
 #
 #   bench/noisy-neighbour.sh [--rounds N] [--duration S] [--warmup S] [--calm-rate R] [--name NAME] [--out DIR] [--keep]
-#                            [--setups "baseline pgwarden-alone direct pgbouncer pgwarden"]
+#                            [--setups "baseline pgwarden-alone direct pgbouncer pgwarden"] [--report-from WORKDIR]
 #
 # One fresh PostgreSQL 17 (binaries from pgwarden.jar) with max_connections = 60 and three databases.
 # Database noisy: 300 clients in a tight loop of BEGIN; SELECT pg_sleep(0.01); UPDATE flood ...; COMMIT.
@@ -13,6 +13,8 @@
 # Five setups, interleaved per round (a a' b c d, a a' b c d, ...):
 #   (a) baseline   calm1 + calm2 alone, direct to PostgreSQL, no flood
 #   (a') pgwarden-alone  calm1 + calm2 alone through pgwarden (what the proxy itself costs them)
+#   (a'') pgwarden-cpu   the same with two CPU-bound processes beside it and no flood (not in the default
+#                  --setups: CPU contention alone, without any database or connection contention)
 #   (b) direct     everyone direct to PostgreSQL (one server connection per client; most of the flood
 #                  cannot connect and retries every 200 ms, each failed attempt counted as an error)
 #   (c) pgbouncer  PgBouncer 1.18, transaction mode, per-database pool_size = max_db_connections:
@@ -35,7 +37,7 @@ ROOT="$(dirname "$BENCH_DIR")"
 die() { echo "noisy-neighbour.sh: $*" >&2; exit 1; }
 say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-rounds=2 duration=20 warmup=10 out="" keep=0 CALM_RATE=100 name="" SETUPS="baseline pgwarden-alone direct pgbouncer pgwarden"
+rounds=2 duration=20 warmup=10 out="" keep=0 CALM_RATE=100 name="" report_from="" SETUPS="baseline pgwarden-alone direct pgbouncer pgwarden"
 FLOOD=300 CALM=10 MAX_CONNECTIONS=60 HEADROOM=5 BUDGET=52 PGB_NOISY=32 PGB_CALM=10 PGW_NOISY=50 PGW_CALM=10
 while (($#)); do
   case "$1" in
@@ -46,11 +48,31 @@ while (($#)); do
     --calm-rate) CALM_RATE="$2"; shift 2 ;;
     --name) name="$2"; shift 2 ;;
     --setups) SETUPS="$2"; shift 2 ;;
+    --report-from) report_from="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
+PG_SETTINGS=(
+  "listen_addresses = '127.0.0.1'"
+  "max_connections = $MAX_CONNECTIONS"
+  "superuser_reserved_connections = 3"
+  "shared_buffers = 256MB"
+  "fsync = off"
+  "synchronous_commit = off"
+  "full_page_writes = off"
+  "log_min_messages = warning"
+)
+
+if [[ -n "$report_from" ]]; then # render the report of a kept work directory again
+  W="$(cd "$report_from" && pwd)"
+  [[ -f "$W/meta.env" && -f "$W/results.tsv" ]] || die "$W has no meta.env and results.tsv (kept with --keep?)"
+  # shellcheck disable=SC1091
+  . "$W/meta.env"
+  PGWARDEN_JAR="$W/pgwarden.jar" BENCH_JAR="$W/bench.jar" RESULTS="$W/results.tsv" NOTES="$W/notes.txt" keep=1
+  out="${out:-$BENCH_DIR/results}"
+else
 [[ "$(id -u)" == 0 ]] || die "run as root: PostgreSQL and PgBouncer are started as user postgres"
 for tool in java unzip xz runuser ss pgbouncer psql pg_isready; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install -y pgbouncer postgresql-client unzip xz-utils)"
@@ -71,7 +93,7 @@ PG_PID="" PGB_PIDFILE="$W/pgbouncer/pgbouncer.pid" PGW_PID=""
 cleanup() {
   local rc=$?
   set +e
-  stop_pgwarden; stop_pgbouncer
+  stop_hogs; stop_pgwarden; stop_pgbouncer
   [[ -n "${PG_BIN:-}" && -f "$W/pgdata/postmaster.pid" ]] \
     && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pgdata" -m immediate -w stop >/dev/null 2>&1
   if ((keep)) || ((rc != 0)); then echo "noisy-neighbour.sh: work directory kept: $W" >&2; else rm -rf "$W"; fi
@@ -117,16 +139,6 @@ await_port() { # PORT NAME LOG DB
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-PG_SETTINGS=(
-  "listen_addresses = '127.0.0.1'"
-  "max_connections = $MAX_CONNECTIONS"
-  "superuser_reserved_connections = 3"
-  "shared_buffers = 256MB"
-  "fsync = off"
-  "synchronous_commit = off"
-  "full_page_writes = off"
-  "log_min_messages = warning"
-)
 PG_PORT="$(pick_port)"
 say "PostgreSQL: initdb and start on 127.0.0.1:$PG_PORT (max_connections $MAX_CONNECTIONS)"
 mkdir -p "$W/sock" && chown postgres "$W" "$W/sock"
@@ -146,6 +158,7 @@ for db in calm1 calm2; do
 done
 PG_VERSION="$(psql_admin -d postgres -Atc 'SHOW server_version')"
 PG_RESERVED="$(psql_admin -d postgres -Atc 'SHOW superuser_reserved_connections')"
+declare -p PG_PORT PG_VERSION PG_RESERVED rounds duration warmup CALM_RATE SETUPS date_tag name >"$W/meta.env"
 
 # ---------------------------------------------------------------- PgBouncer
 start_pgbouncer() {
@@ -227,6 +240,21 @@ stop_pgwarden() {
   PGW_PID=""
 }
 
+# ---------------------------------------------------------------- CPU hogs (setup pgwarden-cpu)
+HOG_PIDS=()
+start_hogs() { # as many busy loops as CPUs, at normal priority
+  for _ in $(seq "$(nproc)"); do
+    (trap 'exit 0' TERM; while :; do :; done) &
+    HOG_PIDS+=($!)
+  done
+}
+stop_hogs() {
+  ((${#HOG_PIDS[@]})) || return 0
+  kill "${HOG_PIDS[@]}" 2>/dev/null || true
+  wait "${HOG_PIDS[@]}" 2>/dev/null || true
+  HOG_PIDS=()
+}
+
 # ---------------------------------------------------------------- measuring
 others_busy() { pgrep -af 'pgbench|pgwarden-bench' | grep -vF "$W" | grep -v ' pgrep ' || true; }
 wait_quiet() { # up to 15 minutes; then measure anyway and say so
@@ -252,6 +280,7 @@ measure() { # SETUP ROUND
     pgbouncer) start_pgbouncer; port=$PGB_PORT ;;
     pgwarden) start_pgwarden; port=$PGW_PORT ;;
     pgwarden-alone) start_pgwarden; port=$PGW_PORT flood=0 ;;
+    pgwarden-cpu) start_pgwarden; port=$PGW_PORT flood=0; start_hogs ;;
   esac
   load="$(cut -d' ' -f1 /proc/loadavg)"
   local cmd=(java -Xss512k -cp "$BENCH_JAR" io.pgwarden.bench.noisy.NoisyNeighbour load
@@ -262,7 +291,7 @@ measure() { # SETUP ROUND
   local generic="${cmd[*]}"
   generic="${generic//$W\/bench.jar/bench\/target\/pgwarden-bench.jar}"
   generic="${generic//127.0.0.1:$PG_PORT\//127.0.0.1:\$DIRECT_PORT\/}"
-  local portname="${setup%-alone}"
+  local portname="${setup%-alone}"; portname="${portname%-cpu}"
   generic="${generic//127.0.0.1:$port\//127.0.0.1:\$${portname^^}_PORT\/}"
   grep -qxF -- "$generic" "$W/commands.txt" 2>/dev/null || echo "$generic" >>"$W/commands.txt"
   if [[ "$setup" == pgwarden ]]; then # SHOW POOLS in the middle of the measurement
@@ -281,6 +310,7 @@ measure() { # SETUP ROUND
     pgbouncer) stop_pgbouncer ;;
     pgwarden) wait "$SHOW_PID" 2>/dev/null || true; stop_pgwarden ;;
     pgwarden-alone) stop_pgwarden ;;
+    pgwarden-cpu) stop_hogs; stop_pgwarden ;;
   esac
   sleep 2 # let PostgreSQL reap the closed backends
 }
@@ -291,6 +321,8 @@ for ((r = 1; r <= rounds; r++)); do
     measure "$setup" "$r"
   done
 done
+echo "PGW_PORT=${PGW_PORT:-0}" >>"$W/meta.env"
+fi
 
 # ---------------------------------------------------------------- report
 if [[ -z "$name" ]]; then
@@ -347,7 +379,7 @@ Generated by \`bench/noisy-neighbour.sh --rounds $rounds --duration $duration --
 ### PgBouncer configuration (ports vary per run)
 
 \`\`\`ini
-$(sed "s/port=$PG_PORT/port=\$DIRECT_PORT/; s/listen_port = .*/listen_port = \$PGBOUNCER_PORT/; s#$W#\$WORK#g" "$W/pgbouncer/pgbouncer.ini")
+$(sed "s/port=$PG_PORT/port=\$DIRECT_PORT/; s/listen_port = .*/listen_port = \$PGBOUNCER_PORT/; s#$W#\$WORK#g" "$W/pgbouncer/pgbouncer.ini" 2>/dev/null || echo "(not started)")
 \`\`\`
 
 ### pgwarden configuration
@@ -390,14 +422,14 @@ java -Djava.awt.headless=true -cp "$BENCH_JAR" io.pgwarden.bench.noisy.NoisyNeig
   echo "connected, and the measurement ${warmup} s after that):"
   echo
   echo '```text'
-  grep '^timeline' "$W/load-pgwarden-$rounds.err" | cut -f2- | awk -F'\t' 'NR == 1 || $1 <= 12000' | column -t
+  grep -s '^timeline' "$W/load-pgwarden-$rounds.err" | cut -f2- | awk -F'\t' 'NR == 1 || $1 <= 12000' | column -t || true
   echo '```'
   echo
   echo "Per second of the last pgwarden measurement (s = 0 when the transactions start; measured from s = ${warmup}):"
   echo "transactions that ended in that second and the slowest of them, per database:"
   echo
   echo '```text'
-  grep '^latency' "$W/load-pgwarden-$rounds.err" | cut -f2- | column -t
+  grep -s '^latency' "$W/load-pgwarden-$rounds.err" | cut -f2- | column -t || true
   echo '```'
   echo
   echo "The same for direct (b) and PgBouncer (c), last round, first 3 s:"

@@ -37,7 +37,8 @@ import java.util.function.ToDoubleFunction;
 public final class NoisyNeighbour {
 
     static final List<String> DATABASES = List.of("noisy", "calm1", "calm2");
-    static final List<String> SETUPS = List.of("baseline", "pgwarden-alone", "direct", "pgbouncer", "pgwarden");
+    static final List<String> SETUPS = List.of("baseline", "pgwarden-alone", "pgwarden-cpu", "direct", "pgbouncer",
+            "pgwarden");
 
     private NoisyNeighbour() {
     }
@@ -317,6 +318,7 @@ public final class NoisyNeighbour {
         return switch (setup) {
             case "baseline" -> "(a) calm alone, direct";
             case "pgwarden-alone" -> "(a') calm alone, through pgwarden";
+            case "pgwarden-cpu" -> "(a'') calm alone, through pgwarden, CPU hogs beside";
             case "direct" -> "(b) flood, direct";
             case "pgbouncer" -> "(c) flood, PgBouncer 1.18";
             case "pgwarden" -> "(d) flood, pgwarden";
@@ -400,37 +402,49 @@ public final class NoisyNeighbour {
         Files.writeString(Path.of(need(o, "out")), out.toString());
 
         // chart: TPS per database and setup, with 80 % of the calm baseline as the reference line
-        List<String> groups = List.of("calm1 TPS", "calm2 TPS", "noisy TPS");
-        List<String> series = List.of("(a) calm alone", "(a') calm alone via pgwarden", "(b) direct", "(c) PgBouncer",
-                "(d) pgwarden");
-        BarChart.Bar[][] bars = new BarChart.Bar[3][SETUPS.size()];
-        for (int g = 0; g < 3; g++) {
-            String db = List.of("calm1", "calm2", "noisy").get(g);
-            for (int s = 0; s < SETUPS.size(); s++) {
-                List<Line> ls = by.get(SETUPS.get(s)).get(db);
-                bars[g][s] = ls.isEmpty() ? null : new BarChart.Bar(Stats.of(ls, Line::tps),
-                        ls.stream().allMatch(l -> l.tps() == 0));
-            }
-        }
+        // only the setups this run measured
+        List<String> shown = SETUPS.stream()
+                .filter(setup -> DATABASES.stream().anyMatch(db -> !by.get(setup).get(db).isEmpty())).toList();
+        List<String> series = shown.stream().map(NoisyNeighbour::legend).toList();
         double baseline = (Stats.of(by.get("baseline").get("calm1"), Line::tps).median()
                 + Stats.of(by.get("baseline").get("calm2"), Line::tps).median()) / 2;
         new BarChart(o.getOrDefault("title", "noisy neighbour: TPS per database"), "transactions / s",
-                groups, series, bars, 0.8 * baseline, "80 % of calm baseline").writePng(Path.of(need(o, "chart")));
-
+                List.of("calm1 TPS", "calm2 TPS", "noisy TPS"), series,
+                bars(by, shown, List.of("calm1", "calm2", "noisy"), Line::tps),
+                0.8 * baseline, "80 % of calm baseline").writePng(Path.of(need(o, "chart")));
         // and the calm databases' p99, with twice the baseline's as the reference line
-        BarChart.Bar[][] p99 = new BarChart.Bar[2][SETUPS.size()];
-        for (int g = 0; g < 2; g++) {
-            for (int s = 0; s < SETUPS.size(); s++) {
-                List<Line> ls = by.get(SETUPS.get(s)).get(List.of("calm1", "calm2").get(g));
-                p99[g][s] = ls.isEmpty() ? null : new BarChart.Bar(Stats.of(ls, Line::p99),
+        double baselineP99 = (Stats.of(by.get("baseline").get("calm1"), Line::p99).median()
+                + Stats.of(by.get("baseline").get("calm2"), Line::p99).median()) / 2;
+        new BarChart("noisy neighbour: calm p99 latency", "ms", List.of("calm1 p99", "calm2 p99"), series,
+                bars(by, shown, List.of("calm1", "calm2"), Line::p99),
+                2 * baselineP99, "2 × calm baseline").writePng(Path.of(need(o, "chart").replace(".png", "-p99.png")));
+        return 0;
+    }
+
+    /** [database][setup] bars of one figure; null where a setup did not measure that database. */
+    private static BarChart.Bar[][] bars(Map<String, Map<String, List<Line>>> by, List<String> setups,
+                                         List<String> databases, ToDoubleFunction<Line> figure) {
+        BarChart.Bar[][] bars = new BarChart.Bar[databases.size()][setups.size()];
+        for (int g = 0; g < databases.size(); g++) {
+            for (int s = 0; s < setups.size(); s++) {
+                List<Line> ls = by.get(setups.get(s)).get(databases.get(g));
+                bars[g][s] = ls.isEmpty() ? null : new BarChart.Bar(Stats.of(ls, figure),
                         ls.stream().allMatch(l -> l.tps() == 0));
             }
         }
-        double baselineP99 = (Stats.of(by.get("baseline").get("calm1"), Line::p99).median()
-                + Stats.of(by.get("baseline").get("calm2"), Line::p99).median()) / 2;
-        new BarChart("noisy neighbour: calm p99 latency", "ms", List.of("calm1 p99", "calm2 p99"), series, p99,
-                2 * baselineP99, "2 × calm baseline").writePng(Path.of(need(o, "chart").replace(".png", "-p99.png")));
-        return 0;
+        return bars;
+    }
+
+    private static String legend(String setup) {
+        return switch (setup) {
+            case "baseline" -> "(a) calm alone";
+            case "pgwarden-alone" -> "(a') calm alone via pgwarden";
+            case "pgwarden-cpu" -> "(a'') the same + CPU hogs";
+            case "direct" -> "(b) direct";
+            case "pgbouncer" -> "(c) PgBouncer";
+            case "pgwarden" -> "(d) pgwarden";
+            default -> setup;
+        };
     }
 
     private static double ratio(Map<String, Map<String, List<Line>>> by, String setup, String db, ToDoubleFunction<Line> f) {
