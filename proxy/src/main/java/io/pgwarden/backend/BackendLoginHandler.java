@@ -32,15 +32,16 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
 
     static final String NAME = "login";
 
-    private enum LoginState { AWAITING_AUTHENTICATION, SCRAM_CONTINUE, SCRAM_FINAL, AWAITING_READY, DONE }
+    /** Where the login is; the SCRAM steps in between are the exchange's own state. */
+    private enum LoginState { AUTHENTICATING, AUTHENTICATED, DONE }
 
-    private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+    private static final String SCRAM_SHA_256 = ScramClientExchange.MECHANISM;
 
     private final DatabaseConfig database;
     private final io.pgwarden.metrics.DatabaseMeters meters;
     private final Promise<ServerConnection> promise;
     private final Map<String, String> parameters = new LinkedHashMap<>();
-    private LoginState state = LoginState.AWAITING_AUTHENTICATION;
+    private LoginState state = LoginState.AUTHENTICATING;
     private final ScramKeyCache scramKeys;
     private ScramClientExchange scram;
     private BackendKeyData key;
@@ -91,7 +92,13 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
 
     private void onAuthentication(ChannelHandlerContext ctx, Authentication request) throws AuthenticationFailedException {
         switch (request.code()) {
-            case Authentication.OK -> state = LoginState.AWAITING_READY;
+            case Authentication.OK -> {
+                if (scram != null && scram.state() != ScramClientExchange.State.SUCCEEDED) {
+                    // without SASLFinal the server never proved it knows the password: it may be anyone
+                    throw new AuthenticationFailedException("the backend ended SCRAM authentication without proving its identity");
+                }
+                state = LoginState.AUTHENTICATED;
+            }
             case Authentication.CLEARTEXT_PASSWORD ->
                     ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), database.password()));
             case Authentication.MD5_PASSWORD -> ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
@@ -101,16 +108,14 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
                     throw new AuthenticationFailedException("backend offers no SASL mechanism pgwarden speaks: " + request.mechanisms());
                 }
                 scram = new ScramClientExchange(database.password(), scramKeys);
-                state = LoginState.SCRAM_CONTINUE;
                 ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), SCRAM_SHA_256, scram.clientFirstMessage()));
             }
             case Authentication.SASL_CONTINUE -> {
-                expect(LoginState.SCRAM_CONTINUE);
-                state = LoginState.SCRAM_FINAL;
+                expect(ScramClientExchange.State.AWAITING_SERVER_FIRST);
                 ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram.handleServerFirst(request.data())));
             }
             case Authentication.SASL_FINAL -> {
-                expect(LoginState.SCRAM_FINAL);
+                expect(ScramClientExchange.State.AWAITING_SERVER_FINAL);
                 scram.handleServerFinal(request.data());
             }
             default -> throw new AuthenticationFailedException("backend asks for an authentication method pgwarden does not speak (code "
@@ -118,13 +123,18 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void expect(LoginState expected) throws AuthenticationFailedException {
-        if (state != expected) {
+    private void expect(ScramClientExchange.State expected) throws AuthenticationFailedException {
+        if (scram == null || scram.state() != expected) {
             throw new AuthenticationFailedException("unexpected SASL message from the backend");
         }
     }
 
     private void onReady(ChannelHandlerContext ctx) {
+        if (state != LoginState.AUTHENTICATED) {
+            fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "backend sent ReadyForQuery before AuthenticationOk")));
+            return;
+        }
         if (key == null) {
             fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "backend sent no BackendKeyData")));
             return;
