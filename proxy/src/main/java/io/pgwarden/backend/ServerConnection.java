@@ -213,17 +213,23 @@ public final class ServerConnection extends ChannelDuplexHandler {
         if (transactionStatus == TransactionStatus.IDLE) {
             transactionStartNanos = 0;
         }
-        // a pipelined request behind it is timed from here
-        requestStartNanos = pendingReadyForQuery > 0 ? now : 0;
+        if (pendingReadyForQuery > 0) {
+            startRequest(now); // a pipelined request behind it (and its transaction) is timed from here
+        } else {
+            requestStartNanos = 0;
+        }
     }
 
     private void requestSent() {
         if (pendingReadyForQuery++ == 0) {
-            long now = System.nanoTime();
-            requestStartNanos = now;
-            if (transactionStartNanos == 0) {
-                transactionStartNanos = now;
-            }
+            startRequest(System.nanoTime());
+        }
+    }
+
+    private void startRequest(long now) {
+        requestStartNanos = now;
+        if (transactionStartNanos == 0) {
+            transactionStartNanos = now;
         }
     }
 

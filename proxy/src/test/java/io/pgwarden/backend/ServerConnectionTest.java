@@ -136,6 +136,19 @@ class ServerConnectionTest {
     }
 
     @Test
+    void pipelinedAutocommitQueriesAreEachATransaction() {
+        server.internalRequests(1);
+        clientSends("510000000a53454c45435400"); // pgwarden's settings query, pipelined before the client's
+        clientSends("510000000a53454c45435400");
+        clientSends("510000000a53454c45435400");
+        serverSends("5a0000000549");
+        serverSends("5a0000000549");
+        serverSends("5a0000000549");
+        assertEquals(2, meters.queries);
+        assertEquals(2, meters.transactions, "each autocommit query behind another is a transaction of its own");
+    }
+
+    @Test
     void reportedParametersAreTracked() {
         serverSends("530000001154696d655a6f6e650043455400"); // ParameterStatus(TimeZone, CET)
         assertEquals("CET", server.parameters().get("TimeZone"));
