@@ -17,20 +17,29 @@ import org.slf4j.LoggerFactory;
 public final class BackendCanceller {
 
     private static final Logger log = LoggerFactory.getLogger(BackendCanceller.class);
+    /** Connecting, and PostgreSQL closing the connection after it: a server is held back until then. */
+    private static final int TIMEOUT_MILLIS = 5000;
 
     private final Transport transport;
     private final EventLoopGroup loops;
 
+    private final int timeoutMillis;
+
     public BackendCanceller(Transport transport, EventLoopGroup loops) {
+        this(transport, loops, TIMEOUT_MILLIS);
+    }
+
+    BackendCanceller(Transport transport, EventLoopGroup loops, int timeoutMillis) {
         this.transport = transport;
         this.loops = loops;
+        this.timeoutMillis = timeoutMillis;
     }
 
     /** Sends the request; the future completes when PostgreSQL has closed the cancel connection (it got it). */
     public io.netty.util.concurrent.Future<Void> cancel(BackendConfig backend, BackendKeyData key) {
         io.netty.util.concurrent.Promise<Void> done = loops.next().newPromise();
         new Bootstrap().group(loops).channel(transport.socketChannelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(backend.host(), backend.port())
                 .addListener((ChannelFutureListener) f -> {
@@ -40,6 +49,12 @@ public final class BackendCanceller {
                         return;
                     }
                     f.channel().closeFuture().addListener(closed -> done.trySuccess(null));
+                    // a backend that never closes must not hold the cancelled server back for ever
+                    io.netty.util.concurrent.ScheduledFuture<?> timeout = f.channel().eventLoop().schedule(() -> {
+                        log.warn("backend \"{}\" did not close a cancel connection within {} ms", backend.name(), timeoutMillis);
+                        f.channel().close();
+                    }, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    f.channel().closeFuture().addListener(closed -> timeout.cancel(false));
                     ByteBuf out = f.channel().alloc().buffer(CancelRequest.LENGTH);
                     new CancelRequest(key.processId(), key.secretKey()).encode(out);
                     // PostgreSQL closes the connection once it has the request
