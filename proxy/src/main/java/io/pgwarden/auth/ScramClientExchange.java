@@ -2,7 +2,6 @@ package io.pgwarden.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -36,7 +35,6 @@ public final class ScramClientExchange {
     private static final String BINDING_ATTRIBUTE = "c=biws"; // base64 of the GS2 header
 
     private final String password;
-    private final byte[] passwordBytes;
     private final ScramKeyCache keyCache;
     private final String clientFirstBare;
     private final String clientNonce;
@@ -73,7 +71,6 @@ public final class ScramClientExchange {
         }
         this.password = password;
         this.keyCache = Objects.requireNonNull(keyCache, "keyCache");
-        this.passwordBytes = SaslPrep.passwordBytes(password);
         this.clientNonce = nonces.get();
         this.clientFirstBare = "n=" + escapeSaslName(userName) + ",r=" + clientNonce;
     }
@@ -98,13 +95,9 @@ public final class ScramClientExchange {
         Objects.requireNonNull(serverFirstMessage, "serverFirstMessage");
         requireState(State.AWAITING_SERVER_FIRST);
         state = State.FAILED; // until this step has succeeded
-        try {
-            byte[] clientFinal = answerServerFirst(serverFirstMessage);
-            state = State.AWAITING_SERVER_FINAL;
-            return clientFinal;
-        } finally {
-            Arrays.fill(passwordBytes, (byte) 0); // needed once, whatever the outcome
-        }
+        byte[] clientFinal = answerServerFirst(serverFirstMessage);
+        state = State.AWAITING_SERVER_FINAL;
+        return clientFinal;
     }
 
     private byte[] answerServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
@@ -125,7 +118,7 @@ public final class ScramClientExchange {
         String clientFinalWithoutProof = BINDING_ATTRIBUTE + ",r=" + nonce;
         byte[] authMessage = ScramFunctions.authMessage(clientFirstBare.getBytes(StandardCharsets.UTF_8),
                 serverFirstMessage, clientFinalWithoutProof.getBytes(StandardCharsets.US_ASCII));
-        ScramKeyCache.Keys keys = keyCache.keys(password, passwordBytes, salt, iterations);
+        ScramKeyCache.Keys keys = keyCache.keys(password, salt, iterations);
         byte[] clientSignature = ScramFunctions.hmac(ScramFunctions.sha256(keys.clientKey()), authMessage);
         byte[] proof = ScramFunctions.xor(keys.clientKey(), clientSignature);
         expectedServerSignature = ScramFunctions.hmac(keys.serverKey(), authMessage);

@@ -19,21 +19,27 @@ public final class ScramKeyCache {
     record Keys(byte[] clientKey, byte[] serverKey) {
     }
 
-    private final ConcurrentHashMap<String, Keys> keys = new ConcurrentHashMap<>();
+    /** What the keys are derived from (the salt as base64: records compare arrays by identity). */
+    private record Source(String password, int iterations, String salt) {
+    }
 
-    Keys keys(String password, byte[] passwordBytes, byte[] salt, int iterations) {
-        String id = iterations + ":" + Base64.getEncoder().encodeToString(salt) + ":" + password;
-        Keys cached = keys.get(id);
+    private final ConcurrentHashMap<Source, Keys> keys = new ConcurrentHashMap<>();
+
+    Keys keys(String password, byte[] salt, int iterations) {
+        Source source = new Source(password, iterations, Base64.getEncoder().encodeToString(salt));
+        Keys cached = keys.get(source);
         if (cached != null) {
             return cached;
         }
+        byte[] passwordBytes = SaslPrep.passwordBytes(password);
         byte[] saltedPassword = ScramFunctions.saltedPassword(passwordBytes, salt, iterations);
         Keys derived = new Keys(ScramFunctions.clientKey(saltedPassword), ScramFunctions.serverKey(saltedPassword));
         Arrays.fill(saltedPassword, (byte) 0);
+        Arrays.fill(passwordBytes, (byte) 0);
         if (keys.size() >= MAX_ENTRIES) {
             keys.clear();
         }
-        keys.put(id, derived);
+        keys.put(source, derived);
         return derived;
     }
 
