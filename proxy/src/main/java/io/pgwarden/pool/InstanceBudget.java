@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * The server connections pgwarden may hold on one PostgreSQL instance, shared by its databases.
@@ -68,6 +69,14 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             return Math.min(cap, Math.max(recent, busy + waiting));
         }
 
+        /**
+         * Connection-seconds it is owed: grows while it waits below its share, shrinks while it holds
+         * more than its share. Shares are fractions and connections are not, so under overload someone
+         * is always below its share; the credit makes connections take turns instead of leaving the
+         * same database at 0 for ever.
+         */
+        double credit;
+
         double deficit() {
             return share - held;
         }
@@ -83,10 +92,27 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
      * ({@link #changed}, {@link #mustYield}) return after one volatile read: no lock, no allocation.
      */
     private volatile int throttledMembers;
+    /** Connections asked back by {@link #rebalance} are closed by then (a close is a round trip at most). */
+    private static final long REBALANCE_RECLAIM_GAP_NANOS = 500_000_000L;
+    /** A connection moves for credit alone once the taker is owed this much more than the giver. */
+    private static final double TURN_CREDIT = 0.5;
+    /** Credit is kept within this many connection-seconds either way: long waits are not banked for ever. */
+    private static final double MAX_CREDIT = 10;
+    private final LongSupplier clock;
+    private long lastRebalanceReclaimNanos;
+    private long lastAccrualNanos;
 
     public InstanceBudget(String backend, int capacity) {
+        this(backend, capacity, System::nanoTime);
+    }
+
+    /** With {@code clock} for time (nanoseconds): tests run simulated time. */
+    InstanceBudget(String backend, int capacity, LongSupplier clock) {
         this.backend = backend;
         this.capacity = capacity;
+        this.clock = clock;
+        this.lastAccrualNanos = clock.getAsLong();
+        this.lastRebalanceReclaimNanos = lastAccrualNanos - REBALANCE_RECLAIM_GAP_NANOS;
     }
 
     @Override
@@ -140,6 +166,10 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         lock.lock();
         try {
             Member member = update(database, cap, busy, recentPeak, waiting);
+            if (waiting == 0 && (used >= capacity || throttledMembers > 0)) {
+                // a warm (min_idle) connection nobody waits for: only from spare budget nobody else wants
+                return KEEP_WAITING;
+            }
             if (used >= capacity && member.throttled) {
                 // already waiting for budget (a flood asks at every arrival): connections were asked back
                 // when it began to wait, are on every return, and every second; its wake-up comes
@@ -149,7 +179,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             List<Runnable> followUps = new ArrayList<>(1);
             if (used < capacity) {
                 Member first = mostDeserving();
-                if (first == null || first == member || member.deficit() >= first.deficit() - 1e-9) {
+                if (first == null || first == member || compareDeserving(member, first) >= 0) {
                     used++;
                     member.held++;
                     throttle(member, false);
@@ -211,6 +241,13 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             if (used < capacity) {
                 return wakeMostDeserving();
             }
+            long now = clock.getAsLong();
+            if (now - lastRebalanceReclaimNanos < REBALANCE_RECLAIM_GAP_NANOS) {
+                // every pool reports once a second, all at about the same moment: one of them asks for the
+                // connections back; the others would ask again for connections not closed yet
+                return List.of();
+            }
+            lastRebalanceReclaimNanos = now;
             recomputeShares();
             List<Runnable> followUps = new ArrayList<>(1);
             reclaim(followUps);
@@ -231,22 +268,13 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         lock.lock();
         try {
             Member member = update(database, cap, busy, recentPeak, waiting);
-            if (member.held <= member.share + 1e-9) {
-                return false; // within its share as last computed (a newcomer's request recomputes them)
+            if (member.held <= member.share + 1e-9 || !anotherWaits(member)) {
+                // within its share as last computed (a newcomer's request recomputes them), or the only
+                // one waiting for budget is this database itself: the connection stays
+                return false;
             }
             recomputeShares();
             return fairerWithout(member, mostDeserving()) > 0;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Whether {@code database} waits for budget now (for SHOW POOLS). */
-    public boolean throttled(String database) {
-        lock.lock();
-        try {
-            Member member = members.get(database);
-            return member != null && member.throttled;
         } finally {
             lock.unlock();
         }
@@ -260,6 +288,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     }
 
     private Member update(String database, int cap, int busy, int recentPeak, int waiting) {
+        accrue();
         Member member = members.get(database);
         if (member == null) {
             throw new IllegalArgumentException("database " + database + " is not on backend " + backend);
@@ -280,6 +309,16 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         members.values().forEach(member -> member.share = shares.getOrDefault(member.database, 0.0));
     }
 
+    /** Whether a database other than {@code member} waits for budget with clients queued. */
+    private boolean anotherWaits(Member member) {
+        for (Member other : members.values()) {
+            if (other != member && other.throttled && other.waiting > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The throttled database with waiting clients furthest below its share; ties go to the one holding least per weight. */
     private Member mostDeserving() {
         Member best = null;
@@ -287,9 +326,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             if (!member.throttled || member.waiting == 0) {
                 continue;
             }
-            if (best == null || member.deficit() > best.deficit() + 1e-9
-                    || Math.abs(member.deficit() - best.deficit()) <= 1e-9
-                    && (double) member.held / member.weight < (double) best.held / best.weight) {
+            if (best == null || compareDeserving(member, best) > 0) {
                 best = member;
             }
         }
@@ -328,9 +365,47 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             return 0;
         }
         double excess = giver.held - giver.share;
-        if (excess <= 1e-9 || taker.deficit() <= excess + 1e-9 && excess < 1 - 1e-9) {
+        if (excess <= 1e-9) {
             return 0;
         }
-        return Math.max(1, (int) Math.ceil(excess - 1e-9));
+        if (excess >= 1 - 1e-9 || taker.deficit() > excess + 1e-9) {
+            return (int) Math.ceil(excess - 1e-9); // the split is plainly fairer without them
+        }
+        // a fraction over its share: it hands one on when the taker has been owed clearly longer
+        return taker.credit > giver.credit + TURN_CREDIT ? 1 : 0;
+    }
+
+    /** Who deserves budget more: more credit, then further below its share, then holding less per weight. */
+    private static int compareDeserving(Member a, Member b) {
+        if (Math.abs(a.credit - b.credit) > 1e-9) {
+            return a.credit > b.credit ? 1 : -1;
+        }
+        if (Math.abs(a.deficit() - b.deficit()) > 1e-9) {
+            return a.deficit() > b.deficit() ? 1 : -1;
+        }
+        return Double.compare((double) b.held / b.weight, (double) a.held / a.weight);
+    }
+
+    /**
+     * Brings every credit up to now with the shares as last computed. Only while someone waits for
+     * budget: without contention nobody is owed anything.
+     */
+    private void accrue() {
+        long now = clock.getAsLong();
+        double seconds = (now - lastAccrualNanos) / 1e9;
+        lastAccrualNanos = now;
+        for (Member member : members.values()) {
+            if (throttledMembers == 0) {
+                member.credit = 0;
+                continue;
+            }
+            boolean owed = member.throttled && member.waiting > 0;
+            if (owed || member.held > member.share) {
+                member.credit += (member.share - member.held) * seconds;
+            } else {
+                member.credit = Math.min(member.credit, 0); // content below its share: nothing to bank
+            }
+            member.credit = Math.max(-MAX_CREDIT, Math.min(MAX_CREDIT, member.credit));
+        }
     }
 }

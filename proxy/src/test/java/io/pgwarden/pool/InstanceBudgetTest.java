@@ -27,7 +27,9 @@ class InstanceBudgetTest {
         int busy;
         int idle;
         final List<Integer> waitingSince = new ArrayList<>();
-        int longestWait;
+        /** Steps in a row with clients waiting and no connection at all, now and at worst. */
+        int starvedFor;
+        int longestStarved;
 
         SimPool(String name, int cap) {
             this.name = name;
@@ -60,7 +62,8 @@ class InstanceBudgetTest {
         for (int i = 0; i < 10; i++) {
             budget.request("noisy", 100, i, i, 1);
         }
-        budget.changed("noisy", 100, 6, 10, 0); // four of its transactions ended: 6 busy, 4 idle, 10 used lately
+        // four of its transactions end (6 busy, 4 idle): nobody waits for budget yet, so the budget hears of it
+        // with noisy's next call; its demand is what it used lately, 10
         InstanceBudget.Decision decision = budget.request("calm", 100, 0, 0, 3);
         assertFalse(decision.granted());
         decision.followUps().forEach(Runnable::run);
@@ -108,17 +111,37 @@ class InstanceBudgetTest {
         assertEquals(8.0, budget.share("noisy"), 1e-9);
     }
 
+    @Test
+    void oneConnectionBetweenTwoBusyDatabasesTakesTurns() {
+        long[] now = {0};
+        InstanceBudget budget = new InstanceBudget("main", 1, () -> now[0]);
+        budget.join("a", 1, 0, 10, () -> { }, n -> { });
+        budget.join("b", 1, 0, 10, () -> { }, n -> { });
+        assertTrue(budget.request("a", 10, 0, 0, 5).granted());
+        assertFalse(budget.request("b", 10, 0, 0, 5).granted(), "the budget is one connection");
+        // shares are 0.5 each: a is half a connection over, b half under, so no single move is fairer
+        now[0] += 100_000_000;
+        assertFalse(budget.mustYield("a", 10, 0, 1, 5), "0.1 s later a keeps it for its next transaction");
+        now[0] += 1_000_000_000;
+        assertTrue(budget.mustYield("a", 10, 0, 1, 5), "after a second of b waiting, a hands it on");
+        budget.returned("a", 10, 0, 1, 5);
+        assertFalse(budget.request("a", 10, 0, 1, 5).granted(), "a, now owed less than b, does not take it back");
+        assertTrue(budget.request("b", 10, 0, 0, 5).granted());
+    }
+
     /**
-     * Random arrivals and transaction ends; at every step the budget is never exceeded and its books
-     * agree with the pools'. Then arrivals stop: every queue drains, so no database was left behind
-     * the budget (a client that waits on its own pool_size is queueing, not starving).
+     * Random arrivals and transaction ends (a step is a simulated millisecond); at every step the budget
+     * is never exceeded and its books agree with the pools'. No database with clients waiting goes
+     * without any connection for long, even when there are more databases than connections. Then
+     * arrivals stop: every queue drains.
      */
     @Test
     void noDatabaseWithDemandWaitsForeverOverLongRandomSequences() {
         for (long seed = 0; seed < 20; seed++) {
             Random random = new Random(seed);
             int capacity = 5 + random.nextInt(30);
-            InstanceBudget budget = new InstanceBudget("main", capacity);
+            long[] now = {0};
+            InstanceBudget budget = new InstanceBudget("main", capacity, () -> now[0]);
             List<SimPool> pools = new ArrayList<>();
             for (int p = 0; p < 2 + random.nextInt(6); p++) {
                 SimPool pool = new SimPool("db" + p, 1 + random.nextInt(40));
@@ -126,6 +149,7 @@ class InstanceBudgetTest {
                 budget.join(pool.name, 1 + random.nextInt(3), 0, pool.cap, () -> { }, n -> closeIdle(budget, pool, n));
             }
             for (int step = 0; step < 20_000; step++) {
+                now[0] += 1_000_000; // a step is a millisecond
                 SimPool pool = pools.get(random.nextInt(pools.size()));
                 switch (random.nextInt(4)) {
                     case 0 -> pool.waitingSince.add(step); // a client arrives
@@ -141,9 +165,21 @@ class InstanceBudgetTest {
                 int held = pools.stream().mapToInt(SimPool::held).sum();
                 assertTrue(held <= capacity, "never above the budget");
                 assertEquals(held, budget.used(), "the books agree");
+                for (SimPool p : pools) {
+                    p.starvedFor = !p.waitingSince.isEmpty() && p.held() == 0 ? p.starvedFor + 1 : 0;
+                    p.longestStarved = Math.max(p.longestStarved, p.starvedFor);
+                }
+            }
+            for (SimPool pool : pools) {
+                // shares are fractions, connections are not: someone is below its share at any moment, but
+                // connections take turns, so nobody waits with no connection at all for long
+                assertTrue(pool.longestStarved < 2_000, "seed " + seed + ": " + pool.name + " waited "
+                        + pool.longestStarved + " ms with clients queued and no connection (capacity " + capacity
+                        + ", " + pools.size() + " databases)");
             }
             int step = 20_000;
             while (pools.stream().anyMatch(p -> !p.waitingSince.isEmpty()) && step < 200_000) {
+                now[0] += 1_000_000;
                 for (SimPool pool : pools) {
                     finishOne(budget, pool);
                 }
@@ -180,7 +216,7 @@ class InstanceBudgetTest {
                 return;
             }
             pool.peak.record(pool.busy);
-            pool.longestWait = Math.max(pool.longestWait, step - pool.waitingSince.remove(0));
+            pool.waitingSince.remove(0);
         }
         budget.changed(pool.name, pool.cap, pool.busy, pool.peak.peak(), 0);
     }
