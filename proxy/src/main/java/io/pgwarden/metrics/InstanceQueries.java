@@ -7,8 +7,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The three catalog queries of an instance sample. Read-only; PostgreSQL 10 and later. */
-final class InstanceQueries {
+/** The catalog queries of an instance sample (the budget reads the connection limit too). Read-only; PostgreSQL 10 and later. */
+public final class InstanceQueries {
 
     /** Only client backends count against max_connections; the sampler's own session is left out. */
     static final String ACTIVITY = """
@@ -17,8 +17,11 @@ final class InstanceQueries {
              WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
              GROUP BY datname, state""";
 
-    /** reserved_connections exists from PostgreSQL 16 on; missing_ok makes it NULL before. */
-    static final String CONNECTION_LIMIT = """
+    /**
+     * The connections ordinary roles may open: max_connections less the reserved ones.
+     * reserved_connections exists from PostgreSQL 16 on; missing_ok makes it NULL before.
+     */
+    public static final String CONNECTION_LIMIT = """
             SELECT current_setting('max_connections')::int
                  - current_setting('superuser_reserved_connections')::int
                  - coalesce(current_setting('reserved_connections', true), '0')::int""";

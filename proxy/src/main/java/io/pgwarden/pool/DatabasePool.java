@@ -78,7 +78,30 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     private final ScheduledFuture<?> maintenance;
 
     /** A client waiting for a server connection since {@code sinceNanos}, and the loop it would like one on. */
-    private record Waiter(EventLoop loop, Promise<ServerConnection> promise, long sinceNanos) {
+    private static final class Waiter {
+        final EventLoop loop;
+        final Promise<ServerConnection> promise;
+        final long sinceNanos;
+        /** Already counted in pgwarden_pool_throttled_total (guarded by the pool's lock). */
+        boolean throttled;
+
+        Waiter(EventLoop loop, Promise<ServerConnection> promise, long sinceNanos) {
+            this.loop = loop;
+            this.promise = promise;
+            this.sinceNanos = sinceNanos;
+        }
+
+        EventLoop loop() {
+            return loop;
+        }
+
+        Promise<ServerConnection> promise() {
+            return promise;
+        }
+
+        long sinceNanos() {
+            return sinceNanos;
+        }
     }
 
     public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops, DatabaseMeters meters,
@@ -229,7 +252,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 resetting--;
             }
             // above its share while a database below its share waits: the connection goes back to the instance
-            yield = !closed && budget.mustYield(database.name(), settings.size(), size - idle.size() - 1, recentPeak.peak(),
+            yield = !closed && budget.mustYield(database.name(), currentCap(), size - idle.size() - 1, recentPeak.peak(),
                     waiters.size());
             if (closed || this.paused || yield) {
                 next = null;
@@ -306,7 +329,10 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                             recentPeak.peak(), waiters.size());
                     actions.addAll(decision.followUps());
                     if (!decision.granted()) {
-                        throttled.incrementAndGet();
+                        if (!waiter.throttled) { // a client, once: dispatch runs again at every wake-up
+                            waiter.throttled = true;
+                            throttled.incrementAndGet();
+                        }
                         break;
                     }
                     waiters.pollFirst();
@@ -320,12 +346,18 @@ public final class DatabasePool implements AutoCloseable, PoolView {
                 }
             }
             if (waiters.isEmpty()) {
-                actions.addAll(budget.changed(database.name(), settings.size(), size - idle.size(), recentPeak.peak(), 0));
+                actions.addAll(budget.changed(database.name(), currentCap(), size - idle.size(), recentPeak.peak(), 0));
             }
         } finally {
             lock.unlock();
         }
         actions.forEach(Runnable::run);
+    }
+
+    /** The cap the budget sees: pool_size, plus the reserve while the first waiter qualifies for it. Under the lock. */
+    private int currentCap() {
+        Waiter first = waiters.peekFirst();
+        return first == null ? settings.size() : cap(first);
     }
 
     /** pool_size, plus the reserve once the first waiter has waited reserve_pool_timeout. */
@@ -356,7 +388,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         List<Runnable> actions;
         lock.lock();
         try {
-            actions = budget.returned(database.name(), settings.size(), size - idle.size(), recentPeak.peak(), waiters.size());
+            actions = budget.returned(database.name(), currentCap(), size - idle.size(), recentPeak.peak(), waiters.size());
         } finally {
             lock.unlock();
         }
@@ -513,7 +545,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         List<Runnable> actions;
         lock.lock();
         try {
-            actions = budget.changed(database.name(), settings.size(), size - idle.size(), recentPeak.peak(), waiters.size());
+            actions = budget.changed(database.name(), currentCap(), size - idle.size(), recentPeak.peak(), waiters.size());
         } finally {
             lock.unlock();
         }
@@ -539,7 +571,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             }
             recentPeak.advance(size - idle.size());
             // connections this database no longer needs may be what another one waits for
-            rebalance = budget.rebalance(database.name(), settings.size(), size - idle.size(), recentPeak.peak(),
+            rebalance = budget.rebalance(database.name(), currentCap(), size - idle.size(), recentPeak.peak(),
                     waiters.size());
             for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
                 ServerConnection server = it.next();
@@ -553,7 +585,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
             if (waiters.isEmpty() && warm < settings.minIdle()) {
                 int wanted = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
                 for (int i = 0; i < wanted; i++) {
-                    InstanceBudget.Decision decision = budget.request(database.name(), settings.size(), size - idle.size(),
+                    InstanceBudget.Decision decision = budget.request(database.name(), currentCap(), size - idle.size(),
                             recentPeak.peak(), 0);
                     if (!decision.granted()) {
                         break; // warm connections are a nicety: never at another database's expense

@@ -3,6 +3,7 @@ package io.pgwarden.pool;
 import io.pgwarden.backend.AdminConnector;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.metrics.InstanceQueries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,11 +22,6 @@ final class InstanceCapacity {
 
     private static final Logger log = LoggerFactory.getLogger(InstanceCapacity.class);
 
-    /** Connections PostgreSQL keeps for others than ordinary roles (reserved_connections exists from 16 on). */
-    static final String ORDINARY_CONNECTIONS = "SELECT current_setting('max_connections')::int"
-            + " - current_setting('superuser_reserved_connections')::int"
-            + " - coalesce(current_setting('reserved_connections', true)::int, 0)";
-
     private InstanceCapacity() {
     }
 
@@ -41,7 +37,7 @@ final class InstanceCapacity {
 
     private static int read(BackendConfig backend, List<DatabaseConfig> databases) {
         try (Connection connection = AdminConnector.pgjdbc("pgwarden budget", Duration.ofSeconds(5)).connect(backend);
-             Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(ORDINARY_CONNECTIONS)) {
+             Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(InstanceQueries.CONNECTION_LIMIT)) {
             rs.next();
             int capacity = Math.max(1, rs.getInt(1) - backend.headroom());
             log.info("backend \"{}\": connection budget {} (from the instance, headroom {})", backend.name(), capacity,

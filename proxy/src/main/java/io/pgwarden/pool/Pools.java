@@ -59,14 +59,6 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         return pool;
     }
 
-    public InstanceBudget budget(String backend) {
-        return budgets.get(backend);
-    }
-
-    public Collection<InstanceBudget> budgets() {
-        return budgets.values();
-    }
-
     public Collection<DatabasePool> all() {
         return byDatabase.values();
     }
