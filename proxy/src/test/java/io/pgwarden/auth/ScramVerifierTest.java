@@ -98,7 +98,7 @@ class ScramVerifierTest {
     }
 
     @Test
-    void toStringAndHashCodeKeepTheKeysOut() {
+    void toStringKeepsTheKeysOut() {
         ScramVerifier verifier = ScramVerifier.parse(POSTGRES_17_VERIFIER_OF_POSTGRES);
 
         assertFalse(verifier.toString().contains(STORED_KEY), verifier.toString());

@@ -34,13 +34,24 @@ class MalformedStartupIT {
         return new RawPgClient(platform.pgwarden().port());
     }
 
+    /** The FATAL error, the close, and no backend connection opened for any of it. */
     private static void assertFatal(RawPgClient client, String sqlState, String messagePart) throws IOException {
+        int backendsBefore = backendConnections();
         Message error = client.read();
         assertEquals('E', error.type());
         assertEquals("FATAL", error.fields().get('S'));
         assertEquals(sqlState, error.fields().get('C'), error.fields().toString());
         assertTrue(error.fields().get('M').contains(messagePart), error.fields().get('M'));
         assertTrue(client.closedByServer(), "closed after the error");
+        assertEquals(backendsBefore, backendConnections(), "no backend connection was opened for it");
+    }
+
+    private static int backendConnections() {
+        try {
+            return platform.backendConnections("orders_db");
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -71,7 +82,7 @@ class MalformedStartupIT {
     void aStartupParameterWithoutValueIsRefused() throws IOException {
         try (RawPgClient client = client()) {
             client.send(new byte[] {0, 0, 0, 13, 0, 3, 0, 0, 'u', 's', 'e', 'r', 0});
-            assertFatal(client, "08P01", "");
+            assertFatal(client, "08P01", "startup parameter \"user\" has no value");
         }
     }
 
@@ -144,7 +155,7 @@ class MalformedStartupIT {
     }
 
     @Test
-    void noneOfThisLeftABackendConnectionOpenOrBrokeTheProxy() throws SQLException {
+    void afterAllOfThisTheProxyStillServes() throws SQLException {
         try (Connection c = platform.connect("md5-service", "md5-pw", "orders", new Properties())) {
             assertTrue(c.isValid(5));
         }

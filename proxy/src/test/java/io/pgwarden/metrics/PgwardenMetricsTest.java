@@ -233,11 +233,27 @@ class PgwardenMetricsTest {
         metrics.forDatabase("orders").serverError("40001");
         metrics.clientDenied("orders-service", "payments");
         metrics.clientAuthFailed("orders-service", "orders", AuthFailure.WRONG_PASSWORD);
+        metrics.bindBudget(new BudgetView() {
+            @Override
+            public String backend() {
+                return "main";
+            }
+
+            @Override
+            public int capacity() {
+                return 17;
+            }
+
+            @Override
+            public int used() {
+                return 5;
+            }
+        });
         PrometheusText text = scrape();
 
         for (PgwardenMeter meter : PgwardenMeter.values()) {
-            if (meter.name().startsWith("BACKEND")) {
-                continue;
+            if (meter.name().startsWith("BACKEND") && !meter.name().startsWith("BACKEND_BUDGET")) {
+                continue; // the instance sampler's
             }
             String series = meter.type() == Meter.Type.TIMER ? meter.prometheusName() + "_count" : meter.prometheusName();
             List<PrometheusText.Sample> samples = text.samples(series);
@@ -246,5 +262,7 @@ class PgwardenMetricsTest {
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(meter.labels()), labelNames, series);
         }
+        assertEquals(17, text.value("pgwarden_backend_budget_connections", java.util.Map.of("backend", "main")));
+        assertEquals(5, text.value("pgwarden_backend_budget_in_use", java.util.Map.of("backend", "main")));
     }
 }
