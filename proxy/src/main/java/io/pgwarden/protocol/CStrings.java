@@ -13,13 +13,19 @@ public final class CStrings {
 
     /** Reads up to the next NUL and skips it. */
     public static String read(ByteBuf in) {
-        int end = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) 0);
-        if (end < 0) {
-            throw new ProtocolException("string is not NUL-terminated");
-        }
+        int end = end(in, in.readerIndex());
         String value = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.UTF_8);
         in.readerIndex(end + 1);
         return value;
+    }
+
+    /** The index of the NUL ending the string that starts at {@code from}; nothing is read or decoded. */
+    public static int end(ByteBuf in, int from) {
+        int end = in.indexOf(from, in.writerIndex(), (byte) 0);
+        if (end < 0) {
+            throw new ProtocolException("string is not NUL-terminated");
+        }
+        return end;
     }
 
     public static void write(ByteBuf out, String value) {

@@ -28,6 +28,16 @@ class RenamingMessagesTest {
     }
 
     @Test
+    void bindOfANamedPortalKeepsThePortalName() {
+        // portal "P1", statement "S_1", no parameters, no result formats
+        ByteBuf frame = shifted("42" + "00000011" + "503100" + "535f3100" + "0000" + "0000" + "0000");
+        assertEquals("S_1", Bind.statement(frame));
+        ByteBuf renamed = Bind.withStatement(ALLOC, frame, "x");
+        assertEquals("42" + "0000000f" + "503100" + "7800" + "0000" + "0000" + "0000", ByteBufUtil.hexDump(renamed));
+        renamed.release();
+    }
+
+    @Test
     void parseUnderAnotherNameKeepsTheDefinition() {
         // Parse "S_1", "SELECT $1", one parameter of type int4 (23)
         ByteBuf frame = shifted("50" + "00000018" + "535f3100" + hex("SELECT $1") + "00" + "0001" + "00000017");
