@@ -158,6 +158,40 @@ public final class TestPlatform implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a 30 s sleep on {@code statement}, cancels it with {@link Statement#cancel()} once PostgreSQL
+     * runs it (seen in pg_stat_activity, so the cancel cannot arrive before the query) and returns what
+     * the query failed with (null if it was not cancelled).
+     */
+    public SQLException cancelledSleep(Statement statement) throws Exception {
+        java.util.concurrent.CompletableFuture<SQLException> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                statement.execute("SELECT pg_sleep(30) /* to be cancelled */");
+                return null;
+            } catch (SQLException e) {
+                return e;
+            }
+        });
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        try (Connection admin = admin(); Statement st = admin.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                        + " AND query LIKE 'SELECT pg_sleep(30) /* to be cancelled */%'")) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        break;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the sleep never started running");
+                }
+                Thread.sleep(20);
+            }
+        }
+        statement.cancel();
+        return running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() {
         try {

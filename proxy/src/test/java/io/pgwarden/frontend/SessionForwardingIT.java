@@ -18,7 +18,6 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -184,17 +183,7 @@ class SessionForwardingIT {
     @Test
     void statementCancelReachesTheRunningQuery() throws Exception {
         try (Connection c = orders(); Statement st = c.createStatement()) {
-            CompletableFuture<SQLException> running = CompletableFuture.supplyAsync(() -> {
-                try {
-                    st.execute("SELECT pg_sleep(30)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            });
-            Thread.sleep(500);
-            st.cancel();
-            SQLException e = running.get(10, TimeUnit.SECONDS);
+            SQLException e = platform.cancelledSleep(st);
             assertNotNull(e, "the query was cancelled");
             assertEquals("57014", e.getSQLState());
             try (ResultSet rs = st.executeQuery("SELECT 1")) {

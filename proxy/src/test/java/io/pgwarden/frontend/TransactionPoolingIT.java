@@ -318,18 +318,8 @@ class TransactionPoolingIT {
     @Test
     void cancelAndQueryTimeoutWorkInTransactionMode() throws Exception {
         try (Connection c = tx(); Statement st = c.createStatement()) {
-            CompletableFuture<SQLException> running = CompletableFuture.supplyAsync(() -> {
-                try {
-                    st.execute("SELECT pg_sleep(30)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            });
-            Thread.sleep(500);
-            st.cancel();
-            SQLException e = running.get(10, TimeUnit.SECONDS);
-            assertNotNull(e);
+            SQLException e = platform.cancelledSleep(st);
+            assertNotNull(e, "the query was cancelled");
             assertEquals("57014", e.getSQLState());
             st.setQueryTimeout(1);
             assertEquals("57014", assertThrows(SQLException.class, () -> st.execute("SELECT pg_sleep(20)")).getSQLState());
