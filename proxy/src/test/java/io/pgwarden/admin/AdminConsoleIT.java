@@ -1,8 +1,7 @@
 package io.pgwarden.admin;
 
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -24,19 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin console against the running proxy: what it shows, and PAUSE, RESUME and KILL. */
+@WithPlatform
 class AdminConsoleIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     private static Connection console() throws SQLException {
         Properties props = new Properties();

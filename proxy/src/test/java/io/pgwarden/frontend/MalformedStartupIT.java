@@ -3,8 +3,7 @@ package io.pgwarden.frontend;
 import io.pgwarden.RawPgClient;
 import io.pgwarden.RawPgClient.Message;
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -16,19 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bytes that are not a proper startup get a clear ErrorResponse and a close, and touch no backend. */
+@WithPlatform
 class MalformedStartupIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     private static RawPgClient client() throws IOException {
         return new RawPgClient(platform.pgwarden().port());

@@ -3,8 +3,7 @@ package io.pgwarden.frontend;
 import io.pgwarden.RawPgClient;
 import io.pgwarden.RawPgClient.Message;
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -23,19 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Named prepared statements in transaction mode, message by message: a client gets exactly the
  * responses PostgreSQL would send it, in its own statement names, whatever pgwarden does behind.
  */
+@WithPlatform
 class PreparedStatementProtocolIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     private static RawPgClient client() throws IOException {
         RawPgClient client = new RawPgClient(platform.pgwarden().port());

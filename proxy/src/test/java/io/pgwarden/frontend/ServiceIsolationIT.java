@@ -1,8 +1,7 @@
 package io.pgwarden.frontend;
 
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,19 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each service reaches only the databases it is granted, and proves who it is first. */
+@WithPlatform
 class ServiceIsolationIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     /** Every service × every database, granted or not. */
     static Stream<Arguments> servicesAndDatabases() {

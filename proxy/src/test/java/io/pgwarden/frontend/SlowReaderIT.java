@@ -3,8 +3,7 @@ package io.pgwarden.frontend;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.pgwarden.RawPgClient;
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -19,19 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A client that asks for a huge result and stops reading makes pgwarden stop reading the server:
  * the result waits in PostgreSQL (blocked on ClientWrite), not in pgwarden's memory.
  */
+@WithPlatform
 class SlowReaderIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     @Test
     void aClientThatStopsReadingPausesTheServerInsteadOfFillingMemory() throws Exception {

@@ -3,7 +3,7 @@ package io.pgwarden.frontend;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,23 +40,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connections, with prepared statements, batches, savepoints, COPY and settings that keep working.
  * orders_tx has 5 server connections, orders_tx1 only one.
  */
+@WithPlatform
 class TransactionPoolingIT {
 
     private static TestPlatform platform;
 
     @BeforeAll
     static void start() throws Exception {
-        platform = TestPlatform.start();
         try (Connection c = platform.connect("orders-service", "orders"); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance bigint NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS transfers (id bigserial PRIMARY KEY, src int, dst int, amount bigint)");
             st.execute("CREATE TABLE IF NOT EXISTS batch_rows (id int PRIMARY KEY, note text)");
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
     }
 
     private static Connection tx(Properties props) throws SQLException {

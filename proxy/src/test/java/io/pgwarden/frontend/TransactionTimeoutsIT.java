@@ -1,7 +1,7 @@
 package io.pgwarden.frontend;
 
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,22 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** query_timeout, idle_transaction_timeout and client_idle_timeout in transaction mode. */
+@WithPlatform({"TX_QUERY_TIMEOUT=1s", "TX_IDLE_TRANSACTION_TIMEOUT=1500ms", "TX_CLIENT_IDLE_TIMEOUT=2500ms"})
 class TransactionTimeoutsIT {
 
     private static TestPlatform platform;
 
     @BeforeAll
     static void start() throws Exception {
-        platform = TestPlatform.start(Map.of("TX_QUERY_TIMEOUT", "1s", "TX_IDLE_TRANSACTION_TIMEOUT", "1500ms",
-                "TX_CLIENT_IDLE_TIMEOUT", "2500ms"));
         try (Connection c = platform.connect("orders-service", "orders"); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS idle_tx (note text)");
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
     }
 
     private static Connection tx() throws SQLException {

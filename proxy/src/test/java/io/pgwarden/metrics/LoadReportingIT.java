@@ -2,7 +2,7 @@ package io.pgwarden.metrics;
 
 import io.pgwarden.RawPgClient;
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * access, one wrong password, one wait timeout — then /metrics, parsed as Prometheus text: every
  * counter has exactly the value and labels the workload implies.
  */
+@WithPlatform({"QUERY_WAIT_TIMEOUT=1s"})
 class LoadReportingIT {
 
     private static TestPlatform platform;
@@ -33,8 +34,6 @@ class LoadReportingIT {
 
     @BeforeAll
     static void runTheWorkloadAndScrape() throws Exception {
-        platform = TestPlatform.start(Map.of("QUERY_WAIT_TIMEOUT", "1s"));
-
         try (RawPgClient orders = new RawPgClient(platform.pgwarden().port())) {
             orders.loginMd5("md5-service", "md5-pw", "orders");
             for (String sql : new String[] {"SELECT 1", "SELECT 2", "SELECT 3", "BEGIN", "SELECT 4", "COMMIT", "SELECT 1/0"}) {
@@ -57,13 +56,6 @@ class LoadReportingIT {
         }
         Thread.sleep(200); // the last ReadyForQuery's meters are updated after it was forwarded
         metrics = PrometheusText.parse(scrape("/metrics"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (platform != null) {
-            platform.close();
-        }
     }
 
     private static String scrape(String path) throws IOException, InterruptedException {

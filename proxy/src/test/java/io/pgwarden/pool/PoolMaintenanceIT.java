@@ -1,32 +1,21 @@
 package io.pgwarden.pool;
 
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Idle server connections are closed after server_idle_timeout, and min_idle are kept warm. */
+@WithPlatform({"SERVER_IDLE_TIMEOUT=1s", "TRUSTED_MIN_IDLE=2"})
 class PoolMaintenanceIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start(Map.of("SERVER_IDLE_TIMEOUT", "1s", "TRUSTED_MIN_IDLE", "2"));
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     @Test
     void minIdleConnectionsAreOpenedWithoutAnyClient() throws Exception {

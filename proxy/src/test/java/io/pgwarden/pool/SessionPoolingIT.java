@@ -3,8 +3,7 @@ package io.pgwarden.pool;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgwarden.TestPlatform;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 
@@ -15,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -33,19 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the next, and clients beyond the pool wait in line for a bounded time. Here orders has pool_size 2
  * and users pool_size 1, and clients wait at most 1 s.
  */
+@WithPlatform({"POOL_SIZE=2", "QUERY_WAIT_TIMEOUT=1s"})
 class SessionPoolingIT {
 
     private static TestPlatform platform;
-
-    @BeforeAll
-    static void start() throws Exception {
-        platform = TestPlatform.start(Map.of("POOL_SIZE", "2", "QUERY_WAIT_TIMEOUT", "1s"));
-    }
-
-    @AfterAll
-    static void stop() {
-        platform.close();
-    }
 
     @Test
     void twentySequentialClientsShareAtMostPoolSizeServerConnections() throws SQLException {
