@@ -34,8 +34,8 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH_DIR")"
-die() { echo "noisy-neighbour.sh: $*" >&2; exit 1; }
-say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 rounds=2 duration=20 warmup=10 out="" keep=0 CALM_RATE=100 name="" report_from="" SETUPS="baseline pgwarden-alone direct pgbouncer pgwarden"
 FLOOD=300 CALM=10 MAX_CONNECTIONS=60 HEADROOM=5 BUDGET=52 PGB_NOISY=32 PGB_CALM=10 PGW_NOISY=50 PGW_CALM=10
@@ -111,32 +111,8 @@ fi
 cp "$PGWARDEN_JAR" "$W/pgwarden.jar"; cp "$BENCH_JAR" "$W/bench.jar"   # private copies
 PGWARDEN_JAR="$W/pgwarden.jar" BENCH_JAR="$W/bench.jar"
 
-stamp="$(unzip -l "$PGWARDEN_JAR" postgres-linux-x86_64.txz | awk 'NR==4 {print $1 "-" $2}')"
-[[ -n "$stamp" ]] || die "pgwarden.jar has no postgres-linux-x86_64.txz"
-PG_BIN="/tmp/pgwarden-bench-pg-$stamp/bin"
-if [[ ! -x "$PG_BIN/postgres" ]]; then
-  cache="/tmp/pgwarden-bench-pg-$stamp"
-  say "extracting PostgreSQL binaries into $cache"
-  rm -rf "$cache.tmp.$$" && mkdir -p "$cache.tmp.$$"
-  unzip -p "$PGWARDEN_JAR" postgres-linux-x86_64.txz | tar -xJ -C "$cache.tmp.$$"
-  chmod -R a+rX "$cache.tmp.$$"
-  mv "$cache.tmp.$$" "$cache" 2>/dev/null || rm -rf "$cache.tmp.$$"
-fi
+extract_postgres
 
-pick_port() {
-  local port=$((20000 + RANDOM % 12000))
-  while [[ -n "$(ss -Hant "( sport = :$port )" 2>/dev/null)" ]] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    port=$((port + 1))
-  done
-  echo "$port"
-}
-await_port() { # PORT NAME LOG DB
-  for _ in $(seq 300); do
-    pg_isready -q -h 127.0.0.1 -p "$1" -U bench -d "${4:-calm1}" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  die "$2 is not accepting connections on port $1: see $3"
-}
 
 # ---------------------------------------------------------------- PostgreSQL
 PG_PORT="$(pick_port)"
@@ -195,15 +171,7 @@ INI
   chown -R postgres "$dir"; chmod 600 "$dir/userlist.txt"
   runuser -u postgres -- sh -c 'ulimit -n "$1" && exec pgbouncer -d "$2"' sh "$(ulimit -Hn)" "$dir/pgbouncer.ini" \
     >>"$dir/stdout.log" 2>&1 || die "PgBouncer did not start: see $dir/pgbouncer.log"
-  await_port "$PGB_PORT" PgBouncer "$dir/pgbouncer.log"
-}
-stop_pgbouncer() {
-  local pid
-  [[ -f "$PGB_PIDFILE" ]] || return 0
-  pid="$(cat "$PGB_PIDFILE")"
-  kill -INT "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$PGB_PIDFILE"
+  await_port "$PGB_PORT" PgBouncer "$dir/pgbouncer.log" calm1
 }
 
 # ---------------------------------------------------------------- pgwarden
@@ -229,15 +197,7 @@ admin_services: [ops]
 YAML
   java -jar "$PGWARDEN_JAR" run --config "$W/pgwarden.yaml" >>"$W/pgwarden.log" 2>&1 &
   PGW_PID=$!
-  await_port "$PGW_PORT" pgwarden "$W/pgwarden.log"
-}
-stop_pgwarden() {
-  [[ -n "$PGW_PID" ]] || return 0
-  kill -TERM "$PGW_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$PGW_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$PGW_PID" 2>/dev/null || true
-  wait "$PGW_PID" 2>/dev/null || true
-  PGW_PID=""
+  await_port "$PGW_PORT" pgwarden "$W/pgwarden.log" calm1
 }
 
 # ---------------------------------------------------------------- CPU hogs (setup pgwarden-cpu)

@@ -38,8 +38,8 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH_DIR")"
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------- arguments
 scenario=""
@@ -152,29 +152,6 @@ build_jars() {
   PGWARDEN_JAR="$W/pgwarden.jar" BENCH_JAR="$W/bench.jar"
 }
 
-extract_postgres() {
-  local stamp cache
-  stamp="$(unzip -l "$PGWARDEN_JAR" postgres-linux-x86_64.txz | awk 'NR==4 {print $1 "-" $2}')"
-  [[ -n "$stamp" ]] || die "pgwarden.jar has no postgres-linux-x86_64.txz (Linux x86-64 binaries)"
-  cache="/tmp/pgwarden-bench-pg-$stamp"
-  if [[ ! -x "$cache/bin/postgres" ]]; then
-    say "extracting PostgreSQL binaries from pgwarden.jar into $cache"
-    rm -rf "$cache.tmp" && mkdir -p "$cache.tmp"
-    unzip -p "$PGWARDEN_JAR" postgres-linux-x86_64.txz | tar -xJ -C "$cache.tmp"
-    chmod -R a+rX "$cache.tmp"
-    mv "$cache.tmp" "$cache"
-  fi
-  PG_BIN="$cache/bin"
-}
-
-pick_port() { # below the ephemeral range, and not used by any socket, listening or not
-  local port=$((20000 + RANDOM % 12000))
-  while [[ -n "$(ss -Hant "( sport = :$port )" 2>/dev/null)" ]] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    port=$((port + 1))
-  done
-  echo "$port"
-}
-
 # ---------------------------------------------------------------- PostgreSQL
 PG_SETTINGS=(
   "listen_addresses = '127.0.0.1'"
@@ -259,15 +236,7 @@ EOF
   runuser -u postgres -- sh -c 'ulimit -n "$1" && exec pgbouncer -d "$2"' sh "$(ulimit -Hn)" "$dir/pgbouncer.ini" \
     >>"$dir/stdout.log" 2>&1 \
     || die "PgBouncer did not start: see $dir/pgbouncer.log"
-  await_port "$PGB_PORT" PgBouncer "$dir/pgbouncer.log"
-}
-stop_pgbouncer() {
-  local pid
-  [[ -f "$PGB_PIDFILE" ]] || return 0
-  pid="$(cat "$PGB_PIDFILE")"
-  kill -INT "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$PGB_PIDFILE"
+  await_port "$PGB_PORT" PgBouncer "$dir/pgbouncer.log" bench
 }
 pgbouncer_pid() { cat "$PGB_PIDFILE"; }
 
@@ -301,23 +270,7 @@ EOF
   [[ -n "$jfr" ]] && opts+=("-XX:StartFlightRecording=filename=$jfr,settings=profile,dumponexit=true")
   java "${opts[@]}" -jar "$PGWARDEN_JAR" run --config "$W/pgwarden.yaml" >>"$W/pgwarden.log" 2>&1 &
   PGW_PID=$!
-  await_port "$PGW_PORT" pgwarden "$W/pgwarden.log"
-}
-stop_pgwarden() {
-  [[ -n "$PGW_PID" ]] || return 0
-  kill -TERM "$PGW_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$PGW_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$PGW_PID" 2>/dev/null || true
-  wait "$PGW_PID" 2>/dev/null || true
-  PGW_PID=""
-}
-
-await_port() { # PORT NAME LOG
-  for _ in $(seq 300); do
-    if pg_isready -q -h 127.0.0.1 -p "$1" -U bench -d bench >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  die "$2 is not accepting connections on port $1: see $3"
+  await_port "$PGW_PORT" pgwarden "$W/pgwarden.log" bench
 }
 
 start_proxies() { # MODE POOL

