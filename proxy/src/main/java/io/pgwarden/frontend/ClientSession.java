@@ -98,14 +98,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         server = acquired;
         state = ClientState.SETTING_UP;
-        LoginSteps.applySettings(acquired, settings, client).addListener(f -> {
-            @SuppressWarnings("unchecked")
-            Optional<ErrorResponse> error = f.isSuccess() ? (Optional<ErrorResponse>) f.getNow() : Optional.empty();
-            if (f.isSuccess() && error.isEmpty()) {
+        io.netty.util.concurrent.Future<ErrorResponse> applied = LoginSteps.applySettings(acquired, settings, client,
+                database, false);
+        applied.addListener(f -> {
+            ErrorResponse error = applied.getNow();
+            if (error == null) {
                 acquired.channel().eventLoop().execute(() -> acquired.listener(this));
                 acquired.channel().eventLoop().execute(() -> client.eventLoop().execute(this::finishLogin));
             } else {
-                close(error.orElseGet(() -> loginFailure(f.cause())));
+                close(error);
             }
         });
     }

@@ -34,17 +34,17 @@ final class LoginSteps {
      * Applies the client's startup settings on {@code server} (on the server's event loop); completes
      * on {@code client}'s loop with PostgreSQL's error if one was refused.
      */
-    static Future<Optional<ErrorResponse>> applySettings(ServerConnection server, Map<String, String> settings, Channel client) {
-        return applySettings(server, settings, client, false);
-    }
-
     /**
+     * Applies the client's startup settings on {@code server}. Completes, on the client's loop, with
+     * null when they are in place, or with the error the client is to be told: PostgreSQL's own when
+     * it refused a setting, {@link #failure} when the server connection failed.
+     *
      * @param resetFirst start from the server's defaults: a transaction-mode server may carry
      *                   settings another client SET, which a new client must not inherit
      */
-    static Future<Optional<ErrorResponse>> applySettings(ServerConnection server, Map<String, String> settings, Channel client,
-                                                         boolean resetFirst) {
-        Promise<Optional<ErrorResponse>> result = client.eventLoop().newPromise();
+    static Future<ErrorResponse> applySettings(ServerConnection server, Map<String, String> settings, Channel client,
+                                               DatabaseConfig database, boolean resetFirst) {
+        Promise<ErrorResponse> result = client.eventLoop().newPromise();
         List<String> statements = new java.util.ArrayList<>(2);
         if (resetFirst) {
             statements.add("RESET ALL");
@@ -56,9 +56,9 @@ final class LoginSteps {
             if (f.isSuccess()) {
                 @SuppressWarnings("unchecked")
                 Optional<ErrorResponse> error = (Optional<ErrorResponse>) f.getNow();
-                result.trySuccess(error);
+                result.trySuccess(error.orElse(null));
             } else {
-                result.tryFailure(f.cause());
+                result.trySuccess(failure(database, f.cause()));
             }
         }));
         return result;

@@ -148,13 +148,13 @@ final class TransactionSession extends ChannelInboundHandlerAdapter implements P
                 return;
             }
             // the settings are tried on a real server: what PostgreSQL refuses at startup is refused here too
-            LoginSteps.applySettings(validating, startupSettings, client, true).addListener(applied -> {
-                @SuppressWarnings("unchecked")
-                java.util.Optional<ErrorResponse> error = applied.isSuccess()
-                        ? (java.util.Optional<ErrorResponse>) applied.getNow() : java.util.Optional.empty();
-                if (!applied.isSuccess() || error.isPresent()) {
+            io.netty.util.concurrent.Future<ErrorResponse> applied = LoginSteps.applySettings(validating, startupSettings,
+                    client, database, true);
+            applied.addListener(done -> {
+                ErrorResponse error = applied.getNow();
+                if (error != null) {
                     pool.release(validating);
-                    ClientErrors.fatal(client, error.orElseGet(() -> LoginSteps.failure(database, applied.cause())));
+                    ClientErrors.fatal(client, error);
                     return;
                 }
                 Map<String, String> parameters = new java.util.LinkedHashMap<>(validating.parameters());
