@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.postgresql.PGConnection;
 
 /**
  * Makes a physical database exist, owned by its role, closed to PUBLIC and open to its roles.
@@ -70,12 +69,10 @@ final class DatabaseProvisioning {
     }
 
     private String identifier(String name) throws SQLException {
-        return admin.unwrap(PGConnection.class).escapeIdentifier(name);
+        return AdminSql.identifier(admin, name);
     }
 
     private void execute(String sql) throws SQLException {
-        try (Statement statement = admin.createStatement()) {
-            statement.execute(sql);
-        }
+        AdminSql.execute(admin, sql);
     }
 }

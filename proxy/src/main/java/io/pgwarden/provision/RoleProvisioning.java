@@ -91,12 +91,10 @@ final class RoleProvisioning {
     }
 
     private String identifier(String name) throws SQLException {
-        return admin.unwrap(PGConnection.class).escapeIdentifier(name);
+        return AdminSql.identifier(admin, name);
     }
 
     private void execute(String sql) throws SQLException {
-        try (Statement statement = admin.createStatement()) {
-            statement.execute(sql);
-        }
+        AdminSql.execute(admin, sql);
     }
 }
