@@ -7,7 +7,6 @@ import io.netty.util.concurrent.Promise;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.backend.BackendMessages;
 import io.pgwarden.protocol.backend.ErrorResponse;
-import io.pgwarden.protocol.frontend.FrontendMessages;
 
 import java.util.List;
 import java.util.Optional;
@@ -35,9 +34,8 @@ public final class InternalQuery implements ServerListener {
             return promise.setSuccess(Optional.empty());
         }
         server.listener(new InternalQuery(promise, statements.size()));
-        server.internalRequests(statements.size());
         for (String sql : statements) {
-            server.channel().write(FrontendMessages.query(server.channel().alloc(), sql));
+            server.writeInternalQuery(sql);
         }
         server.channel().flush();
         server.read();

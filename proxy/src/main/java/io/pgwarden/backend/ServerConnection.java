@@ -160,11 +160,12 @@ public final class ServerConnection extends ChannelDuplexHandler {
     }
 
     /**
-     * The next {@code count} requests written are pgwarden's own and come before any client's:
-     * their answers are not counted as the database's queries, transactions or errors.
+     * Writes a Query of pgwarden's own (not flushed), ahead of any client's request: its answer is
+     * not counted as the database's query, transaction or error. On the server's event loop.
      */
-    public void internalRequests(int count) {
-        internalRequests += count;
+    public void writeInternalQuery(String sql) {
+        internalRequests++;
+        channel.write(FrontendMessages.query(channel.alloc(), sql), channel.voidPromise());
     }
 
     public void close() {

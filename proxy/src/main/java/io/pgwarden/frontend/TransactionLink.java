@@ -86,8 +86,7 @@ final class TransactionLink implements ServerListener {
         }
         String sync = settings.syncStatement(clientId, server.sessionState(), server.parameters());
         if (sync != null) {
-            server.internalRequests(1);
-            write(FrontendMessages.query(server.channel().alloc(), sync));
+            server.writeInternalQuery(sync);
             pending.add(Kind.QUERY_HIDDEN, null);
         }
     }
