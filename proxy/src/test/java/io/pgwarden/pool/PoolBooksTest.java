@@ -1,0 +1,522 @@
+package io.pgwarden.pool;
+
+import io.pgwarden.config.PoolMode;
+import io.pgwarden.config.PoolSettings;
+import io.pgwarden.pool.PoolBooks.Entry;
+import io.pgwarden.pool.PoolBooks.EntryState;
+import io.pgwarden.pool.PoolBooks.Grant;
+import io.pgwarden.pool.PoolBooks.Home;
+import io.pgwarden.pool.PoolBooks.Waiter;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pool's books with no socket and no clock: every decision, directly. */
+class PoolBooksTest {
+
+    private static final long MS = 1_000_000L;
+
+    private final Home loopA = new Home("A");
+    private final Home loopB = new Home("B");
+    private final List<Runnable> followUps = new ArrayList<>();
+
+    private static PoolSettings settings(int size, int minIdle, Duration wait, Duration idleTimeout, Duration lifetime,
+                                         int reserve, Duration reserveTimeout) {
+        return new PoolSettings(PoolMode.TRANSACTION, size, minIdle, wait, idleTimeout, lifetime, Duration.ofSeconds(5),
+                "DISCARD ALL", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250, 0, 1, 0, reserve, reserveTimeout);
+    }
+
+    private PoolBooks<String, String> books(int size) {
+        return books(settings(size, 0, Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO, 0, Duration.ofSeconds(5)),
+                PoolBudget.UNLIMITED);
+    }
+
+    private PoolBooks<String, String> books(PoolSettings settings, PoolBudget budget) {
+        return new PoolBooks<>(settings, budget, new RecentPeak(20), List.of(loopA, loopB));
+    }
+
+    private static Waiter<String> client(String name, Home home) {
+        return new Waiter<>(name, home);
+    }
+
+    /** Opens a server for {@code waiter} as the shell would: dispatch plans it, the login succeeds. */
+    private Entry<String> openFor(PoolBooks<String, String> books, Waiter<String> waiter, String server, long now) {
+        assertNull(books.take(waiter, now));
+        List<Grant<String, String>> grants = books.dispatch(now, followUps);
+        assertEquals(1, grants.size());
+        assertSame(waiter, grants.get(0).waiter());
+        assertNull(grants.get(0).idle(), "no idle server: one is to be opened");
+        return books.opened(server, waiter.home, now);
+    }
+
+    @Test
+    void aClientWithNoIdleServerJoinsTheQueueAndOneIsOpenedForIt() {
+        PoolBooks<String, String> books = books(2);
+        Waiter<String> c1 = client("c1", loopA);
+        Entry<String> s1 = openFor(books, c1, "s1", 0);
+        assertEquals(EntryState.LEASED, s1.state());
+        assertEquals(1, books.size());
+        assertEquals(1, books.leased());
+        assertEquals(0, books.opening());
+        assertEquals(0, books.waiting());
+    }
+
+    @Test
+    void aServerGivenBackWithNobodyWaitingIsIdleAndTakenInline() {
+        PoolBooks<String, String> books = books(2);
+        Waiter<String> c1 = client("c1", loopA);
+        Entry<String> s1 = openFor(books, c1, "s1", 0);
+        assertNull(books.put(s1, MS, true));
+        assertEquals(EntryState.IDLE, s1.state());
+        assertEquals(1, books.idle());
+        assertSame(s1, books.take(client("c2", loopA), 2 * MS), "an idle server is taken at once, without the queue");
+        assertEquals(0, books.idle());
+        assertEquals(1, books.leased());
+    }
+
+    @Test
+    void anIdleServerOnTheClientsOwnLoopIsPreferred() {
+        PoolBooks<String, String> books = books(2);
+        Entry<String> onA = openFor(books, client("c1", loopA), "sA", 0);
+        Entry<String> onB = openFor(books, client("c2", loopB), "sB", 0);
+        books.put(onB, MS, true);
+        books.put(onA, 2 * MS, true); // most recently used overall, but the client below lives on B
+        assertSame(onB, books.take(client("c3", loopB), 3 * MS));
+        assertSame(onA, books.take(client("c4", loopB), 3 * MS), "another loop's idle server before waiting");
+    }
+
+    @Test
+    void noMoreThanPoolSizeAreOpenedAndTheRestWaitInArrivalOrder() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> c2 = client("c2", loopA);
+        Waiter<String> c3 = client("c3", loopA);
+        assertNull(books.take(c2, MS));
+        assertNull(books.take(c3, 2 * MS));
+        assertTrue(books.dispatch(2 * MS, followUps).isEmpty(), "pool_size reached: nothing is opened");
+        assertEquals(2, books.waiting());
+        assertSame(c2, books.put(s1, 3 * MS, true));
+        assertEquals(EntryState.LEASED, s1.state());
+        assertSame(c3, books.put(s1, 4 * MS, true));
+        assertNull(books.put(s1, 5 * MS, true));
+        assertEquals(0, books.waiting());
+    }
+
+    @Test
+    void aFreedServerGoesToAWaiterOnItsOwnLoopFirst() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> onB = client("onB", loopB);
+        Waiter<String> onA = client("onA", loopA);
+        books.take(onB, MS);
+        books.take(onA, 2 * MS);
+        assertSame(onA, books.put(s1, 3 * MS, true), "same loop: no thread hop for this transaction");
+        assertSame(onB, books.put(s1, 4 * MS, true));
+    }
+
+    @Test
+    void theLongestWaiterIsPassedOverOnlyABoundedNumberOfTimes() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> onB = client("onB", loopB);
+        books.take(onB, MS);
+        for (int i = 0; i < PoolBooks.MAX_PASSED_OVER; i++) {
+            Waiter<String> onA = client("onA" + i, loopA);
+            books.take(onA, 2 * MS + i);
+            assertSame(onA, books.put(s1, 3 * MS + i, true));
+        }
+        books.take(client("late", loopA), 10 * MS);
+        assertSame(onB, books.put(s1, 11 * MS, true), "passed over " + PoolBooks.MAX_PASSED_OVER + " times: its turn now");
+    }
+
+    @Test
+    void aWaiterLeavesTheQueueInConstantTimeFromAnyPlace() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        List<Waiter<String>> waiters = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Waiter<String> w = client("w" + i, i % 2 == 0 ? loopA : loopB);
+            books.take(w, MS + i);
+            waiters.add(w);
+        }
+        assertTrue(books.remove(waiters.get(2), followUps));
+        assertTrue(books.remove(waiters.get(0), followUps));
+        assertTrue(books.remove(waiters.get(4), followUps));
+        assertFalse(books.remove(waiters.get(4), followUps), "not queued any more");
+        assertFalse(waiters.get(4).queued());
+        assertEquals(2, books.waiting());
+        // the loop-A list lost its first and last: a server on A must still find nobody there and go to B's
+        assertSame(waiters.get(1), books.put(s1, 10 * MS, true));
+        assertSame(waiters.get(3), books.put(s1, 11 * MS, true));
+        assertEquals(0, books.waiting());
+    }
+
+    @Test
+    void aWaiterCannotBeQueuedTwice() {
+        PoolBooks<String, String> books = books(1);
+        openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> w = client("w", loopA);
+        books.take(w, MS);
+        assertThrows(IllegalStateException.class, () -> books.take(w, 2 * MS));
+    }
+
+    @Test
+    void theLongestWaiterExpiresAfterQueryWaitTimeoutAndNotBefore() {
+        PoolBooks<String, String> books = books(1); // query_wait_timeout 1 s
+        openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> w1 = client("w1", loopA);
+        Waiter<String> w2 = client("w2", loopB);
+        books.take(w1, 100 * MS);
+        books.take(w2, 300 * MS);
+        assertEquals(1100 * MS, books.nextDeadline(100 * MS));
+        assertNull(books.expire(1099 * MS, followUps));
+        assertSame(w1, books.expire(1100 * MS, followUps));
+        assertNull(books.expire(1100 * MS, followUps), "the next one has time left");
+        assertEquals(1300 * MS, books.nextDeadline(1100 * MS));
+        assertSame(w2, books.expire(1300 * MS, followUps));
+        assertEquals(Long.MAX_VALUE, books.nextDeadline(1300 * MS));
+    }
+
+    @Test
+    void theReserveOpensForAClientThatWaitedReservePoolTimeout() {
+        PoolSettings withReserve = settings(1, 0, Duration.ofSeconds(10), Duration.ZERO, Duration.ZERO, 1, Duration.ofSeconds(2));
+        PoolBooks<String, String> books = books(withReserve, PoolBudget.UNLIMITED);
+        openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> w = client("w", loopA);
+        assertNull(books.take(w, 0));
+        assertTrue(books.dispatch(MS, followUps).isEmpty(), "pool_size reached, reserve not open yet");
+        assertEquals(2000 * MS, books.nextDeadline(MS), "the reserve's moment comes before query_wait_timeout");
+        List<Grant<String, String>> grants = books.dispatch(2000 * MS, followUps);
+        assertEquals(1, grants.size(), "the reserve's connection is opened for it");
+        assertEquals(2, books.size());
+        assertEquals(Long.MAX_VALUE, books.nextDeadline(2000 * MS), "nobody waits any more");
+    }
+
+    @Test
+    void pauseHandsNothingOutAndIsDoneWhenNothingIsLeased() {
+        PoolBooks<String, String> books = books(2);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.pause();
+        assertFalse(books.pauseSatisfied(), "s1 is still leased");
+        Waiter<String> w = client("w", loopA);
+        assertNull(books.take(w, MS), "paused: even with room, nothing is handed out");
+        assertTrue(books.dispatch(MS, followUps).isEmpty());
+        assertNull(books.put(s1, 2 * MS, true), "given back while paused: idle, not to the waiter");
+        assertEquals(EntryState.IDLE, s1.state());
+        assertTrue(books.pauseSatisfied());
+        books.resume();
+        List<Grant<String, String>> grants = books.dispatch(3 * MS, followUps);
+        assertEquals(1, grants.size());
+        assertSame(s1, grants.get(0).idle(), "resumed: the waiter gets the idle server");
+    }
+
+    @Test
+    void reconnectClosesIdleServersNowAndLeasedOnesWhenTheyComeBack() {
+        PoolBooks<String, String> books = books(2);
+        Entry<String> idle = openFor(books, client("c1", loopA), "idle", 0);
+        Entry<String> busy = openFor(books, client("c2", loopA), "busy", 0);
+        books.put(idle, MS, true);
+        List<Entry<String>> closeNow = books.reconnect(2 * MS);
+        assertEquals(List.of(idle), closeNow);
+        assertEquals(EntryState.CLOSING, idle.state());
+        assertNull(books.put(busy, 3 * MS, true));
+        assertEquals(EntryState.CLOSING, busy.state(), "opened before RECONNECT: closed, not reused");
+        books.closed(idle, followUps);
+        books.closed(busy, followUps);
+        Entry<String> fresh = openFor(books, client("c3", loopA), "fresh", 4 * MS);
+        books.put(fresh, 5 * MS, true);
+        assertEquals(EntryState.IDLE, fresh.state(), "opened after RECONNECT: reused");
+    }
+
+    @Test
+    void aServerPastItsLifetimeIsClosedWhenGivenBack() {
+        PoolSettings short_ = settings(2, 0, Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(10), 0, Duration.ofSeconds(5));
+        PoolBooks<String, String> books = books(short_, PoolBudget.UNLIMITED);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.put(s1, 5000 * MS, true);
+        assertEquals(EntryState.IDLE, s1.state());
+        books.take(client("c2", loopA), 6000 * MS);
+        books.put(s1, 10_001 * MS, true);
+        assertEquals(EntryState.CLOSING, s1.state());
+    }
+
+    @Test
+    void anUnusableServerIsClosedNotHandedToTheWaiter() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> w = client("w", loopA);
+        books.take(w, MS);
+        assertNull(books.put(s1, 2 * MS, false));
+        assertEquals(EntryState.CLOSING, s1.state());
+        assertEquals(1, books.size(), "it counts until its socket has closed");
+        assertTrue(books.closed(s1, followUps));
+        assertEquals(0, books.size());
+        List<Grant<String, String>> grants = books.dispatch(3 * MS, followUps);
+        assertEquals(1, grants.size(), "its place is free: a new one is opened for the waiter");
+        assertSame(w, grants.get(0).waiter());
+    }
+
+    @Test
+    void aServerThatClosesWhileIdleLeavesTheIdleList() {
+        PoolBooks<String, String> books = books(2);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.put(s1, MS, true);
+        assertTrue(books.closed(s1, followUps));
+        assertFalse(books.closed(s1, followUps), "a second close event changes nothing");
+        assertEquals(0, books.idle());
+        assertEquals(0, books.size());
+        assertNull(books.take(client("c2", loopA), 2 * MS), "a closed server is never handed out");
+    }
+
+    @Test
+    void aServerThatClosesWhileLeasedFreesItsPlaceAndCannotBePutBack() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.closed(s1, followUps);
+        assertEquals(0, books.leased());
+        assertEquals(0, books.size());
+        assertThrows(IllegalStateException.class, () -> books.put(s1, MS, true));
+    }
+
+    @Test
+    void aFailedOpeningGivesItsPlaceBack() {
+        PoolBooks<String, String> books = books(1);
+        Waiter<String> c1 = client("c1", loopA);
+        books.take(c1, 0);
+        books.dispatch(0, followUps);
+        assertEquals(1, books.opening());
+        books.openFailed(true, followUps);
+        assertEquals(0, books.opening());
+        assertEquals(0, books.size());
+        assertEquals(0, books.leased());
+    }
+
+    @Test
+    void resettingCountsAsLeasedAndAsTested() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.resetting(s1);
+        assertEquals(EntryState.RESETTING, s1.state());
+        assertEquals(1, books.resetting());
+        assertEquals(1, books.leased());
+        books.put(s1, MS, true);
+        assertEquals(0, books.resetting());
+        assertEquals(0, books.leased());
+    }
+
+    @Test
+    void maintenanceClosesServersIdleTooLongAboveMinIdleOldestFirst() {
+        PoolSettings idleFor10s = settings(4, 1, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ZERO, 0, Duration.ofSeconds(5));
+        PoolBooks<String, String> books = books(idleFor10s, PoolBudget.UNLIMITED);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        Entry<String> s2 = openFor(books, client("c2", loopA), "s2", 0);
+        Entry<String> s3 = openFor(books, client("c3", loopB), "s3", 0);
+        books.put(s1, 1000 * MS, true);
+        books.put(s3, 2000 * MS, true);
+        books.put(s2, 3000 * MS, true);
+        List<Entry<String>> toClose = new ArrayList<>();
+        assertEquals(0, books.maintain(12_500 * MS, toClose, followUps));
+        assertEquals(List.of(s1, s3), toClose.stream().sorted((a, b) -> Long.compare(a.idleSinceNanos(), b.idleSinceNanos())).toList());
+        assertEquals(EntryState.IDLE, s2.state(), "min_idle 1: the last one stays");
+        assertEquals(1, books.idle());
+    }
+
+    @Test
+    void maintenanceOpensWarmServersUpToMinIdleAndNotWhileClientsWait() {
+        PoolSettings warm2 = settings(4, 2, Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO, 0, Duration.ofSeconds(5));
+        PoolBooks<String, String> books = books(warm2, PoolBudget.UNLIMITED);
+        assertEquals(2, books.maintain(0, new ArrayList<>(), followUps));
+        assertEquals(2, books.opening());
+        assertEquals(0, books.maintain(MS, new ArrayList<>(), followUps), "the two opening count as warm");
+        PoolBooks.EntryRef<String> created = new PoolBooks.EntryRef<>();
+        assertNull(books.openedWarm("w1", loopA, 2 * MS, created));
+        assertEquals(EntryState.IDLE, created.entry.state());
+        Waiter<String> client = client("c", loopB);
+        // the other warm one is still opening; a client that comes now takes the idle one
+        assertSame(created.entry, books.take(client, 3 * MS));
+        Waiter<String> late = client("late", loopB);
+        assertNull(books.take(late, 4 * MS));
+        assertSame(late, books.openedWarm("w2", loopA, 5 * MS, created), "a warm server goes to a waiter first");
+    }
+
+    @Test
+    void theBudgetCanRefuseANewConnectionAndTheClientIsCountedThrottledOnce() {
+        boolean[] grant = {false};
+        PoolBudget budget = new TestBudget() {
+            @Override
+            public boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+                return grant[0];
+            }
+        };
+        PoolBooks<String, String> books = books(settings(4, 0, Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO, 0,
+                Duration.ofSeconds(5)), budget);
+        Waiter<String> c1 = client("c1", loopA);
+        assertNull(books.take(c1, 0));
+        assertTrue(books.dispatch(0, followUps).isEmpty());
+        assertTrue(books.dispatch(MS, followUps).isEmpty(), "woken again, still refused");
+        assertEquals(1, books.throttledTotal(), "one client, counted once");
+        assertEquals(0, books.size());
+        grant[0] = true;
+        assertEquals(1, books.dispatch(2 * MS, followUps).size());
+        assertEquals(1, books.size());
+    }
+
+    @Test
+    void aServerTheBudgetWantsBackIsClosedInsteadOfReused() {
+        PoolBudget yields = new TestBudget() {
+            @Override
+            public boolean mustYield(int cap, int busy, int recentPeak, int waiting) {
+                return true;
+            }
+        };
+        PoolBooks<String, String> books = books(settings(2, 0, Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO, 0,
+                Duration.ofSeconds(5)), yields);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.take(client("w", loopA), MS);
+        assertNull(books.put(s1, 2 * MS, true));
+        assertEquals(EntryState.CLOSING, s1.state());
+    }
+
+    @Test
+    void theOldestIdleServersAcrossLoopsGoFirstWhenTheBudgetAsks() {
+        PoolBooks<String, String> books = books(3);
+        Entry<String> a1 = openFor(books, client("c1", loopA), "a1", 0);
+        Entry<String> b1 = openFor(books, client("c2", loopB), "b1", 0);
+        Entry<String> a2 = openFor(books, client("c3", loopA), "a2", 0);
+        books.put(b1, 1 * MS, true);
+        books.put(a1, 2 * MS, true);
+        books.put(a2, 3 * MS, true);
+        assertEquals(List.of(b1, a1), books.takeOldestIdle(2));
+        assertEquals(1, books.idle());
+    }
+
+    @Test
+    void closingThePoolRefusesEveryWaiterAndClosesEveryIdleServer() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        Waiter<String> w = client("w", loopB);
+        books.take(w, MS);
+        List<Waiter<String>> refused = new ArrayList<>();
+        assertTrue(books.close(refused).isEmpty());
+        assertEquals(List.of(w), refused);
+        assertTrue(books.closed());
+        assertNull(books.put(s1, 2 * MS, true));
+        assertEquals(EntryState.CLOSING, s1.state(), "given back after the close: closed");
+    }
+
+    /** Thousands of random steps: the counts always agree with the entries, and nothing exceeds pool_size. */
+    @Test
+    void randomStepsKeepTheBooksConsistent() {
+        for (int seed = 0; seed < 20; seed++) {
+            Random random = new Random(seed);
+            Home loopA = new Home("A" + seed); // homes hold their queue and idle list: fresh ones per run
+            Home loopB = new Home("B" + seed);
+            PoolBooks<String, String> books = new PoolBooks<>(settings(3, 0, Duration.ofMillis(50), Duration.ZERO, Duration.ZERO, 0,
+                    Duration.ofSeconds(5)), PoolBudget.UNLIMITED, new RecentPeak(20), List.of(loopA, loopB));
+            List<Entry<String>> leased = new ArrayList<>();
+            List<Entry<String>> all = new ArrayList<>();
+            List<Waiter<String>> waiting = new ArrayList<>();
+            int opening = 0;
+            long now = 0;
+            for (int step = 0; step < 5000; step++) {
+                now += random.nextInt(5) * MS;
+                switch (random.nextInt(6)) {
+                    case 0 -> {
+                        Waiter<String> w = client("c" + step, random.nextBoolean() ? loopA : loopB);
+                        Entry<String> e = books.take(w, now);
+                        if (e != null) {
+                            leased.add(e);
+                        } else {
+                            waiting.add(w);
+                        }
+                    }
+                    case 1 -> {
+                        for (Grant<String, String> g : books.dispatch(now, followUps)) {
+                            waiting.remove(g.waiter());
+                            if (g.idle() != null) {
+                                leased.add(g.idle());
+                            } else {
+                                opening++;
+                            }
+                        }
+                    }
+                    case 2 -> {
+                        if (opening > 0) {
+                            opening--;
+                            Entry<String> e = books.opened("s" + step, loopA, now);
+                            leased.add(e);
+                            all.add(e);
+                        }
+                    }
+                    case 3 -> {
+                        if (!leased.isEmpty()) {
+                            Entry<String> e = leased.remove(random.nextInt(leased.size()));
+                            Waiter<String> next = books.put(e, now, random.nextInt(10) > 0);
+                            if (next != null) {
+                                waiting.remove(next);
+                                leased.add(e);
+                            } else if (e.state() == EntryState.CLOSING) {
+                                books.closed(e, followUps);
+                            }
+                        }
+                    }
+                    case 4 -> {
+                        for (Waiter<String> w; (w = books.expire(now, followUps)) != null; ) {
+                            assertTrue(waiting.remove(w));
+                        }
+                    }
+                    default -> {
+                        if (!all.isEmpty()) {
+                            Entry<String> e = all.get(random.nextInt(all.size()));
+                            if (books.closed(e, followUps)) {
+                                leased.remove(e);
+                            }
+                        }
+                    }
+                }
+                long idle = all.stream().filter(e -> e.state() == EntryState.IDLE).count();
+                long live = all.stream().filter(e -> e.state() != EntryState.CLOSED).count();
+                assertEquals(idle, books.idle(), "seed " + seed + " step " + step);
+                assertEquals(leased.size() + opening, books.leased(), "opening for a client counts as leased: seed " + seed + " step " + step);
+                assertEquals(live + opening, books.size(), "seed " + seed + " step " + step);
+                assertEquals(waiting.size(), books.waiting(), "seed " + seed + " step " + step);
+                assertTrue(books.size() <= 3, "never over pool_size");
+            }
+        }
+    }
+
+    /** A budget that grants everything unless a test says otherwise. */
+    private static class TestBudget implements PoolBudget {
+        @Override
+        public boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+            return true;
+        }
+
+        @Override
+        public boolean mustYield(int cap, int busy, int recentPeak, int waiting) {
+            return false;
+        }
+
+        @Override
+        public void returned(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+        }
+
+        @Override
+        public void changed(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+        }
+
+        @Override
+        public void rebalance(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+        }
+    }
+}
