@@ -38,13 +38,9 @@ public final class ServerConnection extends ChannelDuplexHandler {
     private final BackendKeyData backendKey;
     private final Map<String, String> parameters;
     private final DatabaseMeters meters;
-    private final long createdAtNanos = System.nanoTime();
     private final java.time.Instant connectedAt = java.time.Instant.now();
 
-    private final java.util.concurrent.atomic.AtomicInteger cancelsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private ServerSessionState sessionState;
-    private volatile ServerState state = ServerState.IDLE;
-    private volatile long idleSinceNanos = createdAtNanos;
     private ServerListener listener;
     private TransactionStatus transactionStatus = TransactionStatus.IDLE;
     /** Requests written that end with a ReadyForQuery (Query, Sync, FunctionCall) not yet answered. */
@@ -93,15 +89,6 @@ public final class ServerConnection extends ChannelDuplexHandler {
         return sessionState;
     }
 
-    /**
-     * Cancel requests sent for this connection whose connection to PostgreSQL has not closed yet:
-     * the pool does not hand the server to another client until they are done, so a late cancel
-     * never hits somebody else's query.
-     */
-    public java.util.concurrent.atomic.AtomicInteger cancelsInFlight() {
-        return cancelsInFlight;
-    }
-
     public TransactionStatus transactionStatus() {
         return transactionStatus;
     }
@@ -109,17 +96,6 @@ public final class ServerConnection extends ChannelDuplexHandler {
     /** True when every request has been answered: nothing in flight, no unsynced extended query. */
     public boolean atRequestBoundary() {
         return pendingReadyForQuery == 0 && !extendedQueryOpen;
-    }
-
-    public ServerState state() {
-        return state;
-    }
-
-    public void state(ServerState state) {
-        this.state = state;
-        if (state == ServerState.IDLE) {
-            idleSinceNanos = System.nanoTime();
-        }
     }
 
     public java.time.Instant connectedAt() {
@@ -130,18 +106,6 @@ public final class ServerConnection extends ChannelDuplexHandler {
     public int preparedStatementCount() {
         ServerSessionState state = sessionState;
         return state == null ? 0 : state.statements().size();
-    }
-
-    public long createdAtNanos() {
-        return createdAtNanos;
-    }
-
-    public long ageNanos(long now) {
-        return now - createdAtNanos;
-    }
-
-    public long idleNanos(long now) {
-        return now - idleSinceNanos;
     }
 
     /**
@@ -169,7 +133,7 @@ public final class ServerConnection extends ChannelDuplexHandler {
     }
 
     public void close() {
-        log.debug("closing {} ({})", this, state);
+        log.debug("closing {}", this);
         channel.close();
     }
 

@@ -167,9 +167,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         ServiceConfig admitted = service;
         ctx.channel().closeFuture().addListener(f -> context.quotas().leave(admitted, database));
         context.metrics().clientAccepted(service.name(), database.name());
-        ctx.pipeline().replace(this, ClientPipeline.SESSION, database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION
-                ? new TransactionSession(context, database, startup)
-                : new ClientSession(context, database, startup));
+        ctx.pipeline().replace(this, ClientPipeline.SESSION, new PooledClient(context, database, startup));
     }
 
     /** The virtual database {@code pgwarden}: only services listed under admin_services. */

@@ -8,10 +8,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.pgwarden.backend.PendingResponses;
 import io.pgwarden.backend.PendingResponses.Kind;
 import io.pgwarden.backend.ServerConnection;
-import io.pgwarden.backend.ServerListener;
 import io.pgwarden.backend.ServerStatements;
 import io.pgwarden.backend.StatementNames;
 import io.pgwarden.frontend.ClientStatements.Statement;
+import io.pgwarden.pool.ServerLease;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendMessages;
@@ -34,10 +34,10 @@ import java.util.Map;
  * on that server's event loop: client messages are forwarded, renaming named statements to
  * pgwarden's names (and preparing them first where the server lacks them), and server responses
  * are matched to requests through {@link PendingResponses} so that pgwarden's own responses are
- * hidden and the ones it answers itself arrive in order. At the end of a transaction it proposes
- * the release to the {@link TransactionSession}.
+ * hidden and the ones it answers itself arrive in order. At ReadyForQuery 'I' with nothing in
+ * flight it asks the {@link ServerLease} to end, there and then.
  */
-final class TransactionLink implements ServerListener {
+final class TransactionLink implements ServerSide {
 
     private static final Logger log = LoggerFactory.getLogger(TransactionLink.class);
 
@@ -45,16 +45,16 @@ final class TransactionLink implements ServerListener {
     private record Redefinition(Statement existing) {
     }
 
-    private final TransactionSession session;
+    private final PooledClient session;
     private final Channel client;
+    private final ClientOutbox outbox;
     private final long clientId;
     private final ClientSettings settings;
     private final ClientStatements statements = new ClientStatements();
     private final StatementNames names;
     private final PendingResponses pending = new PendingResponses();
+    private ServerLease lease;
     private ServerConnection server;
-    /** Client frames forwarded (or dropped) here; compared with what the client handed off before a release. */
-    private long processed;
     /** After an extended-protocol error, PostgreSQL ignores everything up to Sync: so does pgwarden. */
     private boolean skippingToSync;
     private boolean watchStatementDrops;
@@ -64,22 +64,26 @@ final class TransactionLink implements ServerListener {
     private volatile long busySinceNanos;
     private volatile long idleInTransactionSinceNanos;
 
-    TransactionLink(TransactionSession session, Channel client, long clientId, ClientSettings settings, StatementNames names,
+    TransactionLink(PooledClient session, Channel client, long clientId, ClientSettings settings, StatementNames names,
                     boolean timed) {
         this.session = session;
         this.timed = timed;
         this.client = client;
+        this.outbox = new ClientOutbox(session, client);
         this.clientId = clientId;
         this.settings = settings;
         this.names = names;
     }
 
-    /** Takes {@code server} for a transaction; brings it to this client's settings first if needed. */
-    void attach(ServerConnection server) {
-        this.server = server;
+    /** Takes the lease's server for a transaction; brings it to this client's settings first if needed. */
+    @Override
+    public void attach(ServerLease lease) {
+        this.lease = lease;
+        this.server = lease.server();
+        outbox.attach(lease);
         pending.clear();
         skippingToSync = false;
-        server.listener(this);
+        lease.attach(this);
         if (timed) {
             busySinceNanos = System.nanoTime();
             idleInTransactionSinceNanos = 0;
@@ -93,8 +97,9 @@ final class TransactionLink implements ServerListener {
 
     // ---- client → server -------------------------------------------------------------------------
 
-    void forward(ByteBuf frame) {
-        processed++;
+    @Override
+    public void forward(ByteBuf frame) {
+        lease.processed();
         byte type = Frames.type(frame);
         if (skippingToSync && type != FrontendMessages.SYNC) {
             ReferenceCountUtil.release(frame);
@@ -115,16 +120,13 @@ final class TransactionLink implements ServerListener {
         }
     }
 
-    void flush() {
+    @Override
+    public void flush() {
         server.channel().flush();
         if (answeredSinceFlush) {
             answeredSinceFlush = false;
-            client.flush();
+            outbox.flush(null);
         }
-    }
-
-    long processed() {
-        return processed;
     }
 
     long busySinceNanos() {
@@ -281,7 +283,7 @@ final class TransactionLink implements ServerListener {
         } else if (type == BackendMessages.COMMAND_COMPLETE && watchStatementDrops) {
             onStatementsMaybeDropped(frame);
         }
-        client.write(frame, client.voidPromise());
+        outbox.write(frame);
         if (head != null && head.completedBy(type)) {
             completeHead();
             if (type == BackendMessages.READY_FOR_QUERY) {
@@ -294,8 +296,8 @@ final class TransactionLink implements ServerListener {
                     busySinceNanos = 0;
                     idleInTransactionSinceNanos = server.transactionStatus() == TransactionStatus.IDLE ? 0 : System.nanoTime();
                 }
-                if (pending.isEmpty() && server.atRequestBoundary() && server.transactionStatus() == TransactionStatus.IDLE) {
-                    session.proposeRelease(server, processed);
+                if (pending.isEmpty() && lease.endIfIdle()) {
+                    outbox.flush(lease); // the responses, then the news that the lease is over
                 }
             }
         }
@@ -312,7 +314,7 @@ final class TransactionLink implements ServerListener {
             ReferenceCountUtil.release(frame);
             return; // its ReadyForQuery completes it
         }
-        client.write(inClientNames(frame, pending.peekPayload()), client.voidPromise());
+        outbox.write(inClientNames(frame, pending.peekPayload()));
         while (!pending.isEmpty() && pending.peekKind() != Kind.SYNC) {
             undo(pending.peekKind(), pending.peekPayload());
             pending.remove();
@@ -376,7 +378,7 @@ final class TransactionLink implements ServerListener {
     /** Requests pgwarden answers itself go out once everything before them has been answered. */
     private void answerReadyRequests() {
         while (!pending.isEmpty() && pending.peekKind().answered()) {
-            client.write(BackendMessages.empty(client.alloc(), pending.peekKind().answer()), client.voidPromise());
+            outbox.write(BackendMessages.empty(client.alloc(), pending.peekKind().answer()));
             pending.remove();
             answeredSinceFlush = true;
         }
@@ -394,10 +396,10 @@ final class TransactionLink implements ServerListener {
     @Override
     public void onServerReadComplete(ServerConnection from) {
         answeredSinceFlush = false;
-        client.flush();
-        if (client.isWritable()) {
+        outbox.flush(null);
+        if (outbox.clientWritable()) {
             from.read();
-        }
+        } // else: read again when the client catches up (its channelWritabilityChanged)
     }
 
     @Override
@@ -409,6 +411,7 @@ final class TransactionLink implements ServerListener {
 
     @Override
     public void onServerClosed(ServerConnection from) {
-        session.serverClosed(from);
+        outbox.flush(null);
+        session.serverClosed(lease);
     }
 }

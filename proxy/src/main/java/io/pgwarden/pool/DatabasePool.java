@@ -2,25 +2,19 @@ package io.pgwarden.pool;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.backend.BackendConnector;
-import io.pgwarden.backend.InternalQuery;
 import io.pgwarden.backend.ServerConnection;
-import io.pgwarden.backend.ServerState;
+import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
-import io.pgwarden.config.PoolMode;
 import io.pgwarden.config.PoolSettings;
 import io.pgwarden.metrics.DatabaseMeters;
 import io.pgwarden.metrics.PoolView;
-import io.pgwarden.protocol.TransactionStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,11 +24,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The server connections of one logical database: at most {@code pool_size}, reused across clients,
- * handed out in FIFO order to clients that wait at most {@code query_wait_timeout}.
+ * The server connections of one logical database: a thin shell that carries out what its
+ * {@link PoolBooks} decide. It holds the books' lock for the decision only, and does the effects
+ * (hand a server to a client, open one, close one) after.
  *
- * <p>The lock guards only the pool's books (idle list, waiters, count); it is taken when a client
- * starts or ends its lease, never while bytes are forwarded. Promises are completed outside it.
+ * <p>A client and the server it gets share an event loop where possible: an idle server on the
+ * client's loop is taken first, and a freed server goes to a waiter on its own loop first. When
+ * they share a loop, taking and giving back run inline, with no task and no wake-up.
  */
 public final class DatabasePool implements AutoCloseable, PoolView {
 
@@ -47,62 +43,54 @@ public final class DatabasePool implements AutoCloseable, PoolView {
      */
     private static final int DEMAND_WINDOW_TICKS = 20;
 
+    /** A client asking for a server. Its methods are called on {@link #loop()}. */
+    public interface LeaseRequester {
+        EventLoop loop();
+
+        /** The server is the client's until it gives it back. */
+        void granted(ServerLease lease);
+
+        /** No server: query_wait_timeout passed, the pool closed, or a server opened for it failed to log in. */
+        void refused(Throwable cause);
+    }
+
+    /** A client's place in the pool's queue, kept for the client's whole life and reused for every acquisition. */
+    public static final class Ticket implements Runnable {
+        private final LeaseRequester requester;
+        private final PoolBooks.Waiter<Ticket> waiter;
+        private volatile ServerLease granted;
+
+        private Ticket(LeaseRequester requester, PoolBooks.Home home) {
+            this.requester = requester;
+            this.waiter = new PoolBooks.Waiter<>(this, home);
+        }
+
+        /** Delivers the grant on the client's loop (a task made once per client, not per grant). */
+        @Override
+        public void run() {
+            ServerLease lease = granted;
+            granted = null;
+            requester.granted(lease);
+        }
+    }
+
     private final DatabaseConfig database;
     private final PoolSettings settings;
     private final BackendConnector connector;
     private final EventLoopGroup loops;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Most recently used first. */
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    /** Every server connection open or opening, for SHOW SERVERS, RECONNECT and KILL. */
-    private final Set<ServerConnection> servers = new LinkedHashSet<>();
+    private final PoolBooks<ServerLease, Ticket> books;
+    private final List<PoolBooks.Home> homes = new ArrayList<>();
+    /** Every server connection open or opening, for SHOW SERVERS, RECONNECT and KILL. Under the lock. */
+    private final Set<ServerLease> servers = new LinkedHashSet<>();
     private final Set<PoolClient> clients = ConcurrentHashMap.newKeySet();
     private final DatabaseMeters meters;
     private final InstanceBudget budget;
-    /** Clients that had to wait because of the instance budget rather than pool_size. */
-    private final java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
-    /** The most connections in use at once lately: the demand the instance budget sees. */
-    private final RecentPeak recentPeak = new RecentPeak(DEMAND_WINDOW_TICKS);
-    /** Open or opening connections: what counts against pool_size. */
-    private int size;
-    private int leased;
-    private int opening;
-    private int resetting;
-    private boolean closed;
-    /** PAUSE: no server is handed out; these complete once none is leased any more. */
-    private boolean paused;
+    /** PAUSE: these complete once no server is leased any more. Under the lock. */
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
-    /** RECONNECT: servers opened before this are closed instead of reused. */
-    private volatile long reconnectNanos = Long.MIN_VALUE;
     private final ScheduledFuture<?> maintenance;
-
-    /** A client waiting for a server connection since {@code sinceNanos}, and the loop it would like one on. */
-    private static final class Waiter {
-        final EventLoop loop;
-        final Promise<ServerConnection> promise;
-        final long sinceNanos;
-        /** Already counted in pgwarden_pool_throttled_total (guarded by the pool's lock). */
-        boolean throttled;
-
-        Waiter(EventLoop loop, Promise<ServerConnection> promise, long sinceNanos) {
-            this.loop = loop;
-            this.promise = promise;
-            this.sinceNanos = sinceNanos;
-        }
-
-        EventLoop loop() {
-            return loop;
-        }
-
-        Promise<ServerConnection> promise() {
-            return promise;
-        }
-
-        long sinceNanos() {
-            return sinceNanos;
-        }
-    }
+    /** When the queue's timer fires next (System.nanoTime), or Long.MAX_VALUE when none is set. Under the lock. */
+    private long queueTimerAt = Long.MAX_VALUE;
 
     public DatabasePool(DatabaseConfig database, BackendConnector connector, EventLoopGroup loops, DatabaseMeters meters,
                         InstanceBudget budget) {
@@ -112,6 +100,10 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         this.loops = loops;
         this.meters = meters;
         this.budget = budget;
+        for (EventExecutor loop : loops) {
+            homes.add(new PoolBooks.Home(loop));
+        }
+        this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
         this.maintenance = loops.next().scheduleWithFixedDelay(this::maintain,
@@ -127,179 +119,314 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         return database.name();
     }
 
+    private PoolBooks.Home home(EventLoop loop) {
+        for (PoolBooks.Home home : homes) {
+            if (home.key == loop) {
+                return home;
+            }
+        }
+        throw new IllegalArgumentException(loop + " is not one of the pool's event loops");
+    }
+
+    /** A client's place in the queue, for all its acquisitions. */
+    public Ticket ticket(LeaseRequester requester) {
+        return new Ticket(requester, home(requester.loop()));
+    }
+
+    // ---- taking -------------------------------------------------------------------------------------
 
     /**
-     * A server connection for a client on {@code loop}: an idle one (preferably on that loop), a new
-     * one while under pool_size, or the next one given back, whichever comes first. Fails with
-     * {@link PoolExhaustedException} after query_wait_timeout, or with the backend's failure when a
-     * connection opened for this client could not log in.
+     * A server for the ticket's client: an idle one (preferably on the client's loop), a new one while
+     * under pool_size and as far as the instance budget grants, or the next one given back. The answer
+     * comes on the client's loop; inline when a server on that loop was idle.
      */
-    public Future<ServerConnection> acquire(EventLoop loop) {
-        Promise<ServerConnection> promise = loop.newPromise();
-        Waiter waiter = new Waiter(loop, promise, System.nanoTime());
+    public void acquire(Ticket ticket) {
+        long now = System.nanoTime();
+        PoolBooks.Entry<ServerLease> taken;
+        boolean closed;
         lock.lock();
         try {
-            if (closed) {
-                return promise.setFailure(new PoolClosedException());
-            }
-            waiters.addLast(waiter);
+            closed = books.closed();
+            taken = closed ? null : books.take(ticket.waiter, now);
         } finally {
             lock.unlock();
         }
-        dispatch();
-        if (!promise.isDone()) {
-            long timeout = settings.queryWaitTimeout().toMillis();
-            ScheduledFuture<?> timer = loop.schedule(() -> expire(waiter), timeout, TimeUnit.MILLISECONDS);
-            promise.addListener(f -> timer.cancel(false));
-            if (settings.reservePool() > 0) {
-                // after reserve_pool_timeout the reserve opens up for this client
-                ScheduledFuture<?> reserve = loop.schedule(this::dispatch, settings.reservePoolTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                promise.addListener(f -> reserve.cancel(false));
-            }
-        }
-        return promise;
-    }
-
-    /**
-     * The client is gone (or its session ended): roll back what it left open, reset the session in
-     * session mode, and reuse the server — or close it when a request is still running on it.
-     */
-    public void release(ServerConnection server) {
-        server.channel().eventLoop().execute(() -> reset(server));
-    }
-
-    /**
-     * Transaction mode: the client's transaction is over (ReadyForQuery 'I', nothing in flight).
-     * The server keeps its prepared statements and settings for the next client.
-     */
-    public void giveBack(ServerConnection server) {
-        server.channel().eventLoop().execute(() -> giveBackNow(server));
-    }
-
-    private void giveBackNow(ServerConnection server) {
-        if (server.cancelsInFlight().get() > 0) {
-            // a cancel for the last client's query is on its way: wait until PostgreSQL has it
-            server.channel().eventLoop().schedule(() -> giveBackNow(server), 5, TimeUnit.MILLISECONDS);
-            return;
-        }
-        server.listener(null);
-        if (server.atRequestBoundary() && server.transactionStatus() == TransactionStatus.IDLE
-                && !expired(server, System.nanoTime()) && server.channel().isActive()) {
-            lock.lock();
-            try {
-                if (server.state() == ServerState.CLOSED) {
-                    return;
-                }
-                server.state(ServerState.RESETTING);
-                resetting++;
-            } finally {
-                lock.unlock();
-            }
-            returnToPool(server);
+        if (closed) {
+            deliverRefusal(ticket.waiter, new PoolClosedException());
+        } else if (taken != null) {
+            meters.clientWaitEnded(0, false);
+            deliver(ticket, taken.server);
         } else {
-            reset(server);
+            dispatch();
         }
     }
 
-    private void reset(ServerConnection server) {
+    /** A waiting client left: out of the queue. */
+    public void cancel(Ticket ticket) {
+        List<Runnable> followUps = new ArrayList<>(0);
         lock.lock();
         try {
-            if (server.state() == ServerState.CLOSED || !server.channel().isActive()) {
-                return; // accounted for by onClosed
+            books.remove(ticket.waiter, followUps);
+        } finally {
+            lock.unlock();
+        }
+        followUps.forEach(Runnable::run);
+    }
+
+    /** Serves the queue from idle servers, opens servers for it, and keeps its timer set. */
+    private void dispatch() {
+        long now = System.nanoTime();
+        List<Runnable> followUps = new ArrayList<>(0);
+        List<PoolBooks.Grant<ServerLease, Ticket>> grants;
+        long timerAt;
+        lock.lock();
+        try {
+            grants = books.dispatch(now, followUps);
+            timerAt = armQueueTimer(now);
+        } finally {
+            lock.unlock();
+        }
+        scheduleQueueTimer(timerAt, now);
+        for (PoolBooks.Grant<ServerLease, Ticket> grant : grants) {
+            if (grant.idle() != null) {
+                meters.clientWaitEnded(now - grant.waiter().sinceNanos(), false);
+                deliver(ticketOf(grant.waiter()), grant.idle().server);
+            } else {
+                openFor(grant.waiter());
             }
-            if (server.state() != ServerState.RESETTING) {
-                server.state(ServerState.RESETTING);
-                resetting++;
+        }
+        followUps.forEach(Runnable::run);
+    }
+
+    /** The queue's next deadline, when no timer is set for it yet (then it is now). Under the lock. */
+    private long armQueueTimer(long now) {
+        long next = books.nextDeadline(now);
+        if (next == Long.MAX_VALUE || queueTimerAt <= next) {
+            return Long.MAX_VALUE;
+        }
+        queueTimerAt = next;
+        return next;
+    }
+
+    private void scheduleQueueTimer(long at, long now) {
+        if (at != Long.MAX_VALUE) {
+            loops.next().schedule(this::onQueueTimer, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The longest waiter's deadline: refuse who waited query_wait_timeout, open the reserve, set the next. */
+    private void onQueueTimer() {
+        long now = System.nanoTime();
+        List<Runnable> followUps = new ArrayList<>(0);
+        List<PoolBooks.Waiter<Ticket>> expired = new ArrayList<>(0);
+        lock.lock();
+        try {
+            queueTimerAt = Long.MAX_VALUE;
+            for (PoolBooks.Waiter<Ticket> waiter; (waiter = books.expire(now, followUps)) != null; ) {
+                expired.add(waiter);
             }
         } finally {
             lock.unlock();
         }
-        if (!server.atRequestBoundary() || expired(server, System.nanoTime())) {
-            // a request still running (or half sent): rolling it back would mean waiting on it; PostgreSQL rolls back on close
-            server.listener(null);
-            server.close();
-            return;
+        for (PoolBooks.Waiter<Ticket> waiter : expired) {
+            meters.clientWaitEnded(now - waiter.sinceNanos(), true);
+            deliverRefusal(waiter, new PoolExhaustedException("no server connection for database \"" + database.name()
+                    + "\" became free within query_wait_timeout (" + settings.queryWaitTimeout().toMillis()
+                    + " ms): all " + settings.size() + " of its pool_size are in use"));
         }
-        List<String> statements = new ArrayList<>(2);
-        if (server.transactionStatus() != TransactionStatus.IDLE) {
-            statements.add("ROLLBACK");
-        }
-        if (settings.mode() == PoolMode.SESSION && !settings.resetQuery().isBlank()) {
-            statements.add(settings.resetQuery());
-        }
-        InternalQuery.run(server, statements).addListener(f -> {
-            if (f.isSuccess() && ((java.util.Optional<?>) f.getNow()).isEmpty()
-                    && server.transactionStatus() == TransactionStatus.IDLE) {
-                returnToPool(server);
-            } else {
-                log.warn("closing a server connection of database \"{}\": reset failed ({})", database.name(),
-                        f.isSuccess() ? f.getNow() : f.cause().getMessage());
-                server.listener(null);
-                server.close();
-            }
-        });
+        followUps.forEach(Runnable::run);
+        dispatch(); // the reserve may be open now; sets the timer for the next deadline
     }
 
-    /** A clean server back in the pool: straight to the first waiter, or idle. */
-    private void returnToPool(ServerConnection server) {
-        Waiter next;
-        boolean yield;
-        List<CompletableFuture<Void>> paused = List.of();
+    // ---- giving back (on the server's loop) ---------------------------------------------------------------
+
+    /** The lease is over: the server goes to a waiter (its own loop's first), idle, or is closed. */
+    void checkIn(ServerLease lease, boolean reusable) {
+        long now = System.nanoTime();
+        PoolBooks.Waiter<Ticket> next;
+        PoolBooks.EntryState after;
+        List<CompletableFuture<Void>> paused;
         lock.lock();
         try {
-            leased--;
-            if (server.state() == ServerState.RESETTING) {
-                resetting--;
+            PoolBooks.Entry<ServerLease> entry = lease.entry();
+            if (entry.state() == PoolBooks.EntryState.CLOSED) {
+                return; // closed meanwhile: the books already know
             }
-            // above its share while a database below its share waits: the connection goes back to the instance
-            yield = !closed && budget.mustYield(database.name(), currentCap(), size - idle.size() - 1, recentPeak.peak(),
-                    waiters.size());
-            if (closed || this.paused || yield) {
-                next = null;
-            } else {
-                next = waiters.pollFirst();
-            }
+            next = books.put(entry, now, reusable && lease.server().channel().isActive());
+            after = entry.state();
             paused = pauseCompleted();
-            if (next != null) {
-                leased++;
-                server.state(ServerState.LEASED);
-            } else {
-                server.state(ServerState.IDLE);
-                if (!yield) {
-                    idle.addFirst(server); // a yielded one never enters the idle list: nobody may take it
-                }
-            }
         } finally {
             lock.unlock();
         }
         paused.forEach(done -> done.complete(null));
-        if (yield) {
-            log.debug("{} goes back to the instance: database \"{}\" is above its share", server, database.name());
-            server.listener(null);
-            server.close();
-            return;
+        if (after == PoolBooks.EntryState.CLOSING) {
+            log.debug("closing {}: not reusable, expired, or the instance wants it back", lease);
+            lease.server().close();
+        } else if (next != null) {
+            meters.clientWaitEnded(now - next.sinceNanos(), false);
+            deliver(ticketOf(next), lease);
         }
-        if (next != null) {
-            hand(server, next);
+    }
+
+    /** The server is being rolled back or reset before it is checked in (SHOW POOLS: sv_tested). */
+    void resetting(ServerLease lease) {
+        lock.lock();
+        try {
+            books.resetting(lease.entry());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Ticket ticketOf(PoolBooks.Waiter<Ticket> waiter) {
+        return waiter.requester;
+    }
+
+    private void deliver(Ticket ticket, ServerLease lease) {
+        lease.granted();
+        EventLoop loop = ticket.requester.loop();
+        if (loop.inEventLoop()) {
+            ticket.requester.granted(lease);
         } else {
-            server.listener(null);
-            if (closed) {
-                server.close();
+            ticket.granted = lease;
+            loop.execute(ticket);
+        }
+    }
+
+    private static void deliverRefusal(PoolBooks.Waiter<Ticket> waiter, Throwable cause) {
+        LeaseRequester requester = waiter.requester.requester;
+        if (requester.loop().inEventLoop()) {
+            requester.refused(cause);
+        } else {
+            requester.loop().execute(() -> requester.refused(cause));
+        }
+    }
+
+    // ---- opening and closing ---------------------------------------------------------------------------
+
+    private void openFor(PoolBooks.Waiter<Ticket> waiter) {
+        EventLoop loop = waiter.requester.requester.loop();
+        connector.connect(loop, database, meters).addListener(f -> {
+            if (f.isSuccess()) {
+                ServerConnection server = (ServerConnection) f.getNow();
+                ServerLease lease = new ServerLease(server, this);
+                lock.lock();
+                try {
+                    lease.entry(books.opened(lease, home(loop), System.nanoTime()));
+                    servers.add(lease);
+                } finally {
+                    lock.unlock();
+                }
+                watchClose(lease);
+                meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), false);
+                deliver(ticketOf(waiter), lease);
+            } else {
+                List<Runnable> followUps = new ArrayList<>(1);
+                lock.lock();
+                try {
+                    books.openFailed(true, followUps);
+                } finally {
+                    lock.unlock();
+                }
+                followUps.forEach(Runnable::run);
+                deliverRefusal(waiter, f.cause());
+                dispatch();
             }
-        }
+        });
     }
 
-    private void hand(ServerConnection server, Waiter waiter) {
-        if (waiter.promise().trySuccess(server)) {
-            meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), false);
-        } else {
-            release(server); // the client went away meanwhile
-        }
+    private void openWarm() {
+        EventLoop loop = loops.next();
+        connector.connect(loop, database, meters).addListener(f -> {
+            if (f.isSuccess()) {
+                ServerConnection server = (ServerConnection) f.getNow();
+                ServerLease lease = new ServerLease(server, this);
+                PoolBooks.Waiter<Ticket> next;
+                PoolBooks.EntryRef<ServerLease> created = new PoolBooks.EntryRef<>();
+                long now = System.nanoTime();
+                lock.lock();
+                try {
+                    next = books.openedWarm(lease, home(loop), now, created);
+                    lease.entry(created.entry);
+                    servers.add(lease);
+                } finally {
+                    lock.unlock();
+                }
+                watchClose(lease);
+                if (created.entry.state() == PoolBooks.EntryState.CLOSING) {
+                    server.close();
+                } else if (next != null) {
+                    meters.clientWaitEnded(now - next.sinceNanos(), false);
+                    deliver(ticketOf(next), lease);
+                }
+            } else {
+                List<Runnable> followUps = new ArrayList<>(1);
+                lock.lock();
+                try {
+                    books.openFailed(false, followUps);
+                } finally {
+                    lock.unlock();
+                }
+                followUps.forEach(Runnable::run);
+                log.warn("could not open a warm server connection for database \"{}\": {}", database.name(), f.cause().getMessage());
+            }
+        });
     }
 
-    /** PAUSE waiters to complete now that nothing is leased; called under the lock. */
+    /** When the socket closes, whatever the server was doing, the books hear of it (and a waiter may get its place). */
+    private void watchClose(ServerLease lease) {
+        lease.server().channel().closeFuture().addListener(f -> onClosed(lease));
+    }
+
+    private void onClosed(ServerLease lease) {
+        List<Runnable> followUps = new ArrayList<>(1);
+        List<CompletableFuture<Void>> paused;
+        lock.lock();
+        try {
+            books.closed(lease.entry(), followUps);
+            servers.remove(lease);
+            paused = pauseCompleted();
+        } finally {
+            lock.unlock();
+        }
+        paused.forEach(done -> done.complete(null));
+        followUps.forEach(Runnable::run);
+        dispatch();
+    }
+
+    /** The budget wants connections back: close up to {@code count} idle ones, oldest first. */
+    private void closeIdle(int count) {
+        List<PoolBooks.Entry<ServerLease>> toClose;
+        lock.lock();
+        try {
+            toClose = books.takeOldestIdle(count);
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(entry -> entry.server.server().close());
+    }
+
+    /** Closes idle connections past server_idle_timeout or server_lifetime, keeps min_idle warm, reports to the budget. */
+    private void maintain() {
+        List<PoolBooks.Entry<ServerLease>> toClose = new ArrayList<>(0);
+        List<Runnable> followUps = new ArrayList<>(0);
+        int toOpen;
+        lock.lock();
+        try {
+            toOpen = books.maintain(System.nanoTime(), toClose, followUps);
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(entry -> entry.server.server().close());
+        for (int i = 0; i < toOpen; i++) {
+            openWarm();
+        }
+        followUps.forEach(Runnable::run);
+    }
+
+    /** PAUSE waiters to complete now that nothing is leased. Under the lock. */
     private List<CompletableFuture<Void>> pauseCompleted() {
-        if (!paused || leased > 0 || opening > 0 || pauseDone.isEmpty()) {
+        if (pauseDone.isEmpty() || !books.pauseSatisfied()) {
             return List.of();
         }
         List<CompletableFuture<Void>> done = new ArrayList<>(pauseDone);
@@ -307,97 +434,11 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         return done;
     }
 
-    /**
-     * Serves waiters from idle connections, or opens connections for them while under pool_size and
-     * as far as the instance budget grants.
-     */
-    private void dispatch() {
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
-            while (!closed && !paused && !waiters.isEmpty()) {
-                Waiter waiter = waiters.peekFirst();
-                ServerConnection server = takeIdle(waiter.loop());
-                if (server != null) {
-                    waiters.pollFirst();
-                    leased++;
-                    recentPeak.record(size - idle.size());
-                    server.state(ServerState.LEASED);
-                    actions.add(() -> hand(server, waiter));
-                } else if (size < cap(waiter)) {
-                    InstanceBudget.Decision decision = budget.request(database.name(), cap(waiter), size - idle.size(),
-                            recentPeak.peak(), waiters.size());
-                    actions.addAll(decision.followUps());
-                    if (!decision.granted()) {
-                        if (!waiter.throttled) { // a client, once: dispatch runs again at every wake-up
-                            waiter.throttled = true;
-                            throttled.incrementAndGet();
-                        }
-                        break;
-                    }
-                    waiters.pollFirst();
-                    size++;
-                    leased++;
-                    opening++;
-                    recentPeak.record(size - idle.size());
-                    actions.add(() -> openFor(waiter));
-                } else {
-                    break;
-                }
-            }
-            if (waiters.isEmpty()) {
-                actions.addAll(budget.changed(database.name(), currentCap(), size - idle.size(), recentPeak.peak(), 0));
-            }
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
-    }
-
-    /** The cap the budget sees: pool_size, plus the reserve while the first waiter qualifies for it. Under the lock. */
-    private int currentCap() {
-        Waiter first = waiters.peekFirst();
-        return first == null ? settings.size() : cap(first);
-    }
-
-    /** pool_size, plus the reserve once the first waiter has waited reserve_pool_timeout. */
-    private int cap(Waiter first) {
-        boolean reserveOpen = settings.reservePool() > 0
-                && System.nanoTime() - first.sinceNanos() >= settings.reservePoolTimeout().toNanos();
-        return settings.size() + (reserveOpen ? settings.reservePool() : 0);
-    }
-
-    /** The budget wants connections back: close up to {@code count} idle ones, oldest first. */
-    private void closeIdle(int count) {
-        List<ServerConnection> toClose = new ArrayList<>(count);
-        lock.lock();
-        try {
-            java.util.Iterator<ServerConnection> oldest = idle.descendingIterator();
-            while (oldest.hasNext() && toClose.size() < count) {
-                toClose.add(oldest.next());
-                oldest.remove(); // out of the idle list now, so nobody is handed a connection about to close
-            }
-        } finally {
-            lock.unlock();
-        }
-        toClose.forEach(ServerConnection::close);
-    }
-
-    /** Gives one connection's budget back (closed, or never opened). */
-    private void budgetReturned() {
-        List<Runnable> actions;
-        lock.lock();
-        try {
-            actions = budget.returned(database.name(), currentCap(), size - idle.size(), recentPeak.peak(), waiters.size());
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
-    }
+    // ---- what the admin console and the metrics see -----------------------------------------------
 
     @Override
     public long throttledCount() {
-        return throttled.get();
+        return locked(() -> (int) Math.min(Integer.MAX_VALUE, books.throttledTotal()));
     }
 
     @Override
@@ -409,210 +450,12 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         return budget;
     }
 
-    private ServerConnection takeIdle(EventLoop preferred) {
-        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
-            ServerConnection server = it.next();
-            if (server.channel().eventLoop() == preferred) {
-                it.remove();
-                return server;
-            }
-        }
-        return idle.pollFirst();
-    }
-
-    private void openFor(Waiter waiter) {
-        connector.connect(waiter.loop(), database, meters).addListener(f -> {
-            lock.lock();
-            try {
-                opening--;
-            } finally {
-                lock.unlock();
-            }
-            if (f.isSuccess()) {
-                ServerConnection server = (ServerConnection) f.getNow();
-                track(server, ServerState.LEASED);
-                hand(server, waiter);
-            } else {
-                lock.lock();
-                try {
-                    size--;
-                    leased--;
-                } finally {
-                    lock.unlock();
-                }
-                budgetReturned();
-                waiter.promise().tryFailure(f.cause());
-                dispatch();
-            }
-        });
-    }
-
-    private void openIdle() {
-        connector.connect(loops.next(), database, meters).addListener(f -> {
-            lock.lock();
-            try {
-                opening--;
-            } finally {
-                lock.unlock();
-            }
-            if (f.isSuccess()) {
-                ServerConnection server = (ServerConnection) f.getNow();
-                track(server, ServerState.LEASED);
-                lock.lock();
-                try {
-                    leased++;
-                } finally {
-                    lock.unlock();
-                }
-                returnToPool(server);
-            } else {
-                lock.lock();
-                try {
-                    size--;
-                } finally {
-                    lock.unlock();
-                }
-                budgetReturned();
-                log.warn("could not open a warm server connection for database \"{}\": {}", database.name(), f.cause().getMessage());
-            }
-        });
-    }
-
-    private void track(ServerConnection server, ServerState state) {
-        server.state(state);
-        lock.lock();
-        try {
-            servers.add(server);
-        } finally {
-            lock.unlock();
-        }
-        server.channel().closeFuture().addListener(f -> onClosed(server));
-    }
-
-    private void onClosed(ServerConnection server) {
-        List<CompletableFuture<Void>> paused;
-        lock.lock();
-        try {
-            ServerState previous = server.state();
-            server.state(ServerState.CLOSED);
-            servers.remove(server);
-            idle.remove(server);
-            size--;
-            if (previous != ServerState.IDLE) {
-                leased--;
-            }
-            if (previous == ServerState.RESETTING) {
-                resetting--;
-            }
-            paused = pauseCompleted();
-        } finally {
-            lock.unlock();
-        }
-        paused.forEach(done -> done.complete(null));
-        budgetReturned();
-        dispatch();
-    }
-
-    private void expire(Waiter waiter) {
-        boolean removed;
-        lock.lock();
-        try {
-            removed = waiters.remove(waiter);
-        } finally {
-            lock.unlock();
-        }
-        if (removed) {
-            budgetDemandChanged();
-            meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), true);
-            waiter.promise().tryFailure(new PoolExhaustedException("no server connection for database \"" + database.name()
-                    + "\" became free within query_wait_timeout (" + settings.queryWaitTimeout().toMillis()
-                    + " ms): all " + settings.size() + " of its pool_size are in use"));
-        }
-    }
-
-    /** A client gave up waiting (it disconnected): forget it. */
-    public void cancel(Future<ServerConnection> acquisition) {
-        lock.lock();
-        try {
-            waiters.removeIf(w -> w.promise() == acquisition);
-        } finally {
-            lock.unlock();
-        }
-        budgetDemandChanged();
-    }
-
-    private void budgetDemandChanged() {
-        List<Runnable> actions;
-        lock.lock();
-        try {
-            actions = budget.changed(database.name(), currentCap(), size - idle.size(), recentPeak.peak(), waiters.size());
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
-    }
-
-    private boolean expired(ServerConnection server, long now) {
-        long lifetime = settings.serverLifetime().toNanos();
-        return lifetime > 0 && server.ageNanos(now) > lifetime || server.createdAtNanos() < reconnectNanos;
-    }
-
-    /** Closes idle connections past server_idle_timeout or server_lifetime, and keeps min_idle warm. */
-    private void maintain() {
-        long now = System.nanoTime();
-        long idleTimeout = settings.serverIdleTimeout().toNanos();
-        List<ServerConnection> toClose = new ArrayList<>();
-        int toOpen = 0;
-        List<Runnable> rebalance;
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            recentPeak.advance(size - idle.size());
-            // connections this database no longer needs may be what another one waits for
-            rebalance = budget.rebalance(database.name(), currentCap(), size - idle.size(), recentPeak.peak(),
-                    waiters.size());
-            for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
-                ServerConnection server = it.next();
-                boolean idleTooLong = idleTimeout > 0 && server.idleNanos(now) > idleTimeout && idle.size() > settings.minIdle();
-                if (idleTooLong || expired(server, now)) {
-                    toClose.add(server);
-                    it.remove(); // nobody is handed a connection about to close
-                }
-            }
-            int warm = idle.size() + (size - toClose.size() - leased - idle.size());
-            if (waiters.isEmpty() && warm < settings.minIdle()) {
-                int wanted = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
-                for (int i = 0; i < wanted; i++) {
-                    InstanceBudget.Decision decision = budget.request(database.name(), currentCap(), size - idle.size(),
-                            recentPeak.peak(), 0);
-                    if (!decision.granted()) {
-                        break; // warm connections are a nicety: never at another database's expense
-                    }
-                    toOpen++;
-                    size++;
-                    opening++;
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        toClose.forEach(ServerConnection::close);
-        for (int i = 0; i < toOpen; i++) {
-            openIdle();
-        }
-        rebalance.forEach(Runnable::run);
-    }
-
-    // ---- what the admin console and the metrics see -----------------------------------------------
-
     @Override
     public String backend() {
         return database.backend();
     }
 
-    public io.pgwarden.config.BackendConfig backendConfig() {
+    public BackendConfig backendConfig() {
         return connector.backend();
     }
 
@@ -628,7 +471,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     @Override
     public int clientsWaiting() {
-        return locked(() -> waiters.size());
+        return locked(books::waiting);
     }
 
     @Override
@@ -638,22 +481,22 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     @Override
     public int serversActive() {
-        return locked(() -> Math.max(0, size - idle.size() - opening - resetting));
+        return locked(() -> Math.max(0, books.size() - books.idle() - books.opening() - books.resetting()));
     }
 
     @Override
     public int serversIdle() {
-        return locked(() -> idle.size());
+        return locked(books::idle);
     }
 
     @Override
     public int serversLogin() {
-        return locked(() -> opening);
+        return locked(books::opening);
     }
 
     @Override
     public int serversTested() {
-        return locked(() -> resetting);
+        return locked(books::resetting);
     }
 
     /** One of the pool's counts, read under its lock (views and metrics, never the forwarding path). */
@@ -668,10 +511,10 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     @Override
     public long maxWaitNanos() {
+        long now = System.nanoTime();
         lock.lock();
         try {
-            Waiter oldest = waiters.peekFirst();
-            return oldest == null ? 0 : System.nanoTime() - oldest.sinceNanos();
+            return books.maxWaitNanos(now);
         } finally {
             lock.unlock();
         }
@@ -693,7 +536,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         return List.copyOf(clients);
     }
 
-    public List<ServerConnection> servers() {
+    public List<ServerLease> servers() {
         lock.lock();
         try {
             return List.copyOf(servers);
@@ -705,7 +548,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     public boolean isPaused() {
         lock.lock();
         try {
-            return paused;
+            return books.paused();
         } finally {
             lock.unlock();
         }
@@ -717,7 +560,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         List<CompletableFuture<Void>> complete;
         lock.lock();
         try {
-            paused = true;
+            books.pause();
             pauseDone.add(done);
             complete = pauseCompleted();
         } finally {
@@ -732,7 +575,7 @@ public final class DatabasePool implements AutoCloseable, PoolView {
         List<CompletableFuture<Void>> abandoned;
         lock.lock();
         try {
-            paused = false;
+            books.resume();
             abandoned = new ArrayList<>(pauseDone);
             pauseDone.clear();
         } finally {
@@ -744,16 +587,14 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     /** RECONNECT: every server open now is closed instead of reused; idle ones right away. */
     public void reconnect() {
-        reconnectNanos = System.nanoTime();
-        List<ServerConnection> idleNow;
+        List<PoolBooks.Entry<ServerLease>> idleNow;
         lock.lock();
         try {
-            idleNow = new ArrayList<>(idle);
-            idle.clear(); // nobody is handed a connection about to close
+            idleNow = books.reconnect(System.nanoTime());
         } finally {
             lock.unlock();
         }
-        idleNow.forEach(ServerConnection::close);
+        idleNow.forEach(entry -> entry.server.server().close());
     }
 
     /**
@@ -763,19 +604,19 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     public void kill() {
         lock.lock();
         try {
-            paused = true;
+            books.pause();
         } finally {
             lock.unlock();
         }
         clients().forEach(client -> client.kill("database \"" + database.name() + "\" was killed by an administrator"));
-        servers().forEach(ServerConnection::close);
+        servers().forEach(lease -> lease.server().close());
     }
 
     /** Counts for SHOW POOLS-like views and tests. */
     public PoolStats stats() {
         lock.lock();
         try {
-            return new PoolStats(database.name(), size, leased, idle.size(), waiters.size());
+            return new PoolStats(database.name(), books.size(), books.leased(), books.idle(), books.waiting());
         } finally {
             lock.unlock();
         }
@@ -783,20 +624,16 @@ public final class DatabasePool implements AutoCloseable, PoolView {
 
     @Override
     public void close() {
-        List<ServerConnection> toClose;
-        List<Waiter> toFail;
+        List<PoolBooks.Entry<ServerLease>> toClose;
+        List<PoolBooks.Waiter<Ticket>> refused = new ArrayList<>();
         lock.lock();
         try {
-            closed = true;
-            toClose = new ArrayList<>(idle);
-            idle.clear();
-            toFail = new ArrayList<>(waiters);
-            waiters.clear();
+            toClose = books.close(refused);
         } finally {
             lock.unlock();
         }
         maintenance.cancel(false);
-        toClose.forEach(ServerConnection::close);
-        toFail.forEach(w -> w.promise().tryFailure(new PoolClosedException()));
+        toClose.forEach(entry -> entry.server.server().close());
+        refused.forEach(waiter -> deliverRefusal(waiter, new PoolClosedException()));
     }
 }

@@ -81,15 +81,16 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     public List<ConnectionInfo> servers() {
         List<ConnectionInfo> servers = new ArrayList<>();
         for (DatabasePool pool : byDatabase.values()) {
-            for (ServerConnection server : pool.servers()) {
-                servers.add(describe(pool, server));
+            for (ServerLease lease : pool.servers()) {
+                servers.add(describe(pool, lease));
             }
         }
         return servers;
     }
 
-    private static ConnectionInfo describe(DatabasePool pool, ServerConnection server) {
-        String state = switch (server.state()) {
+    private static ConnectionInfo describe(DatabasePool pool, ServerLease lease) {
+        ServerConnection server = lease.server();
+        String state = switch (lease.state()) {
             case IDLE -> "idle";
             case LEASED -> "active";
             case RESETTING -> "tested";

@@ -1,0 +1,456 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.config.PoolMode;
+import io.pgwarden.pool.DatabasePool;
+import io.pgwarden.pool.PoolClient;
+import io.pgwarden.pool.ServerLease;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.backend.BackendKeyData;
+import io.pgwarden.protocol.backend.ErrorResponse;
+import io.pgwarden.protocol.frontend.FrontendMessages;
+import io.pgwarden.protocol.frontend.StartupMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An authenticated client of a pooled database, in either pool mode: one flow for login, taking a
+ * server, forwarding, cancel, kill and the end. The modes differ only in when the lease ends:
+ * session mode holds its server until it leaves; transaction mode takes one at the first message
+ * after ReadyForQuery 'I', and the server's loop ends the lease at the next 'I' with nothing in
+ * flight ({@link ServerLease#endIfIdle()}). What faces the server is a {@link ServerSide}:
+ * {@link SessionLink} or {@link TransactionLink}.
+ *
+ * <p>Owner: the client's event loop. The {@link ServerSide} runs on the server's loop; when that is
+ * the client's loop too, frames go straight through, with no task in between.
+ */
+final class PooledClient extends ChannelInboundHandlerAdapter implements PoolClient, CancelTarget,
+        DatabasePool.LeaseRequester {
+
+    private static final Logger log = LoggerFactory.getLogger(PooledClient.class);
+
+    private enum State {
+        /** Applying the startup settings on a server, before ReadyForQuery. */
+        LOGGING_IN,
+        /** Transaction mode, between transactions: no server. */
+        IDLE,
+        /** A message came; waiting for a server (messages are held, reading paused). */
+        ACQUIRING,
+        /** A server is this client's. */
+        ATTACHED,
+        /** Transaction mode: the lease ended on the server's loop before a new message could go; waiting for the news. */
+        DRAINING,
+        CLOSED
+    }
+
+    private final FrontendContext context;
+    private final DatabaseConfig database;
+    private final DatabasePool pool;
+    private final boolean transactionMode;
+    private final ClientIdentity identity;
+    private final long clientId;
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private List<ByteBuf> batch = new ArrayList<>();
+    private Channel client;
+    private DatabasePool.Ticket ticket;
+    private ServerSide link;
+    private ClientSettings settings;
+    private TransactionTimeouts timeouts;
+    private Map<String, String> startupSettings;
+    private State state = State.LOGGING_IN;
+    /** The lease held now and its grant; written on the client's loop, read by SHOW CLIENTS. */
+    private volatile ServerLease lease;
+    private int leaseGrant;
+    private boolean leaseOnThisLoop;
+    private boolean forwardedSinceFlush;
+    private int cancelProcessId;
+    private int cancelSecret;
+
+    PooledClient(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
+        this.context = context;
+        this.database = database;
+        this.pool = context.pools().pool(database.name());
+        this.transactionMode = database.pool().mode() == PoolMode.TRANSACTION;
+        this.clientId = context.clientIds().incrementAndGet();
+        this.identity = new ClientIdentity(clientId, startup, database);
+    }
+
+    @Override
+    public io.pgwarden.admin.ConnectionInfo describe() {
+        ServerLease current = lease;
+        String shown = switch (state) {
+            case ACQUIRING -> "waiting";
+            case ATTACHED, DRAINING, LOGGING_IN -> "active";
+            case IDLE -> "idle";
+            case CLOSED -> "closed";
+        };
+        return identity.describe(shown, current == null ? 0 : current.server().backendKey().processId());
+    }
+
+    @Override
+    public void kill(String message) {
+        identity.kill(message);
+    }
+
+    @Override
+    public EventLoop loop() {
+        return client.eventLoop();
+    }
+
+    // ---- login -----------------------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        identity.attach(client);
+        pool.register(this);
+        java.util.Optional<Map<String, String>> parsed = identity.startupSettings();
+        if (parsed.isEmpty()) {
+            return;
+        }
+        startupSettings = parsed.get();
+        if (transactionMode) {
+            settings = new ClientSettings(startupSettings);
+            timeouts = new TransactionTimeouts(database.pool(), client.eventLoop(), new Timed());
+            link = new TransactionLink(this, client, clientId, settings, context.statementNames(), timeouts.enabled());
+        } else {
+            link = new SessionLink(this, client);
+        }
+        ticket = pool.ticket(this);
+        pool.acquire(ticket);
+    }
+
+    @Override
+    public void granted(ServerLease granted) {
+        switch (state) {
+            case LOGGING_IN -> login(granted);
+            case ACQUIRING -> attach(granted);
+            default -> granted.end(granted.grant(), null); // gone meanwhile
+        }
+    }
+
+    @Override
+    public void refused(Throwable cause) {
+        if (state != State.CLOSED) {
+            ClientErrors.fatal(client, LoginSteps.failure(database, cause));
+        }
+    }
+
+    /** The startup settings are tried on a real server: what PostgreSQL refuses at startup is refused here too. */
+    private void login(ServerLease granted) {
+        hold(granted);
+        ServerConnection server = granted.server();
+        Future<ErrorResponse> applied = LoginSteps.applySettings(server, startupSettings, client, database, transactionMode);
+        applied.addListener(f -> {
+            if (state == State.CLOSED) {
+                return; // channelInactive ended the lease
+            }
+            ErrorResponse error = applied.getNow();
+            if (error != null) {
+                endLease();
+                ClientErrors.fatal(client, error);
+                return;
+            }
+            if (transactionMode) {
+                Map<String, String> parameters = new LinkedHashMap<>(server.parameters());
+                int grant = leaseGrant;
+                onLoopOf(granted, () -> {
+                    // the server now holds its defaults plus this client's settings: record them as applied
+                    server.sessionState().appliedSettings().clear();
+                    server.sessionState().lastDesired(Map.of()); // RESET ALL ran: record this client's settings afresh
+                    settings.reportedAll(parameters);
+                    settings.syncStatement(clientId, server.sessionState(), server.parameters());
+                    granted.end(grant, null);
+                });
+                lease = null;
+                // no server is this client's own: the cancel key is pgwarden's, and cancels follow the client
+                cancelProcessId = context.cancels().newProcessId();
+                finishLogin(parameters, State.IDLE);
+            } else {
+                onLoopOf(granted, () -> link.attach(granted));
+                // the cancel key names the real backend, as PostgreSQL's would
+                cancelProcessId = server.backendKey().processId();
+                finishLogin(server.parameters(), State.ATTACHED);
+            }
+        });
+    }
+
+    private void finishLogin(Map<String, String> parameters, State next) {
+        cancelSecret = context.cancels().register(cancelProcessId, this);
+        LoginSteps.sendReady(client, parameters, new BackendKeyData(cancelProcessId, cancelSecret));
+        state = next;
+        if (timeouts != null) {
+            timeouts.clientActive();
+        }
+        client.read();
+    }
+
+    // ---- client → server -------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (Frames.type(frame) == FrontendMessages.TERMINATE) {
+            ReferenceCountUtil.release(frame);
+            ctx.close();
+            return;
+        }
+        if (timeouts != null) {
+            timeouts.clientActive();
+        }
+        switch (state) {
+            case ATTACHED -> {
+                if (lease.offer()) {
+                    handOff(frame);
+                } else {
+                    held.add(frame); // the server's loop ended the lease; its news is on the way
+                    state = State.DRAINING;
+                }
+            }
+            case IDLE -> {
+                held.add(frame);
+                acquire();
+            }
+            case ACQUIRING, DRAINING -> held.add(frame);
+            default -> ReferenceCountUtil.release(frame); // nothing may come before ReadyForQuery
+        }
+    }
+
+    private void handOff(ByteBuf frame) {
+        if (leaseOnThisLoop) {
+            link.forward(frame);
+            forwardedSinceFlush = true;
+        } else {
+            batch.add(frame);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        sendBatch();
+        switch (state) {
+            case ATTACHED -> {
+                if (lease.server().channel().isWritable()) {
+                    ctx.read();
+                } // else: read again when the server catches up (its writability change)
+            }
+            case IDLE -> ctx.read();
+            default -> {
+                // ACQUIRING, DRAINING: read again once a server is attached; LOGGING_IN: after ReadyForQuery
+            }
+        }
+    }
+
+    /** Frames read in this batch go to the server: flushed in place on this loop, or in one task to the server's. */
+    private void sendBatch() {
+        if (forwardedSinceFlush) {
+            forwardedSinceFlush = false;
+            link.flush();
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<ByteBuf> frames = batch;
+        batch = new ArrayList<>();
+        ServerSide side = link;
+        lease.loop().execute(() -> forwardAll(side, frames));
+    }
+
+    private static void forwardAll(ServerSide side, List<ByteBuf> frames) {
+        for (int i = 0; i < frames.size(); i++) {
+            side.forward(frames.get(i));
+        }
+        side.flush();
+    }
+
+    private void acquire() {
+        state = State.ACQUIRING;
+        pool.acquire(ticket);
+    }
+
+    /** Transaction mode: a server for the held frames. */
+    private void attach(ServerLease granted) {
+        if (granted.loop() == client.eventLoop() && !granted.alive()) {
+            // it closed between the grant and now; nothing was sent to it: ask again
+            granted.end(granted.grant(), null);
+            pool.acquire(ticket);
+            return;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("client {} takes {} with {} held messages", clientId, granted, held.size());
+        }
+        hold(granted);
+        state = State.ATTACHED;
+        List<ByteBuf> frames = new ArrayList<>(held.size());
+        for (ByteBuf frame; (frame = held.poll()) != null; ) {
+            granted.offer(); // a new grant cannot have ended: it has not seen any of them yet
+            frames.add(frame);
+        }
+        ServerSide side = link;
+        if (leaseOnThisLoop) {
+            side.attach(granted);
+            forwardAll(side, frames);
+        } else {
+            granted.loop().execute(() -> {
+                side.attach(granted);
+                forwardAll(side, frames);
+            });
+        }
+        client.read();
+    }
+
+    private void hold(ServerLease granted) {
+        lease = granted;
+        leaseGrant = granted.grant();
+        leaseOnThisLoop = granted.loop() == client.eventLoop();
+    }
+
+    /**
+     * The lease ended on the server's loop (transaction mode), and every response before the end has
+     * been written to this client. On the client's loop.
+     */
+    void leaseEnded(ServerLease ended) {
+        if (ended != lease) {
+            return;
+        }
+        lease = null;
+        if (log.isDebugEnabled()) {
+            log.debug("client {} gave back {}", clientId, ended);
+        }
+        if (state == State.DRAINING) {
+            acquire(); // messages came meanwhile: they need a server
+        } else if (state == State.ATTACHED) {
+            state = State.IDLE;
+            client.read();
+        }
+    }
+
+    /** The server closed under this client: pass on what it said, then close. Any loop. */
+    void serverClosed(ServerLease closed) {
+        client.eventLoop().execute(() -> {
+            if (lease == closed && state != State.CLOSED) {
+                log.info("client {} of database \"{}\" lost its server connection {}", clientId, database.name(), closed);
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
+    }
+
+    private static void onLoopOf(ServerLease lease, Runnable task) {
+        if (lease.loop().inEventLoop()) {
+            task.run();
+        } else {
+            lease.loop().execute(task);
+        }
+    }
+
+    private void endLease() {
+        ServerLease current = lease;
+        if (current != null) {
+            lease = null;
+            current.end(leaseGrant, transactionMode ? null : database.pool().resetQuery());
+        }
+    }
+
+    // ---- cancel and the end ----------------------------------------------------------------------
+
+    /** Cancels this client's running query, if a server runs one now; never another client's. Any loop. */
+    @Override
+    public void cancelRunningQuery(BackendCanceller canceller) {
+        client.eventLoop().execute(() -> {
+            ServerLease current = lease;
+            if (current == null || (state != State.ATTACHED && state != State.DRAINING)) {
+                return; // between transactions nothing runs
+            }
+            if (current.cancelStarting(leaseGrant)) {
+                canceller.cancel(pool.backendConfig(), current.server().backendKey()).addListener(f -> current.cancelDone());
+            }
+        });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerLease current = lease;
+        if (ctx.channel().isWritable() && current != null && state == State.ATTACHED) {
+            current.server().read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State previous = state;
+        state = State.CLOSED;
+        pool.unregister(this);
+        if (timeouts != null) {
+            timeouts.stop();
+        }
+        if (cancelSecret != 0 || cancelProcessId != 0) {
+            context.cancels().unregister(cancelProcessId, cancelSecret);
+        }
+        held.forEach(ReferenceCountUtil::release);
+        held.clear();
+        batch.forEach(ReferenceCountUtil::release);
+        batch.clear();
+        if (previous == State.ACQUIRING) {
+            pool.cancel(ticket);
+        }
+        endLease(); // rolled back (and reset in session mode), or closed if a request is still running
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("client connection failed: {}", cause.toString());
+            ctx.close();
+        } else {
+            StartupHandler.failConnection(ctx, cause);
+        }
+    }
+
+    /** What the transaction-mode timeouts read and do. */
+    private final class Timed implements TransactionTimeouts.Client {
+        @Override
+        public long busySinceNanos() {
+            return state == State.ATTACHED ? ((TransactionLink) link).busySinceNanos() : 0;
+        }
+
+        @Override
+        public long idleInTransactionSinceNanos() {
+            return state == State.ATTACHED ? ((TransactionLink) link).idleInTransactionSinceNanos() : 0;
+        }
+
+        @Override
+        public boolean betweenTransactions() {
+            return state == State.IDLE;
+        }
+
+        @Override
+        public void cancelRunningQuery() {
+            PooledClient.this.cancelRunningQuery(context.canceller());
+        }
+
+        @Override
+        public void terminate(String sqlState, String message) {
+            log.info("client of database \"{}\": {}", database.name(), message);
+            ClientErrors.fatal(client, sqlState, message);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.pgwarden.backend.ServerListener;
+import io.pgwarden.pool.ServerLease;
+
+/**
+ * A client's side of the server it holds, one per pool mode: forwards the client's frames to the
+ * server and the server's messages to the client. Every method runs on the server's loop.
+ */
+interface ServerSide extends ServerListener {
+
+    /** The lease's server is this client's now: receive its messages. */
+    void attach(ServerLease lease);
+
+    /** One client frame, in order. */
+    void forward(ByteBuf frame);
+
+    /** The end of a batch of client frames: flush them to the server. */
+    void flush();
+}

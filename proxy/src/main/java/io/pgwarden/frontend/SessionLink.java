@@ -1,0 +1,70 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.pool.ServerLease;
+
+/**
+ * Session mode's side of the server: bytes flow both ways untouched, as retained slices; reading
+ * on one side waits until the other side can take more. Runs on the server's loop.
+ */
+final class SessionLink implements ServerSide {
+
+    private final PooledClient session;
+    private final Channel client;
+    private final ClientOutbox outbox;
+    private ServerLease lease;
+    private ServerConnection server;
+
+    SessionLink(PooledClient session, Channel client) {
+        this.session = session;
+        this.client = client;
+        this.outbox = new ClientOutbox(session, client);
+    }
+
+    @Override
+    public void attach(ServerLease lease) {
+        this.lease = lease;
+        this.server = lease.server();
+        outbox.attach(lease);
+        lease.attach(this);
+    }
+
+    @Override
+    public void forward(ByteBuf frame) {
+        lease.processed();
+        server.channel().write(frame, server.channel().voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        server.channel().flush();
+    }
+
+    @Override
+    public void onServerMessage(ServerConnection from, ByteBuf frame) {
+        outbox.write(frame);
+    }
+
+    @Override
+    public void onServerReadComplete(ServerConnection from) {
+        outbox.flush(null);
+        if (outbox.clientWritable()) {
+            from.read();
+        } // else: read again when the client catches up (its channelWritabilityChanged)
+    }
+
+    @Override
+    public void onServerWritabilityChanged(ServerConnection from) {
+        if (from.channel().isWritable() && client.isActive()) {
+            client.read();
+        }
+    }
+
+    @Override
+    public void onServerClosed(ServerConnection from) {
+        outbox.flush(null); // PostgreSQL sends its own FATAL before it goes (terminated, shut down): pass on what we have
+        session.serverClosed(lease);
+    }
+}

@@ -1,0 +1,251 @@
+package io.pgwarden.pool;
+
+import io.netty.channel.EventLoop;
+import io.pgwarden.backend.InternalQuery;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.backend.ServerListener;
+import io.pgwarden.backend.ServerState;
+import io.pgwarden.protocol.TransactionStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One server connection as the pool lends it out. It lives on the server's event loop (its owner)
+ * and makes there, once, the decision "this server is free": at ReadyForQuery 'I' with nothing in
+ * flight (transaction mode), or when its client leaves (session mode). At that moment, in the same
+ * call, the client's listener is detached, so no later message of this server can reach a client
+ * that has moved on to another one.
+ *
+ * <p>The client side hands frames over on its own loop; {@link #offer()} counts them in an atomic
+ * that the server's loop compares, in one compare-and-set, with the frames it has processed. So a
+ * release can never overtake a frame on its way: either the client's count went first and the
+ * server stays, or the release went first and the client's offer fails and it takes a new server.
+ *
+ * <p>A cancel on its way to PostgreSQL for this server's query holds the release back until the
+ * cancel's own connection has closed: a late cancel never hits the next client's query.
+ */
+public final class ServerLease {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerLease.class);
+
+    /** {@link #handed} once the lease has ended: offers fail until it is granted again. */
+    private static final long RELEASED = -1;
+
+    private final ServerConnection server;
+    private final DatabasePool pool;
+    private PoolBooks.Entry<ServerLease> entry;
+    /** Frames the current client handed over since the grant, or {@link #RELEASED}. Written by the client's loop. */
+    private final AtomicLong handed = new AtomicLong(RELEASED);
+    /** Grants so far: a cancel names the grant it was meant for. */
+    private volatile int grant;
+    private final AtomicInteger cancelsInFlight = new AtomicInteger();
+    /** Frames processed on the server's loop since the grant. Owned by the server's loop. */
+    private long processed;
+    /** A release waiting for cancels in flight; owned by the server's loop. */
+    private Runnable releaseAfterCancels;
+
+    ServerLease(ServerConnection server, DatabasePool pool) {
+        this.server = server;
+        this.pool = pool;
+    }
+
+    void entry(PoolBooks.Entry<ServerLease> entry) {
+        this.entry = entry;
+    }
+
+    PoolBooks.Entry<ServerLease> entry() {
+        return entry;
+    }
+
+    public ServerConnection server() {
+        return server;
+    }
+
+    public EventLoop loop() {
+        return server.channel().eventLoop();
+    }
+
+    /** What SHOW SERVERS shows: the books' state of this server (a racy read, for views only). */
+    public ServerState state() {
+        PoolBooks.Entry<ServerLease> current = entry;
+        if (current == null) {
+            return ServerState.LEASED;
+        }
+        return switch (current.state()) {
+            case IDLE -> ServerState.IDLE;
+            case LEASED -> ServerState.LEASED;
+            case RESETTING -> ServerState.RESETTING;
+            case CLOSING, CLOSED -> ServerState.CLOSED;
+        };
+    }
+
+    /** Granted to a client: offers count from zero. Called by the pool before the client hears of it. */
+    void granted() {
+        grant++;
+        handed.set(0);
+    }
+
+    /** The grant the client holds now (it passes it back with a cancel). */
+    public int grant() {
+        return grant;
+    }
+
+    // ---- the client's side (any loop) -----------------------------------------------------------
+
+    /**
+     * The client is about to hand one frame to this server. False when the lease ended meanwhile
+     * (transaction mode: the server's loop released it at ReadyForQuery); the client then needs a
+     * new server for the frame.
+     */
+    public boolean offer() {
+        for (;;) {
+            long count = handed.get();
+            if (count == RELEASED) {
+                return false;
+            }
+            if (handed.compareAndSet(count, count + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * A cancel for the query of grant {@code expectedGrant} is about to be sent: true when it is still
+     * that grant's, and the lease will not end until {@link #cancelDone()}.
+     */
+    public boolean cancelStarting(int expectedGrant) {
+        cancelsInFlight.incrementAndGet();
+        if (grant != expectedGrant || handed.get() == RELEASED) {
+            cancelDone();
+            return false; // released meanwhile: its query is over
+        }
+        return true;
+    }
+
+    /** The cancel's connection to PostgreSQL has closed (or failed). Any loop. */
+    public void cancelDone() {
+        if (cancelsInFlight.decrementAndGet() == 0) {
+            onLoop(() -> {
+                Runnable pending = releaseAfterCancels;
+                if (pending != null && cancelsInFlight.get() == 0) {
+                    releaseAfterCancels = null;
+                    pending.run();
+                }
+            });
+        }
+    }
+
+    // ---- the server's loop --------------------------------------------------------------------------
+
+    /** The client's listener receives this server's messages from now on. On the server's loop. */
+    public void attach(ServerListener listener) {
+        assert loop().inEventLoop();
+        processed = 0;
+        server.listener(listener);
+    }
+
+    /** True when the server can still be used (it may have closed between the grant and now). On the server's loop. */
+    public boolean alive() {
+        return server.channel().isActive() && entry.state() != PoolBooks.EntryState.CLOSED;
+    }
+
+    /** One frame of the client's was processed here. On the server's loop. */
+    public void processed() {
+        processed++;
+    }
+
+    /**
+     * Transaction mode: the server said ReadyForQuery 'I' with nothing in flight. If every frame the
+     * client handed over has been processed, the lease ends here and now: the listener is detached
+     * and the server goes back to the pool. True when it ended. On the server's loop.
+     */
+    public boolean endIfIdle() {
+        assert loop().inEventLoop();
+        if (!server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
+                || !handed.compareAndSet(processed, RELEASED)) {
+            return false;
+        }
+        server.listener(null);
+        afterCancels(() -> pool.checkIn(this, true));
+        return true;
+    }
+
+    /**
+     * The client of grant {@code expectedGrant} is done with this server (it left, its session ended,
+     * or its login is over): roll back what it left open and, with {@code resetQuery}, reset the
+     * session; then the server goes back to the pool, or is closed when a request is still running
+     * on it. Nothing happens when that grant has ended already. Any loop.
+     */
+    public void end(int expectedGrant, String resetQuery) {
+        onLoop(() -> {
+            // handed first: a new grant writes the grant number before it resets handed
+            if (handed.get() == RELEASED || grant != expectedGrant) {
+                return;
+            }
+            handed.set(RELEASED);
+            server.listener(null);
+            afterCancels(() -> resetAndCheckIn(resetQuery));
+        });
+    }
+
+    private void resetAndCheckIn(String resetQuery) {
+        if (!server.channel().isActive()) {
+            return; // the pool heard of the close
+        }
+        if (!server.atRequestBoundary()) {
+            // a request still running (or half sent): rolling it back would mean waiting on it; PostgreSQL rolls back on close
+            pool.checkIn(this, false);
+            return;
+        }
+        List<String> statements = new ArrayList<>(2);
+        if (server.transactionStatus() != TransactionStatus.IDLE) {
+            statements.add("ROLLBACK");
+        }
+        if (resetQuery != null && !resetQuery.isBlank()) {
+            statements.add(resetQuery);
+        }
+        if (statements.isEmpty()) {
+            pool.checkIn(this, true);
+            return;
+        }
+        pool.resetting(this);
+        InternalQuery.run(server, statements).addListener(f -> {
+            boolean clean = f.isSuccess() && ((Optional<?>) f.getNow()).isEmpty()
+                    && server.transactionStatus() == TransactionStatus.IDLE;
+            if (!clean) {
+                log.warn("closing a server connection of database \"{}\": reset failed ({})", server.database().name(),
+                        f.isSuccess() ? f.getNow() : f.cause().getMessage());
+            }
+            server.listener(null);
+            pool.checkIn(this, clean);
+        });
+    }
+
+    private void afterCancels(Runnable release) {
+        if (cancelsInFlight.get() > 0) {
+            releaseAfterCancels = release; // a cancel for the last query is on its way: wait until PostgreSQL has it
+        } else {
+            release.run();
+        }
+    }
+
+    private void onLoop(Runnable task) {
+        EventLoop loop = loop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return server.toString();
+    }
+}
