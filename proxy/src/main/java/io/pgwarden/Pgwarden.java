@@ -7,10 +7,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.admin.Observability;
 import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.backend.BackendConnector;
+import io.pgwarden.backend.HostResolver;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.frontend.CancelRegistry;
 import io.pgwarden.frontend.ClientChannelInitializer;
@@ -41,6 +44,8 @@ public final class Pgwarden implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private EventLoopGroup acceptor;
     private EventLoopGroup loops;
+    /** Backend host names, for server and cancel connections: never the JDK's blocking lookup on an event loop. */
+    private AddressResolverGroup<?> resolver;
     private Pools pools;
     private Observability observability;
     private ChannelGroup clients;
@@ -55,9 +60,10 @@ public final class Pgwarden implements AutoCloseable {
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(Runtime.getRuntime().availableProcessors());
         clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        resolver = HostResolver.dns(transport);
         observability = Observability.create(config);
-        pools = new Pools(config, transport, loops, WATER_MARK, observability.metrics(),
-                () -> new Thread(this::close, "pgwarden-shutdown").start());
+        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver),
+                observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
         AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
                 config,
@@ -68,7 +74,7 @@ public final class Pgwarden implements AutoCloseable {
                 new ServiceCredentials(config),
                 pools,
                 new CancelRegistry(),
-                new BackendCanceller(transport, loops),
+                new BackendCanceller(transport, loops, resolver),
                 new io.pgwarden.backend.StatementNames(),
                 new java.util.concurrent.atomic.AtomicLong());
         try {
@@ -138,6 +144,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (observability != null) {
             observability.close();
+        }
+        if (resolver != null) {
+            resolver.close(); // its sockets, one per event loop, before the loops go
         }
         if (loops != null) {
             loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
