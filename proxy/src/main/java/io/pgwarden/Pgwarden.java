@@ -11,6 +11,7 @@ import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.admin.Observability;
+import io.pgwarden.auth.ScramKeyCache;
 import io.pgwarden.backend.BackendCanceller;
 import io.pgwarden.backend.BackendConnector;
 import io.pgwarden.backend.HostResolver;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +48,8 @@ public final class Pgwarden implements AutoCloseable {
     private EventLoopGroup loops;
     /** Backend host names, for server and cancel connections: never the JDK's blocking lookup on an event loop. */
     private AddressResolverGroup<?> resolver;
+    /** PBKDF2 for backend logins (SCRAM keys the cache does not have yet): never on an event loop. */
+    private ExecutorService keyDerivations;
     private Pools pools;
     private Observability observability;
     private ChannelGroup clients;
@@ -61,8 +65,10 @@ public final class Pgwarden implements AutoCloseable {
         loops = transport.newGroup(Runtime.getRuntime().availableProcessors());
         clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         resolver = HostResolver.dns(transport);
+        keyDerivations = ScramKeyCache.newDerivationExecutor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
-        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver),
+        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys),
                 observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
         AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
@@ -147,6 +153,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (resolver != null) {
             resolver.close(); // its sockets, one per event loop, before the loops go
+        }
+        if (keyDerivations != null) {
+            keyDerivations.shutdownNow();
         }
         if (loops != null) {
             loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

@@ -28,15 +28,16 @@ public final class BackendConnector {
     private final WriteBufferWaterMark waterMark;
     /** Resolves the backend's host on the connection's event loop without blocking it: see {@link HostResolver}. */
     private final AddressResolverGroup<?> resolver;
-    /** SCRAM keys per role and salt: derived once, not on every connection the pools open. */
-    private final ScramKeyCache scramKeys = new ScramKeyCache();
+    /** SCRAM keys per role and salt: derived once, off the event loop, not on every connection the pools open. */
+    private final ScramKeyCache scramKeys;
 
     public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark,
-                            AddressResolverGroup<?> resolver) {
+                            AddressResolverGroup<?> resolver, ScramKeyCache scramKeys) {
         this.backend = backend;
         this.transport = transport;
         this.waterMark = waterMark;
         this.resolver = resolver;
+        this.scramKeys = scramKeys;
     }
 
     public BackendConfig backend() {

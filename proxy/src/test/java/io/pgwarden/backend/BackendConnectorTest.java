@@ -6,6 +6,7 @@ import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.SingletonDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.Future;
 import io.pgwarden.Transport;
+import io.pgwarden.auth.ScramKeyCache;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PoolSettings;
@@ -46,7 +47,7 @@ class BackendConnectorTest {
 
     private BackendConnector connector(String host, int port, AddressResolverGroup<?> resolver) {
         return new BackendConnector(new BackendConfig("main", host, port, "postgres", "", "postgres", false),
-                transport, new WriteBufferWaterMark(32 * 1024, 64 * 1024), resolver);
+                transport, new WriteBufferWaterMark(32 * 1024, 64 * 1024), resolver, new ScramKeyCache());
     }
 
     @Test
