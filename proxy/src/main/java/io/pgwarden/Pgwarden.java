@@ -163,7 +163,7 @@ public final class Pgwarden implements AutoCloseable {
         if (acceptor != null) {
             acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         }
+        log.info("pgwarden stopped"); // before awaitClose returns: the caller may stop logging then
         closed.countDown();
-        log.info("pgwarden stopped");
     }
 }
