@@ -7,10 +7,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.admin.Observability;
+import io.pgwarden.auth.ScramKeyCache;
 import io.pgwarden.backend.BackendCanceller;
+import io.pgwarden.backend.BackendConnector;
+import io.pgwarden.backend.HostResolver;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.frontend.CancelRegistry;
 import io.pgwarden.frontend.ClientChannelInitializer;
@@ -24,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +46,10 @@ public final class Pgwarden implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private EventLoopGroup acceptor;
     private EventLoopGroup loops;
+    /** Backend host names, for server and cancel connections: never the JDK's blocking lookup on an event loop. */
+    private AddressResolverGroup<?> resolver;
+    /** PBKDF2 for backend logins (SCRAM keys the cache does not have yet): never on an event loop. */
+    private ExecutorService keyDerivations;
     private Pools pools;
     private Observability observability;
     private ChannelGroup clients;
@@ -55,9 +64,12 @@ public final class Pgwarden implements AutoCloseable {
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(Runtime.getRuntime().availableProcessors());
         clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        resolver = HostResolver.dns(transport);
+        keyDerivations = ScramKeyCache.newDerivationExecutor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
-        pools = new Pools(config, transport, loops, WATER_MARK, observability.metrics(),
-                () -> new Thread(this::close, "pgwarden-shutdown").start());
+        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys),
+                observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
         AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
                 config,
@@ -68,7 +80,7 @@ public final class Pgwarden implements AutoCloseable {
                 new ServiceCredentials(config),
                 pools,
                 new CancelRegistry(),
-                new BackendCanceller(transport, loops),
+                new BackendCanceller(transport, loops, resolver),
                 new io.pgwarden.backend.StatementNames(),
                 new java.util.concurrent.atomic.AtomicLong());
         try {
@@ -139,13 +151,19 @@ public final class Pgwarden implements AutoCloseable {
         if (observability != null) {
             observability.close();
         }
+        if (resolver != null) {
+            resolver.close(); // its sockets, one per event loop, before the loops go
+        }
+        if (keyDerivations != null) {
+            keyDerivations.shutdownNow();
+        }
         if (loops != null) {
             loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (acceptor != null) {
             acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         }
+        log.info("pgwarden stopped"); // before awaitClose returns: the caller may stop logging then
         closed.countDown();
-        log.info("pgwarden stopped");
     }
 }

@@ -4,6 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -12,11 +15,18 @@ import java.util.function.Supplier;
  * server takes the user from the startup packet.
  *
  * <pre>
- * READY --clientFirstMessage--> AWAITING_SERVER_FIRST --handleServerFirst--> AWAITING_SERVER_FINAL
- *       --handleServerFinal--> SUCCEEDED;   any failure (an AuthenticationFailedException) --> FAILED
+ * READY --clientFirstMessage--> AWAITING_SERVER_FIRST --readServerFirst--> AWAITING_KEYS
+ *       --clientFinalMessage--> AWAITING_SERVER_FINAL --handleServerFinal--> SUCCEEDED
+ *       any failure (an AuthenticationFailedException) --> FAILED
  * </pre>
  *
- * Ends in SUCCEEDED only once the server has proved it knows the password too. Not thread-safe.
+ * Between server-first and client-final the keys are derived from the password (PBKDF2), which
+ * takes milliseconds unless the {@link ScramKeyCache} has them: {@link #readServerFirst} returns a
+ * stage to wait on, so that an event loop can go on with other work meanwhile;
+ * {@link #handleServerFirst} does both steps for callers that may block.
+ *
+ * Ends in SUCCEEDED only once the server has proved it knows the password too. Not thread-safe:
+ * every step on the owner's thread (the stage of readServerFirst may complete on another).
  */
 public final class ScramClientExchange {
 
@@ -26,6 +36,7 @@ public final class ScramClientExchange {
     public enum State {
         READY,
         AWAITING_SERVER_FIRST,
+        AWAITING_KEYS,
         AWAITING_SERVER_FINAL,
         SUCCEEDED,
         FAILED
@@ -40,6 +51,10 @@ public final class ScramClientExchange {
     private final String clientNonce;
 
     private State state = State.READY;
+    /** From server-first-message to client-final-message: what the proof signs, and the keys to sign it with. */
+    private String clientFinalWithoutProof;
+    private byte[] authMessage;
+    private CompletableFuture<ScramKeyCache.Keys> keys;
     private byte[] expectedServerSignature;
 
     /**
@@ -87,20 +102,15 @@ public final class ScramClientExchange {
     }
 
     /**
-     * Takes server-first-message (from AuthenticationSASLContinue), derives the keys from the
-     * password (PBKDF2: milliseconds of CPU, unless the key cache has them for this salt) and returns
-     * client-final-message for SASLResponse.
+     * Takes server-first-message (from AuthenticationSASLContinue) and asks the key cache for the
+     * keys the password gives with its salt. The returned stage is already complete when the cache
+     * has them; otherwise it completes on the cache's executor once PBKDF2 is done (or fails if the
+     * derivation could not run). When it has succeeded, call {@link #clientFinalMessage()}.
      */
-    public byte[] handleServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
+    public CompletableFuture<Void> readServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
         Objects.requireNonNull(serverFirstMessage, "serverFirstMessage");
         requireState(State.AWAITING_SERVER_FIRST);
         state = State.FAILED; // until this step has succeeded
-        byte[] clientFinal = answerServerFirst(serverFirstMessage);
-        state = State.AWAITING_SERVER_FINAL;
-        return clientFinal;
-    }
-
-    private byte[] answerServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
         ScramAttributeReader reader = new ScramAttributeReader(serverFirstMessage, "server-first-message");
         String nonce = reader.readNonce();
         if (!nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) {
@@ -115,15 +125,51 @@ public final class ScramClientExchange {
             reader.readAny(); // optional extensions, none supported
         }
 
-        String clientFinalWithoutProof = BINDING_ATTRIBUTE + ",r=" + nonce;
-        byte[] authMessage = ScramFunctions.authMessage(clientFirstBare.getBytes(StandardCharsets.UTF_8),
+        clientFinalWithoutProof = BINDING_ATTRIBUTE + ",r=" + nonce;
+        authMessage = ScramFunctions.authMessage(clientFirstBare.getBytes(StandardCharsets.UTF_8),
                 serverFirstMessage, clientFinalWithoutProof.getBytes(StandardCharsets.US_ASCII));
-        ScramKeyCache.Keys keys = keyCache.keys(password, salt, iterations);
-        byte[] clientSignature = ScramFunctions.hmac(ScramFunctions.sha256(keys.clientKey()), authMessage);
-        byte[] proof = ScramFunctions.xor(keys.clientKey(), clientSignature);
-        expectedServerSignature = ScramFunctions.hmac(keys.serverKey(), authMessage);
-        return (clientFinalWithoutProof + ",p=" + Base64.getEncoder().encodeToString(proof))
+        keys = keyCache.keys(password, salt, iterations);
+        state = State.AWAITING_KEYS;
+        return keys.thenApply(derived -> null);
+    }
+
+    /**
+     * client-final-message for SASLResponse, with the proof signed by the keys that the stage of
+     * {@link #readServerFirst} waited for.
+     *
+     * @throws IllegalStateException if that stage has not completed successfully
+     */
+    public byte[] clientFinalMessage() {
+        requireState(State.AWAITING_KEYS);
+        if (!keys.isDone() || keys.isCompletedExceptionally()) {
+            throw new IllegalStateException("the SCRAM keys are not derived" + (keys.isDone() ? ": the derivation failed" : " yet"));
+        }
+        ScramKeyCache.Keys derived = keys.join();
+        byte[] clientSignature = ScramFunctions.hmac(ScramFunctions.sha256(derived.clientKey()), authMessage);
+        byte[] proof = ScramFunctions.xor(derived.clientKey(), clientSignature);
+        expectedServerSignature = ScramFunctions.hmac(derived.serverKey(), authMessage);
+        byte[] clientFinal = (clientFinalWithoutProof + ",p=" + Base64.getEncoder().encodeToString(proof))
                 .getBytes(StandardCharsets.US_ASCII);
+        authMessage = null;
+        keys = null;
+        state = State.AWAITING_SERVER_FINAL;
+        return clientFinal;
+    }
+
+    /**
+     * {@link #readServerFirst} and {@link #clientFinalMessage}, waiting on the calling thread for
+     * the keys (PBKDF2: milliseconds of CPU, unless the key cache has them for this salt). Not on an
+     * event loop.
+     */
+    public byte[] handleServerFirst(byte[] serverFirstMessage) throws AuthenticationFailedException {
+        CompletableFuture<Void> derived = readServerFirst(serverFirstMessage);
+        try {
+            derived.join();
+        } catch (CompletionException | CancellationException e) {
+            state = State.FAILED;
+            throw new IllegalStateException("could not derive the SCRAM keys", e.getCause() != null ? e.getCause() : e);
+        }
+        return clientFinalMessage();
     }
 
     /**

@@ -15,8 +15,10 @@
  * thread-safe. Every failure is an {@link io.pgwarden.auth.AuthenticationFailedException}.
  *
  * <p>Deriving a key from a password (PBKDF2, 4096 rounds by default) costs milliseconds of CPU:
- * {@link io.pgwarden.auth.ScramVerifier#fromPassword(String)} and
- * {@link io.pgwarden.auth.ScramClientExchange#handleServerFirst(byte[])} do it; verifying a client
- * against a stored verifier does not.
+ * {@link io.pgwarden.auth.ScramVerifier#fromPassword(String)} does it (pgwarden calls it at start,
+ * for services with a plain password), and {@link io.pgwarden.auth.ScramKeyCache} does it once per
+ * backend role and salt, on an executor of its own, for
+ * {@link io.pgwarden.auth.ScramClientExchange#readServerFirst(byte[])}; verifying a client against
+ * a stored verifier does not.
  */
 package io.pgwarden.auth;

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.AddressResolverGroup;
 import io.pgwarden.Transport;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.protocol.backend.BackendKeyData;
@@ -22,23 +23,26 @@ public final class BackendCanceller {
 
     private final Transport transport;
     private final EventLoopGroup loops;
+    /** The backend's host is resolved on the event loop without blocking it: see {@link HostResolver}. */
+    private final AddressResolverGroup<?> resolver;
 
     private final int timeoutMillis;
 
-    public BackendCanceller(Transport transport, EventLoopGroup loops) {
-        this(transport, loops, TIMEOUT_MILLIS);
+    public BackendCanceller(Transport transport, EventLoopGroup loops, AddressResolverGroup<?> resolver) {
+        this(transport, loops, resolver, TIMEOUT_MILLIS);
     }
 
-    BackendCanceller(Transport transport, EventLoopGroup loops, int timeoutMillis) {
+    BackendCanceller(Transport transport, EventLoopGroup loops, AddressResolverGroup<?> resolver, int timeoutMillis) {
         this.transport = transport;
         this.loops = loops;
+        this.resolver = resolver;
         this.timeoutMillis = timeoutMillis;
     }
 
     /** Sends the request; the future completes when PostgreSQL has closed the cancel connection (it got it). */
     public io.netty.util.concurrent.Future<Void> cancel(BackendConfig backend, BackendKeyData key) {
         io.netty.util.concurrent.Promise<Void> done = loops.next().newPromise();
-        new Bootstrap().group(loops).channel(transport.socketChannelClass())
+        new Bootstrap().group(loops).channel(transport.socketChannelClass()).resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(backend.host(), backend.port())

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -16,6 +17,7 @@ import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.protocol.MessageFrameDecoder;
 
+import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 
 /** Opens logged-in server connections to one backend, each on the event loop it is asked for. */
@@ -24,13 +26,18 @@ public final class BackendConnector {
     private final BackendConfig backend;
     private final Transport transport;
     private final WriteBufferWaterMark waterMark;
-    /** SCRAM keys per role and salt: derived once, not on every connection the pools open. */
-    private final ScramKeyCache scramKeys = new ScramKeyCache();
+    /** Resolves the backend's host on the connection's event loop without blocking it: see {@link HostResolver}. */
+    private final AddressResolverGroup<?> resolver;
+    /** SCRAM keys per role and salt: derived once, off the event loop, not on every connection the pools open. */
+    private final ScramKeyCache scramKeys;
 
-    public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark) {
+    public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark,
+                            AddressResolverGroup<?> resolver, ScramKeyCache scramKeys) {
         this.backend = backend;
         this.transport = transport;
         this.waterMark = waterMark;
+        this.resolver = resolver;
+        this.scramKeys = scramKeys;
     }
 
     public BackendConfig backend() {
@@ -48,6 +55,7 @@ public final class BackendConnector {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
+                .resolver(resolver)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
@@ -61,16 +69,18 @@ public final class BackendConnector {
                                 .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, scramKeys, promise));
                     }
                 });
-        ChannelFuture connect = bootstrap.connect(backend.host(), backend.port());
+        ChannelFuture connect = bootstrap.connect(backend.host(), backend.port()); // unresolved: the resolver's job
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                promise.tryFailure(new BackendUnavailableException("cannot connect to backend \"" + backend.name() + "\" at "
+                promise.tryFailure(new BackendUnavailableException((f.cause() instanceof UnknownHostException
+                        ? "cannot resolve the host of backend \"" : "cannot connect to backend \"") + backend.name() + "\" at "
                         + backend.host() + ":" + backend.port() + ": " + f.cause().getMessage(), f.cause()));
             }
         });
         ScheduledFuture<?> timeout = loop.schedule(() -> {
+            String stuck = connect.isDone() ? "did not complete the login" : "was not reached (resolving its host or connecting)";
             if (promise.tryFailure(new BackendUnavailableException("backend \"" + backend.name()
-                    + "\" did not complete the login within server_connect_timeout (" + timeoutMillis + " ms)", null))) {
+                    + "\" " + stuck + " within server_connect_timeout (" + timeoutMillis + " ms)", null))) {
                 connect.channel().close();
             }
         }, timeoutMillis, TimeUnit.MILLISECONDS);

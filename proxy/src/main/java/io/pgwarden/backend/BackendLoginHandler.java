@@ -22,11 +22,17 @@ import io.pgwarden.protocol.frontend.StartupMessage;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The login phase of a connection to PostgreSQL: startup, authentication as the database's role
  * (trust, cleartext, md5 or SCRAM-SHA-256), then the server's parameters and key until the first
  * ReadyForQuery. Then it hands the pipeline to a {@link ServerConnection} and completes the promise.
+ *
+ * <p>Owned by the channel's event loop. The one step that may not run there, deriving SCRAM keys
+ * the cache does not have yet (PBKDF2), runs on the cache's executor; the login goes on back on the
+ * event loop.
  */
 final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
 
@@ -112,7 +118,12 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             }
             case Authentication.SASL_CONTINUE -> {
                 expect(ScramClientExchange.State.AWAITING_SERVER_FIRST);
-                ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram.handleServerFirst(request.data())));
+                CompletableFuture<Void> keys = scram.readServerFirst(request.data());
+                if (keys.isDone()) {
+                    keys.whenComplete((ignored, failure) -> answerServerFirst(ctx, failure)); // cached: right here
+                } else {
+                    keys.whenCompleteAsync((ignored, failure) -> answerServerFirst(ctx, failure), ctx.executor());
+                }
             }
             case Authentication.SASL_FINAL -> {
                 expect(ScramClientExchange.State.AWAITING_SERVER_FINAL);
@@ -120,6 +131,25 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             }
             default -> throw new AuthenticationFailedException("backend asks for an authentication method pgwarden does not speak (code "
                     + request.code() + ")");
+        }
+    }
+
+    /** On the event loop, once the SCRAM keys are there or could not be derived: the SASLResponse. */
+    private void answerServerFirst(ChannelHandlerContext ctx, Throwable failure) {
+        assert ctx.executor().inEventLoop();
+        if (state == LoginState.DONE || !ctx.channel().isActive()) {
+            return; // failed, timed out or closed meanwhile
+        }
+        if (failure != null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            fail(ctx, new BackendUnavailableException("could not derive the SCRAM keys to log in to the backend: " + cause, cause));
+            return;
+        }
+        try {
+            ctx.writeAndFlush(FrontendMessages.saslResponse(ctx.alloc(), scram.clientFinalMessage()));
+        } catch (RuntimeException e) { // called from a future's callback, which would swallow it
+            fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "login to the backend failed: " + e.getMessage())));
         }
     }
 

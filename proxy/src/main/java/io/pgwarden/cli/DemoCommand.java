@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PgwardenConfig config = configFile != null ? ConfigLoader.load(configFile) : DemoConfigFile.load();
         Demo demo = Demo.start(config, new Demo.Settings(port, postgresPort, dataDirectory));
-        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "pgwarden-demo-shutdown"));
+        Logs.closeOnExit("pgwarden-demo-shutdown", demo::close);
         printWelcome(demo, spec.commandLine().getOut());
         demo.awaitClose();
         return 0;

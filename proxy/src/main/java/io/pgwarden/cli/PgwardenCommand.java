@@ -20,7 +20,9 @@ public final class PgwardenCommand implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine(System.in).execute(args));
+        int exitCode = commandLine(System.in).execute(args);
+        Logs.flushAtExit();
+        System.exit(exitCode);
     }
 
     /** The command tree; {@code stdin} feeds {@code scram-verifier} (tests pass their own). */

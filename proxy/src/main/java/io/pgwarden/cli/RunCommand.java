@@ -22,7 +22,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PgwardenConfig loaded = config.load();
         Pgwarden pgwarden = new Pgwarden(loaded).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(pgwarden::close, "pgwarden-shutdown"));
+        Logs.closeOnExit("pgwarden-shutdown", pgwarden::close);
         log.info("serving {} on {}:{}; Ctrl-C or SIGTERM stops", config.file, loaded.listen().host(), pgwarden.port());
         pgwarden.awaitClose();
         return 0;

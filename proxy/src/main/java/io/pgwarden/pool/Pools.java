@@ -1,13 +1,12 @@
 package io.pgwarden.pool;
 
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.pgwarden.Transport;
 import io.pgwarden.admin.AdminControl;
 import io.pgwarden.admin.AdminView;
 import io.pgwarden.admin.ConnectionInfo;
 import io.pgwarden.backend.BackendConnector;
 import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.metrics.MeterBinding;
@@ -21,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * One {@link DatabasePool} per configured database, and what the admin console reads and does
@@ -33,13 +33,16 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     private final Map<String, InstanceBudget> budgets = new LinkedHashMap<>();
     private final Runnable shutdown;
 
-    /** @param shutdown what SHUTDOWN from the admin console does */
-    public Pools(PgwardenConfig config, Transport transport, EventLoopGroup loops, WriteBufferWaterMark waterMark,
+    /**
+     * @param connectorFor the connector of each backend, made once per backend
+     * @param shutdown     what SHUTDOWN from the admin console does
+     */
+    public Pools(PgwardenConfig config, EventLoopGroup loops, Function<BackendConfig, BackendConnector> connectorFor,
                  PgwardenMetrics metrics, Runnable shutdown) {
         this.shutdown = shutdown;
         Map<String, BackendConnector> connectors = new LinkedHashMap<>();
         config.backends().forEach((name, backend) -> {
-            connectors.put(name, new BackendConnector(backend, transport, waterMark));
+            connectors.put(name, connectorFor.apply(backend));
             budgets.put(name, new InstanceBudget(name, InstanceCapacity.of(backend, config.databasesOn(name))));
         });
         for (DatabaseConfig database : config.databases().values()) {

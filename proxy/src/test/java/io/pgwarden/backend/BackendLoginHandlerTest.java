@@ -15,49 +15,102 @@ import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.Authentication;
 import io.pgwarden.protocol.backend.BackendKeyData;
 import io.pgwarden.protocol.backend.ReadyForQuery;
+import io.pgwarden.protocol.frontend.FrontendMessages;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * pgwarden logging in to a scripted backend: a SCRAM login succeeds only once the server has proved
- * it knows the password, and nothing counts as logged in before AuthenticationOk.
+ * it knows the password, nothing counts as logged in before AuthenticationOk, and the key
+ * derivation (PBKDF2) runs on the key cache's executor, never on the channel's event loop.
+ *
+ * <p>An EmbeddedChannel's event loop is the test's thread: a derivation runs on a thread of its own
+ * ({@link Derivations}), and its result comes back as a task the test runs with
+ * {@code runPendingTasks()}, as a real event loop would.
  */
 class BackendLoginHandlerTest {
 
     private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
+    private static final DatabaseConfig DATABASE =
+            new DatabaseConfig("orders", "main", "orders_db", "owner", "owner-pw", PoolSettings.DEFAULTS);
+
+    private final Derivations derivations = new Derivations();
+    private final ScramKeyCache scramKeys = new ScramKeyCache(derivations);
+    private final ScramVerifier verifier = ScramVerifier.fromPassword("owner-pw");
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final Promise<ServerConnection> promise = channel.eventLoop().newPromise();
-    private final ScramServerExchange server = new ScramServerExchange(ScramVerifier.fromPassword("owner-pw"));
+    private final Promise<ServerConnection> promise = login(channel, scramKeys);
+    private final ScramServerExchange server = new ScramServerExchange(verifier);
 
-    BackendLoginHandlerTest() {
-        channel.pipeline().addLast(new BackendLoginHandler(
-                new DatabaseConfig("orders", "main", "orders_db", "owner", "owner-pw", PoolSettings.DEFAULTS),
-                DatabaseMeters.NONE, new ScramKeyCache(), promise));
+    /** Runs each derivation on a new thread, and remembers the threads. */
+    private static final class Derivations implements Executor {
+        private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void execute(Runnable derivation) {
+            Thread thread = new Thread(derivation, "test-derivation-" + threads.size());
+            threads.add(thread);
+            thread.start();
+        }
+
+        /** Waits for every derivation, and for what it handed to the event loop. */
+        void await() throws InterruptedException {
+            for (Thread thread : threads) {
+                thread.join(10_000);
+                assertFalse(thread.isAlive(), "derivation done");
+            }
+        }
+    }
+
+    private static Promise<ServerConnection> login(EmbeddedChannel channel, ScramKeyCache keys) {
+        Promise<ServerConnection> promise = channel.eventLoop().newPromise();
+        channel.pipeline().addLast(new BackendLoginHandler(DATABASE, DatabaseMeters.NONE, keys, promise));
         channel.pipeline().fireChannelActive();
         release(channel.readOutbound()); // the StartupMessage
+        return promise;
     }
 
     /** Runs SCRAM up to the server's final message, which the caller sends or leaves out. */
     private byte[] scramUpToServerFinal() throws Exception {
-        backendSends(Authentication.sasl(ALLOC, ScramServerExchange.MECHANISM));
+        sendServerFirst(channel, server);
+        derivations.await();
+        channel.runPendingTasks(); // the event loop's turn: the SASLResponse
+        return server.handleClientFinal(clientFinal(channel));
+    }
+
+    /** The backend's AuthenticationSASL, then its AuthenticationSASLContinue for the client's first message. */
+    private static void sendServerFirst(EmbeddedChannel channel, ScramServerExchange server) throws Exception {
+        channel.writeInbound(Authentication.sasl(ALLOC, ScramServerExchange.MECHANISM));
         ByteBuf initial = channel.readOutbound(); // SASLInitialResponse: mechanism, length, client-first
         initial.skipBytes(5);
         CStrings.read(initial);
         byte[] clientFirst = new byte[initial.readInt()];
         initial.readBytes(clientFirst);
         initial.release();
-        backendSends(Authentication.saslContinue(ALLOC, server.handleClientFirst(clientFirst)));
+        channel.writeInbound(Authentication.saslContinue(ALLOC, server.handleClientFirst(clientFirst)));
+    }
+
+    private static byte[] clientFinal(EmbeddedChannel channel) {
         ByteBuf response = channel.readOutbound(); // SASLResponse: client-final
-        response.skipBytes(5);
+        assertNotNull(response, "the SASLResponse was sent");
+        assertEquals(FrontendMessages.PASSWORD, response.readByte());
+        response.skipBytes(4);
         byte[] clientFinal = new byte[response.readableBytes()];
         response.readBytes(clientFinal);
         response.release();
-        return server.handleClientFinal(clientFinal);
+        return clientFinal;
     }
 
     private void backendSends(ByteBuf message) {
@@ -83,6 +136,57 @@ class BackendLoginHandlerTest {
 
         assertTrue(promise.isSuccess(), String.valueOf(promise.cause()));
         assertEquals(7, promise.getNow().backendKey().processId());
+    }
+
+    @Test
+    void theKeysAreDerivedOffTheEventLoopAndTheLoginGoesOnOnTheEventLoop() throws Exception {
+        Thread eventLoop = Thread.currentThread(); // an EmbeddedChannel's event loop is the thread that drives it
+        sendServerFirst(channel, server);
+        derivations.await();
+
+        assertEquals(1, derivations.threads.size(), "one derivation, on the cache's executor");
+        assertNotSame(eventLoop, derivations.threads.get(0), "PBKDF2 did not run on the event loop");
+        assertNull(channel.readOutbound(), "the derivation thread did not write to the channel itself");
+
+        channel.runPendingTasks();
+        backendSends(Authentication.saslFinal(ALLOC, server.handleClientFinal(clientFinal(channel))));
+        backendSends(Authentication.ok(ALLOC));
+        readyForQuery();
+        assertTrue(promise.isSuccess(), String.valueOf(promise.cause()));
+    }
+
+    @Test
+    void keysAlreadyDerivedForTheSaltAnswerAtOnce() throws Exception {
+        scramUpToServerFinal(); // derives them
+
+        EmbeddedChannel second = new EmbeddedChannel();
+        Promise<ServerConnection> secondLogin = login(second, scramKeys);
+        ScramServerExchange sameSalt = new ScramServerExchange(verifier);
+        sendServerFirst(second, sameSalt);
+
+        byte[] clientFinal = clientFinal(second); // no task to run: answered within the read
+        second.writeInbound(Authentication.saslFinal(ALLOC, sameSalt.handleClientFinal(clientFinal)));
+        second.writeInbound(Authentication.ok(ALLOC));
+        second.writeInbound(new BackendKeyData(9, 10).encode(ALLOC));
+        second.writeInbound(ReadyForQuery.encode(ALLOC, TransactionStatus.IDLE));
+        assertTrue(secondLogin.isSuccess(), String.valueOf(secondLogin.cause()));
+        assertEquals(1, derivations.threads.size(), "derived once for both logins");
+        second.finishAndReleaseAll();
+    }
+
+    @Test
+    void aDerivationTheExecutorRefusesFailsTheLoginAtOnce() throws Exception {
+        EmbeddedChannel refused = new EmbeddedChannel();
+        Promise<ServerConnection> login = login(refused, new ScramKeyCache(derivation -> {
+            throw new RejectedExecutionException("queue full");
+        }));
+        sendServerFirst(refused, new ScramServerExchange(verifier));
+
+        assertInstanceOf(BackendUnavailableException.class, login.cause());
+        assertTrue(login.cause().getMessage().startsWith("could not derive the SCRAM keys to log in to the backend"),
+                login.cause().getMessage());
+        assertTrue(login.cause().getMessage().contains("queue full"), login.cause().getMessage());
+        assertFalse(refused.isOpen());
     }
 
     @Test
