@@ -1,16 +1,15 @@
 package io.pgwarden.admin;
 
+import io.pgwarden.Eventually;
 import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,25 +28,23 @@ class AdminConsoleIT {
     private static TestPlatform platform;
 
     private static Connection console() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("preferQueryMode", "simple");
-        return platform.connect("ops", "ops-pw", "pgwarden", props);
+        return platform.console();
     }
 
     private static Map<String, String> poolRow(Statement console, String database) throws SQLException {
-        try (ResultSet rs = console.executeQuery("SHOW POOLS")) {
-            ResultSetMetaData meta = rs.getMetaData();
+        return TestPlatform.poolRow(console, database);
+    }
+
+    /** SHOW DATABASES's paused flag: 1 from the moment PAUSE (or KILL) is taken, before it completes. */
+    private static boolean paused(Statement console, String database) throws SQLException {
+        try (ResultSet rs = console.executeQuery("SHOW DATABASES")) {
             while (rs.next()) {
-                if (database.equals(rs.getString("database"))) {
-                    Map<String, String> row = new HashMap<>();
-                    for (int i = 1; i <= meta.getColumnCount(); i++) {
-                        row.put(meta.getColumnName(i), rs.getString(i));
-                    }
-                    return row;
+                if (database.equals(rs.getString("name"))) {
+                    return rs.getInt("paused") == 1;
                 }
             }
         }
-        throw new AssertionError("no SHOW POOLS row for " + database);
+        throw new AssertionError("no SHOW DATABASES row for " + database);
     }
 
     @Test
@@ -82,6 +79,11 @@ class AdminConsoleIT {
         assertEquals("42501", e.getSQLState());
     }
 
+    /*
+     * Fails if PAUSE answers while a client still holds a server (assertFalse after "paused" is
+     * seen), if a paused database lets a new client in (it would not show in cl_waiting, or the
+     * newcomer would finish before RESUME), or if RESUME does not let it go on.
+     */
     @Test
     void pauseWaitsForTheSessionToEndHoldsNewClientsAndResumeLetsThemIn() throws Exception {
         try (Connection console = console(); Statement st = console.createStatement()) {
@@ -94,7 +96,8 @@ class AdminConsoleIT {
                     throw new IllegalStateException(e);
                 }
             });
-            Thread.sleep(500);
+            Eventually.await("PAUSE users to be taken", () -> paused(st, "users"));
+            assertEquals("1", poolRow(st, "users").get("sv_active"), "the held session still has its server");
             assertFalse(pause.isDone(), "PAUSE waits while a client holds a server");
             held.close();
             pause.get(10, TimeUnit.SECONDS);
@@ -108,20 +111,26 @@ class AdminConsoleIT {
                     return e.getSQLState();
                 }
             });
-            Thread.sleep(500);
+            Eventually.await("the newcomer to wait in SHOW POOLS", () -> poolRow(st, "users"),
+                    row -> row.get("cl_waiting").equals("1"));
             assertFalse(newcomer.isDone(), "a new client is held while paused");
             st.execute("RESUME users");
             assertEquals("in", newcomer.get(10, TimeUnit.SECONDS));
         }
     }
 
+    /*
+     * Fails if KILL leaves the victim's connection working, or lets a new client in before RESUME
+     * (the newcomer would never be counted in cl_waiting, or would be done before RESUME).
+     */
     @Test
     void killEndsTheClientsOfADatabase() throws Exception {
         try (Connection console = console(); Statement st = console.createStatement();
              Connection victim = platform.connect("orders-service", "orders")) {
             victim.createStatement().execute("SELECT 1");
             st.execute("KILL orders");
-            Thread.sleep(300);
+            Eventually.await("the killed client to be gone from SHOW POOLS", () -> poolRow(st, "orders"),
+                    row -> row.get("cl_active").equals("0") && row.get("sv_active").equals("0"));
             SQLException e = assertThrows(SQLException.class, () -> victim.createStatement().execute("SELECT 1"));
             assertTrue(e.getSQLState().equals("57P01") || e.getSQLState().startsWith("08"), e.getSQLState());
             CompletableFuture<Boolean> newcomer = CompletableFuture.supplyAsync(() -> {
@@ -131,7 +140,8 @@ class AdminConsoleIT {
                     return false;
                 }
             });
-            Thread.sleep(500);
+            Eventually.await("the newcomer to wait in SHOW POOLS", () -> poolRow(st, "orders"),
+                    row -> row.get("cl_waiting").equals("1"));
             assertFalse(newcomer.isDone(), "after KILL new clients wait for RESUME, as in PgBouncer");
             st.execute("RESUME orders");
             assertTrue(newcomer.get(10, TimeUnit.SECONDS), "the database works again after RESUME");
