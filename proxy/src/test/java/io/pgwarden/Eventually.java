@@ -26,11 +26,16 @@ public final class Eventually {
 
     /** Polls {@code probe} until {@code condition} holds and returns that value; fails naming {@code what} after the deadline. */
     public static <T> T await(String what, Probe<T> probe, Predicate<? super T> condition) throws Exception {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        return await(what, DEADLINE, probe, condition);
+    }
+
+    /** As {@link #await(String, Probe, Predicate)}, with a deadline of its own (for state that takes a known while). */
+    public static <T> T await(String what, Duration within, Probe<T> probe, Predicate<? super T> condition) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
         T last = probe.read();
         while (!condition.test(last)) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("waited " + DEADLINE.toSeconds() + " s for " + what + "; last seen: " + last);
+                throw new AssertionError("waited " + within.toSeconds() + " s for " + what + "; last seen: " + last);
             }
             Thread.sleep(POLL_MILLIS);
             last = probe.read();
