@@ -10,9 +10,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -145,6 +147,110 @@ class AdminConsoleIT {
             assertFalse(newcomer.isDone(), "after KILL new clients wait for RESUME, as in PgBouncer");
             st.execute("RESUME orders");
             assertTrue(newcomer.get(10, TimeUnit.SECONDS), "the database works again after RESUME");
+        }
+    }
+
+    private static Connection tx() throws SQLException {
+        return platform.connect("orders-service", "orders_tx"); // transaction mode, pool_size 5
+    }
+
+    private static int backendPid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static CompletableFuture<Integer> pidAsync(Connection c) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return backendPid(c);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /*
+     * Transaction mode. Fails if PAUSE answers while a transaction is open, if a query of a connected
+     * client (or of the one whose transaction just ended) runs while paused (it must be counted in
+     * cl_waiting and not be done, also after PAUSE answered), or if RESUME does not let both go on.
+     */
+    @Test
+    void pauseInTransactionModeWaitsForTheOpenTransactionThenHoldsEveryNewQueryUntilResume() throws Exception {
+        try (Connection console = console(); Statement st = console.createStatement();
+             Connection inTransaction = tx(); Connection between = tx()) {
+            backendPid(between); // connected, between transactions: holds no server
+            inTransaction.setAutoCommit(false);
+            backendPid(inTransaction);
+            CompletableFuture<Void> pause = CompletableFuture.runAsync(() -> {
+                try (Connection other = console(); Statement ost = other.createStatement()) {
+                    ost.execute("PAUSE orders_tx");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try {
+                Eventually.await("PAUSE orders_tx to be taken", () -> paused(st, "orders_tx"));
+                assertEquals("1", poolRow(st, "orders_tx").get("sv_active"), "the open transaction holds its server");
+                assertFalse(pause.isDone(), "PAUSE waits for the open transaction");
+
+                CompletableFuture<Integer> held = pidAsync(between);
+                Eventually.await("the new query to wait in SHOW POOLS", () -> poolRow(st, "orders_tx"),
+                        row -> row.get("cl_waiting").equals("1"));
+                assertFalse(held.isDone(), "a new transaction waits while paused");
+
+                inTransaction.commit();
+                pause.get(10, TimeUnit.SECONDS);
+                assertEquals("0", poolRow(st, "orders_tx").get("sv_active"), "PAUSE answered with no server in use");
+                CompletableFuture<Integer> next = pidAsync(inTransaction); // its next transaction waits too
+                Eventually.await("both queries to wait in SHOW POOLS", () -> poolRow(st, "orders_tx"),
+                        row -> row.get("cl_waiting").equals("2"));
+                assertFalse(held.isDone() || next.isDone(), "nothing runs while paused");
+                st.execute("RESUME orders_tx");
+                assertFalse(paused(st, "orders_tx"));
+                assertTrue(held.get(10, TimeUnit.SECONDS) > 0);
+                assertTrue(next.get(10, TimeUnit.SECONDS) > 0);
+                inTransaction.commit();
+            } finally {
+                if (paused(st, "orders_tx")) {
+                    st.execute("RESUME orders_tx");
+                }
+            }
+        }
+    }
+
+    /*
+     * Transaction mode, three servers in use, one of them in an open transaction. Fails if RECONNECT
+     * breaks the open transaction (its server must stay until the transaction ends), if an old server
+     * is still open in PostgreSQL once it was returned, or if a later transaction runs on an old one.
+     */
+    @Test
+    void reconnectInTransactionModeReplacesEachServerOnceItIsReturnedAndClientsKeepWorking() throws Exception {
+        try (Connection console = console(); Statement st = console.createStatement();
+             Connection a = tx(); Connection b = tx(); Connection c = tx()) {
+            List<Connection> clients = List.of(a, b, c);
+            Set<Integer> old = new HashSet<>();
+            for (Connection client : clients) { // three transactions at once: three servers
+                client.setAutoCommit(false);
+                old.add(backendPid(client));
+            }
+            assertEquals(3, old.size());
+            b.commit();
+            c.commit(); // two servers idle in the pool, a's still in its transaction
+            int inTransaction = backendPid(a);
+
+            st.execute("RECONNECT orders_tx");
+            assertEquals(inTransaction, backendPid(a), "the open transaction keeps its server");
+            a.commit();
+
+            Eventually.await("every old server to be closed in PostgreSQL", () -> platform.backendPids("orders_db"),
+                    pids -> pids.stream().noneMatch(old::contains));
+            for (Connection client : clients) {
+                int pid = backendPid(client);
+                assertFalse(old.contains(pid), "a transaction after RECONNECT ran on old server " + pid);
+                client.commit();
+            }
         }
     }
 }
