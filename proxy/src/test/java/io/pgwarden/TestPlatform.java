@@ -172,24 +172,71 @@ public final class TestPlatform implements AutoCloseable {
                 return e;
             }
         });
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        try (Connection admin = admin(); Statement st = admin.createStatement()) {
-            while (true) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
-                        + " AND query LIKE 'SELECT pg_sleep(30) /* to be cancelled */%'")) {
-                    rs.next();
-                    if (rs.getInt(1) > 0) {
-                        break;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the sleep never started running");
-                }
-                Thread.sleep(20);
-            }
-        }
+        awaitRunning("SELECT pg_sleep(30) /* to be cancelled */");
         statement.cancel();
         return running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Queries PostgreSQL runs now ({@code state = 'active'}) whose text starts with {@code prefix}. */
+    public int running(String prefix) throws SQLException {
+        try (Connection admin = admin(); java.sql.PreparedStatement st = admin.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND starts_with(query, ?) AND pid <> pg_backend_pid()")) {
+            st.setString(1, prefix);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Waits until PostgreSQL runs a query whose text starts with {@code prefix}: the query reached the server. */
+    public void awaitRunning(String prefix) throws Exception {
+        Eventually.await("PostgreSQL to run " + prefix, () -> running(prefix) > 0);
+    }
+
+    /** A connection to the admin console (database {@code pgwarden}) as the operator service {@code ops}. */
+    public Connection console() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("preferQueryMode", "simple");
+        return connect("ops", PASSWORDS.get("ops"), "pgwarden", props);
+    }
+
+    /** SHOW POOLS's row for {@code database}, column name to value, read on an admin console statement. */
+    public static Map<String, String> poolRow(Statement console, String database) throws SQLException {
+        try (ResultSet rs = console.executeQuery("SHOW POOLS")) {
+            java.sql.ResultSetMetaData meta = rs.getMetaData();
+            while (rs.next()) {
+                if (database.equals(rs.getString("database"))) {
+                    Map<String, String> row = new java.util.LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        row.put(meta.getColumnName(i), rs.getString(i));
+                    }
+                    return row;
+                }
+            }
+        }
+        throw new AssertionError("no SHOW POOLS row for " + database);
+    }
+
+    /** One count of SHOW POOLS, e.g. {@code cl_waiting} or {@code sv_active} of {@code database}. */
+    public static int poolCount(Statement console, String database, String column) throws SQLException {
+        return Integer.parseInt(poolRow(console, database).get(column));
+    }
+
+    /** Pids of the backends PostgreSQL has for {@code dbname}, other than the asking admin one, in order. */
+    public java.util.List<Integer> backendPids(String dbname) throws SQLException {
+        try (Connection admin = admin(); java.sql.PreparedStatement st = admin.prepareStatement(
+                "SELECT pid FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()"
+                        + " AND backend_type = 'client backend' ORDER BY pid")) {
+            st.setString(1, dbname);
+            java.util.List<Integer> pids = new java.util.ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    pids.add(rs.getInt(1));
+                }
+            }
+            return pids;
+        }
     }
 
     @Override

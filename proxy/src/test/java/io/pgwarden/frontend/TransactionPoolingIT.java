@@ -323,19 +323,25 @@ class TransactionPoolingIT {
         }
     }
 
+    /*
+     * Fails if idle's cancel key reaches the server busy's query runs on (busy would get 57014). The
+     * cancel is sent only once PostgreSQL runs busy's sleep, so the test cannot pass by sending it
+     * before there is anything to cancel.
+     */
     @Test
     void aCancelFromAClientWithoutATransactionNeverHitsAnotherClientsQuery() throws Exception {
+        String sleep = "SELECT 'finished' FROM pg_sleep(1.5) /* not to be cancelled */";
         try (Connection idle = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties());
              Connection busy = platform.connect("orders-service", "orders-pw", "orders_tx1", new Properties());
              Statement busyStatement = busy.createStatement()) {
             CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return single(busyStatement, "SELECT 'finished' FROM pg_sleep(1.5)");
+                    return single(busyStatement, sleep);
                 } catch (SQLException e) {
                     return e.getSQLState();
                 }
             });
-            Thread.sleep(300); // busy's transaction holds the only server connection now
+            platform.awaitRunning(sleep); // busy's transaction holds the only server connection now
             // Statement.cancel() sends nothing for a statement that is not running: send idle's key regardless
             idle.unwrap(org.postgresql.core.BaseConnection.class).cancelQuery();
             assertEquals("finished", running.get(10, TimeUnit.SECONDS), "the other client's query was not cancelled");

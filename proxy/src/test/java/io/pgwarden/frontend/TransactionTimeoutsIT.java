@@ -1,5 +1,6 @@
 package io.pgwarden.frontend;
 
+import io.pgwarden.Eventually;
 import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,14 +47,26 @@ class TransactionTimeoutsIT {
         }
     }
 
+    /*
+     * Fails if the idle transaction is never ended (neither rolled back in PostgreSQL nor its client
+     * disconnected within the deadline), if it ends before about idle_transaction_timeout, or if the
+     * insert survives.
+     */
     @Test
     void aClientIdleInsideATransactionIsDisconnectedAndRolledBack() throws Exception {
-        try (Connection c = tx(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            st.execute("INSERT INTO idle_tx VALUES ('abandoned')");
-            Thread.sleep(2200);
-            SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT 1"));
-            assertTrue(e.getSQLState().equals("25P03") || e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
+        try (Connection console = platform.console(); Statement admin = console.createStatement()) {
+            try (Connection c = tx(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("INSERT INTO idle_tx VALUES ('abandoned')");
+                long idleSince = System.nanoTime();
+                assertEquals(1, idleInTransaction(), "the transaction is open in PostgreSQL");
+                Eventually.await("the idle transaction to be rolled back and its client disconnected",
+                        () -> idleInTransaction() == 0 && TestPlatform.poolCount(admin, "orders_tx", "cl_active") == 0);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSince);
+                assertTrue(millis >= 1000, "ended after " + millis + " ms, idle_transaction_timeout is 1500 ms");
+                SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT 1"));
+                assertTrue(e.getSQLState().equals("25P03") || e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
+            }
         }
         try (Connection c = tx(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM idle_tx")) {
             rs.next();
@@ -61,13 +74,32 @@ class TransactionTimeoutsIT {
         }
     }
 
+    /** Backends of orders_db idle inside a transaction whose last query was the abandoned insert. */
+    private static int idleInTransaction() throws SQLException {
+        try (Connection admin = platform.admin(); Statement st = admin.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = 'orders_db'"
+                     + " AND state = 'idle in transaction' AND query LIKE 'INSERT INTO idle_tx%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /*
+     * busy runs a query every 20 ms while idle runs none: fails if idle is never disconnected, if it
+     * is disconnected before about client_idle_timeout, or if busy is disconnected too.
+     */
     @Test
     void anIdleClientIsDisconnectedAfterClientIdleTimeoutButABusyOneIsNot() throws Exception {
-        try (Connection busy = tx(); Statement bs = busy.createStatement(); Connection idle = tx(); Statement is = idle.createStatement()) {
-            for (int i = 0; i < 8; i++) {
-                Thread.sleep(400);
+        try (Connection console = platform.console(); Statement admin = console.createStatement();
+             Connection busy = tx(); Statement bs = busy.createStatement(); Connection idle = tx(); Statement is = idle.createStatement()) {
+            long connected = System.nanoTime();
+            Eventually.await("both clients in SHOW POOLS", () -> TestPlatform.poolCount(admin, "orders_tx", "cl_active") == 2);
+            Eventually.await("the idle client to be disconnected while the busy one keeps querying", () -> {
                 bs.execute("SELECT 1");
-            }
+                return TestPlatform.poolCount(admin, "orders_tx", "cl_active") == 1;
+            });
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected);
+            assertTrue(millis >= 2000, "disconnected after " + millis + " ms, client_idle_timeout is 2500 ms");
             SQLException e = assertThrows(SQLException.class, () -> is.execute("SELECT 1"));
             assertTrue(e.getSQLState().equals("57P05") || e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
             bs.execute("SELECT 1");

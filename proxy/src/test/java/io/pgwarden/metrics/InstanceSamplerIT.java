@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgwarden.config.ConfigLoader;
 import io.pgwarden.config.PgwardenConfig;
+import io.pgwarden.Eventually;
 import io.pgwarden.embedded.EmbeddedPostgresServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -175,8 +176,8 @@ class InstanceSamplerIT {
         assertTrue(down.samples("pgwarden_backend_connections").isEmpty(), "no stale connection counts while down");
         assertTrue(sampler.unreadyBackends().isEmpty(), "within the retry window (3 x 200ms)");
         assertEquals(1, warnings(), "a failed sample is logged once, not every interval");
-        Thread.sleep(700);
-        assertEquals(List.of("main"), sampler.unreadyBackends());
+        Eventually.await("main to be unready once down past its retry window (3 x 200 ms)",
+                sampler::unreadyBackends, List.of("main")::equals);
 
         postgres = EmbeddedPostgresServer.start(port, null);
         sampler.sampleNow();

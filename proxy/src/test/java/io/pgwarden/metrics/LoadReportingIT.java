@@ -1,5 +1,6 @@
 package io.pgwarden.metrics;
 
+import io.pgwarden.Eventually;
 import io.pgwarden.RawPgClient;
 import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
@@ -54,8 +55,12 @@ class LoadReportingIT {
         try (Connection holder = platform.connect("users-service", "users")) { // users has pool_size 1
             assertEquals("53300", assertThrows(SQLException.class, () -> platform.connect("users-service", "users").close()).getSQLState());
         }
-        Thread.sleep(200); // the last ReadyForQuery's meters are updated after it was forwarded
-        metrics = PrometheusText.parse(scrape("/metrics"));
+        // the last ReadyForQuery's meters are updated after it was forwarded: wait until the workload's
+        // last queries are counted; the tests then check the counts are exact, not more
+        metrics = Eventually.await("the workload's queries to be counted", () -> PrometheusText.parse(scrape("/metrics")),
+                m -> m.find("pgwarden_queries_total", Map.of("database", "orders")).orElse(0.0) >= 7
+                        && m.find("pgwarden_queries_total", Map.of("database", "payments")).orElse(0.0) >= 2
+                        && m.find("pgwarden_transactions_total", Map.of("database", "payments")).orElse(0.0) >= 2);
     }
 
     private static String scrape(String path) throws IOException, InterruptedException {
