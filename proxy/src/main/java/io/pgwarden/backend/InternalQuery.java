@@ -33,6 +33,11 @@ public final class InternalQuery implements ServerListener {
         if (statements.isEmpty()) {
             return promise.setSuccess(Optional.empty());
         }
+        if (!server.channel().isActive()) {
+            // it closed after it was handed out: nobody would ever answer
+            return promise.setFailure(new BackendUnavailableException("the server connection of database \""
+                    + server.database().name() + "\" closed before pgwarden could use it", null));
+        }
         server.listener(new InternalQuery(promise, statements.size()));
         for (String sql : statements) {
             server.writeInternalQuery(sql);

@@ -28,6 +28,10 @@ final class SessionLink implements ServerSide {
         this.lease = lease;
         this.server = lease.server();
         outbox.attach(lease);
+        if (!lease.alive()) {
+            session.serverClosed(lease); // it closed between the grant and now: the client is told, not left waiting
+            return;
+        }
         lease.attach(this);
     }
 

@@ -83,6 +83,10 @@ final class TransactionLink implements ServerSide {
         outbox.attach(lease);
         pending.clear();
         skippingToSync = false;
+        if (!lease.alive()) {
+            session.serverClosed(lease); // it closed between the grant and now: the client is told, not left waiting
+            return;
+        }
         lease.attach(this);
         if (timed) {
             busySinceNanos = System.nanoTime();

@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * client's loop is taken first, and a freed server goes to a waiter on its own loop first. When
  * they share a loop, taking and giving back run inline, with no task and no wake-up.
  */
-public final class DatabasePool implements AutoCloseable, PoolView {
+public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.Returns {
 
     private static final Logger log = LoggerFactory.getLogger(DatabasePool.class);
     private static final long MAINTENANCE_PERIOD_MILLIS = 1000;
@@ -241,7 +241,8 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     // ---- giving back (on the server's loop) ---------------------------------------------------------------
 
     /** The lease is over: the server goes to a waiter (its own loop's first), idle, or is closed. */
-    void checkIn(ServerLease lease, boolean reusable) {
+    @Override
+    public void checkIn(ServerLease lease, boolean reusable) {
         long now = System.nanoTime();
         PoolBooks.Waiter<Ticket> next;
         PoolBooks.EntryState after;
@@ -269,7 +270,8 @@ public final class DatabasePool implements AutoCloseable, PoolView {
     }
 
     /** The server is being rolled back or reset before it is checked in (SHOW POOLS: sv_tested). */
-    void resetting(ServerLease lease) {
+    @Override
+    public void resetting(ServerLease lease) {
         lock.lock();
         try {
             books.resetting(lease.entry());

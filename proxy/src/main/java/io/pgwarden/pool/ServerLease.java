@@ -37,8 +37,17 @@ public final class ServerLease {
     /** {@link #handed} once the lease has ended: offers fail until it is granted again. */
     private static final long RELEASED = -1;
 
+    /** Where a server goes when its lease is over: its pool. */
+    interface Returns {
+        /** The lease is over; the server is clean and may be reused when {@code reusable}. On the server's loop. */
+        void checkIn(ServerLease lease, boolean reusable);
+
+        /** The server is being rolled back or reset before it is checked in. On the server's loop. */
+        void resetting(ServerLease lease);
+    }
+
     private final ServerConnection server;
-    private final DatabasePool pool;
+    private final Returns pool;
     private PoolBooks.Entry<ServerLease> entry;
     /** Frames the current client handed over since the grant, or {@link #RELEASED}. Written by the client's loop. */
     private final AtomicLong handed = new AtomicLong(RELEASED);
@@ -50,7 +59,7 @@ public final class ServerLease {
     /** A release waiting for cancels in flight; owned by the server's loop. */
     private Runnable releaseAfterCancels;
 
-    ServerLease(ServerConnection server, DatabasePool pool) {
+    ServerLease(ServerConnection server, Returns pool) {
         this.server = server;
         this.pool = pool;
     }
@@ -152,7 +161,8 @@ public final class ServerLease {
 
     /** True when the server can still be used (it may have closed between the grant and now). On the server's loop. */
     public boolean alive() {
-        return server.channel().isActive() && entry.state() != PoolBooks.EntryState.CLOSED;
+        PoolBooks.Entry<ServerLease> booked = entry;
+        return server.channel().isActive() && (booked == null || booked.state() != PoolBooks.EntryState.CLOSED);
     }
 
     /** One frame of the client's was processed here. On the server's loop. */

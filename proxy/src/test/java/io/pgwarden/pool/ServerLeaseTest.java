@@ -1,0 +1,219 @@
+package io.pgwarden.pool;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.backend.ServerConnections;
+import io.pgwarden.backend.ServerListener;
+import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.backend.BackendMessages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lease's one decision, "this server is free", made on the server's loop; and what it means
+ * for late messages, frames on their way, and cancels on their way. No pool, no PostgreSQL: an
+ * EmbeddedChannel is the server's socket, and the test plays the client's link.
+ */
+class ServerLeaseTest {
+
+    private static final String QUERY = "510000000a53454c45435400"; // Query("SELECT")
+    private static final String READY_IDLE = "5a0000000549"; // ReadyForQuery('I')
+    private static final String NOTICE = "4e0000000a4d6c61746500"; // NoticeResponse(M=late)
+    private static final String FATAL = "450000000a4d6c61746500"; // ErrorResponse(M=late)
+
+    /** What the pool would do with the servers given back. */
+    private static final class Returns implements ServerLease.Returns {
+        final List<Boolean> checkedIn = new ArrayList<>();
+        int resetting;
+
+        @Override
+        public void checkIn(ServerLease lease, boolean reusable) {
+            checkedIn.add(reusable);
+        }
+
+        @Override
+        public void resetting(ServerLease lease) {
+            resetting++;
+        }
+    }
+
+    /** The client's side: takes every message, and ends the lease at ReadyForQuery 'I' as TransactionLink does. */
+    private final class Link implements ServerListener {
+        final List<Byte> received = new ArrayList<>();
+        boolean ended;
+
+        @Override
+        public void onServerMessage(ServerConnection from, ByteBuf frame) {
+            byte type = Frames.type(frame);
+            received.add(type);
+            ReferenceCountUtil.release(frame);
+            if (type == BackendMessages.READY_FOR_QUERY) {
+                ended = lease.endIfIdle();
+            }
+        }
+
+        @Override
+        public void onServerReadComplete(ServerConnection from) {
+        }
+
+        @Override
+        public void onServerWritabilityChanged(ServerConnection from) {
+        }
+
+        @Override
+        public void onServerClosed(ServerConnection from) {
+        }
+    }
+
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final ServerConnection server = ServerConnections.on(channel);
+    private final Returns pool = new Returns();
+    private final ServerLease lease = new ServerLease(server, pool);
+    private final Link link = new Link();
+
+    @AfterEach
+    void drain() {
+        for (Object written; (written = channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(written);
+        }
+        channel.finishAndReleaseAll();
+    }
+
+    private void clientSendsQuery() {
+        assertTrue(lease.offer(), "the lease takes the frame");
+        lease.processed();
+        channel.writeOutbound(hex(QUERY));
+    }
+
+    private void serverSends(String message) {
+        channel.writeInbound(hex(message));
+    }
+
+    private static ByteBuf hex(String hex) {
+        return Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(hex));
+    }
+
+    @Test
+    void theLeaseEndsAtReadyForQueryIdleAndTheServerGoesBackInTheSameCall() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        assertTrue(link.ended);
+        assertEquals(List.of(true), pool.checkedIn, "back in the pool, reusable, with no task in between");
+    }
+
+    @Test
+    void aLateMessageOfTheServerNeverReachesTheClientOnceTheLeaseEnded() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        int seen = link.received.size();
+        // no task runs in between: the listener went in the same call as the release
+        serverSends(NOTICE);
+        serverSends(FATAL);
+        assertEquals(seen, link.received.size(), "the old client heard nothing more from this server");
+    }
+
+    @Test
+    void aFrameHandedOverButNotYetProcessedKeepsTheServer() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        assertTrue(lease.offer(), "the client hands over a second query on its own loop");
+        serverSends(READY_IDLE); // the answer to the first
+        assertFalse(link.ended, "a frame is on its way: the server stays");
+        assertTrue(pool.checkedIn.isEmpty());
+        lease.processed();
+        channel.writeOutbound(hex(QUERY));
+        serverSends(READY_IDLE);
+        assertTrue(link.ended);
+    }
+
+    @Test
+    void anOfferAfterTheLeaseEndedFailsSoTheClientTakesAnotherServer() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        assertFalse(lease.offer());
+        lease.granted(); // the next client
+        assertTrue(lease.offer());
+    }
+
+    @Test
+    void aCancelOnItsWayHoldsTheServerBackUntilItsConnectionClosed() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        assertTrue(lease.cancelStarting(lease.grant()));
+        serverSends(READY_IDLE);
+        assertTrue(link.ended, "the client's lease is over");
+        assertTrue(pool.checkedIn.isEmpty(), "but nobody else gets the server while the cancel may still land");
+        lease.cancelDone();
+        channel.runPendingTasks();
+        assertEquals(List.of(true), pool.checkedIn);
+    }
+
+    @Test
+    void aCancelForALeaseThatEndedIsNotSent() {
+        lease.granted();
+        int firstGrant = lease.grant();
+        lease.attach(link);
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        assertFalse(lease.cancelStarting(firstGrant), "ended: its query is over");
+        lease.granted();
+        assertFalse(lease.cancelStarting(firstGrant), "granted again: the query running now is another client's");
+        assertTrue(lease.cancelStarting(lease.grant()));
+    }
+
+    @Test
+    void sessionModeEndWaitsForACancelOnItsWayBeforeTheResetAndTheNextClient() {
+        lease.granted();
+        int grant = lease.grant();
+        lease.attach(link);
+        assertTrue(lease.cancelStarting(grant));
+        lease.end(grant, "DISCARD ALL");
+        assertTrue(pool.checkedIn.isEmpty());
+        assertEquals(0, pool.resetting, "not even the reset is sent while the cancel may land");
+        lease.cancelDone();
+        channel.runPendingTasks();
+        assertEquals(1, pool.resetting, "now it is reset");
+        serverSends(READY_IDLE); // the answer to DISCARD ALL
+        assertEquals(List.of(true), pool.checkedIn);
+    }
+
+    @Test
+    void theEndOfAnEarlierGrantDoesNotEndTheNextClientsLease() {
+        lease.granted();
+        int firstGrant = lease.grant();
+        lease.attach(link);
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        lease.granted();
+        lease.attach(link);
+        lease.end(firstGrant, null); // the first client leaves late
+        assertTrue(lease.offer(), "the second client still holds it");
+        assertEquals(1, pool.checkedIn.size());
+    }
+
+    @Test
+    void aServerThatClosedIsNotAlive() {
+        assertTrue(lease.alive());
+        channel.close();
+        assertFalse(lease.alive());
+    }
+}
