@@ -51,7 +51,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         LOGGING_IN,
         /** Transaction mode, between transactions: no server. */
         IDLE,
-        /** A message came; waiting for a server (messages are held, reading paused). */
+        /** A message came; waiting for a server (messages are held; reading goes on up to a bound). */
         ACQUIRING,
         /** A server is this client's. */
         ATTACHED,
@@ -67,6 +67,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private final ClientIdentity identity;
     private final long clientId;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    /** Bytes in {@link #held}: reading goes on while a server is awaited, up to the client's write high-water mark. */
+    private int heldBytes;
     private List<ByteBuf> batch = new ArrayList<>();
     private Channel client;
     private DatabasePool.Ticket ticket;
@@ -139,6 +141,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
     @Override
     public void granted(ServerLease granted) {
+        assert client.eventLoop().inEventLoop() : "granted off the client's loop";
         switch (state) {
             case LOGGING_IN -> login(granted);
             case ACQUIRING -> attach(granted);
@@ -220,17 +223,22 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
                 if (lease.offer()) {
                     handOff(frame);
                 } else {
-                    held.add(frame); // the server's loop ended the lease; its news is on the way
+                    hold(frame); // the server's loop ended the lease; its news is on the way
                     state = State.DRAINING;
                 }
             }
             case IDLE -> {
-                held.add(frame);
+                hold(frame);
                 acquire();
             }
-            case ACQUIRING, DRAINING -> held.add(frame);
+            case ACQUIRING, DRAINING -> hold(frame);
             default -> ReferenceCountUtil.release(frame); // nothing may come before ReadyForQuery
         }
+    }
+
+    private void hold(ByteBuf frame) {
+        held.add(frame);
+        heldBytes += frame.readableBytes();
     }
 
     private void handOff(ByteBuf frame) {
@@ -252,8 +260,15 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
                 } // else: read again when the server catches up (its writability change)
             }
             case IDLE -> ctx.read();
+            case ACQUIRING, DRAINING -> {
+                // keep reading while little is held: a client waits for its answer anyway, and
+                // switching the socket's read interest off and on again costs two syscalls
+                if (heldBytes < client.config().getWriteBufferHighWaterMark()) {
+                    ctx.read();
+                } // else: read again once a server is attached
+            }
             default -> {
-                // ACQUIRING, DRAINING: read again once a server is attached; LOGGING_IN: after ReadyForQuery
+                // LOGGING_IN: after ReadyForQuery
             }
         }
     }
@@ -298,16 +313,21 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         }
         hold(granted);
         state = State.ATTACHED;
-        List<ByteBuf> frames = new ArrayList<>(held.size());
-        for (ByteBuf frame; (frame = held.poll()) != null; ) {
-            granted.offer(); // a new grant cannot have ended: it has not seen any of them yet
-            frames.add(frame);
-        }
+        heldBytes = 0;
         ServerSide side = link;
         if (leaseOnThisLoop) {
             side.attach(granted);
-            forwardAll(side, frames);
+            for (ByteBuf frame; (frame = held.poll()) != null; ) {
+                granted.offer(); // a new grant cannot have ended: it has not seen any of them yet
+                side.forward(frame);
+            }
+            side.flush();
         } else {
+            List<ByteBuf> frames = new ArrayList<>(held.size());
+            for (ByteBuf frame; (frame = held.poll()) != null; ) {
+                granted.offer();
+                frames.add(frame);
+            }
             granted.loop().execute(() -> {
                 side.attach(granted);
                 forwardAll(side, frames);
@@ -327,6 +347,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
      * been written to this client. On the client's loop.
      */
     void leaseEnded(ServerLease ended) {
+        assert client.eventLoop().inEventLoop() : "lease end heard off the client's loop";
         if (ended != lease) {
             return;
         }
@@ -406,6 +427,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         }
         held.forEach(ReferenceCountUtil::release);
         held.clear();
+        heldBytes = 0;
         batch.forEach(ReferenceCountUtil::release);
         batch.clear();
         if (previous == State.ACQUIRING) {

@@ -37,7 +37,7 @@ final class SessionLink implements ServerSide {
 
     @Override
     public void forward(ByteBuf frame) {
-        lease.processed();
+        lease.processed(); // asserts the server's loop
         server.channel().write(frame, server.channel().voidPromise());
     }
 

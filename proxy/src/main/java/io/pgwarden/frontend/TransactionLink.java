@@ -103,7 +103,7 @@ final class TransactionLink implements ServerSide {
 
     @Override
     public void forward(ByteBuf frame) {
-        lease.processed();
+        lease.processed(); // asserts the server's loop
         byte type = Frames.type(frame);
         if (skippingToSync && type != FrontendMessages.SYNC) {
             ReferenceCountUtil.release(frame);

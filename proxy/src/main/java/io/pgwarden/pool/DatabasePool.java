@@ -243,6 +243,7 @@ public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.
     /** The lease is over: the server goes to a waiter (its own loop's first), idle, or is closed. */
     @Override
     public void checkIn(ServerLease lease, boolean reusable) {
+        assert lease.loop().inEventLoop() : "checked in off the server's loop";
         long now = System.nanoTime();
         PoolBooks.Waiter<Ticket> next;
         PoolBooks.EntryState after;

@@ -154,7 +154,7 @@ public final class ServerLease {
 
     /** The client's listener receives this server's messages from now on. On the server's loop. */
     public void attach(ServerListener listener) {
-        assert loop().inEventLoop();
+        assert loop().inEventLoop() : "attached off the server's loop";
         processed = 0;
         server.listener(listener);
     }
@@ -167,6 +167,7 @@ public final class ServerLease {
 
     /** One frame of the client's was processed here. On the server's loop. */
     public void processed() {
+        assert loop().inEventLoop() : "processed off the server's loop";
         processed++;
     }
 
@@ -176,7 +177,7 @@ public final class ServerLease {
      * and the server goes back to the pool. True when it ended. On the server's loop.
      */
     public boolean endIfIdle() {
-        assert loop().inEventLoop();
+        assert loop().inEventLoop() : "released off the server's loop";
         if (!server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
                 || !handed.compareAndSet(processed, RELEASED)) {
             return false;
