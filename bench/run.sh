@@ -14,6 +14,7 @@
 # Options (defaults in brackets; lists are comma-separated):
 #   --rounds N          rounds per figure [3]
 #   --duration S        seconds per measurement [10]
+#   --warmup S          seconds through each proxy before the first round (JIT, pools), not recorded [15]
 #   --clients LIST      client counts [select-only 1,10,50,100,500; tpcb 10,100]
 #   --protocols LIST    pgbench -M values [simple,extended,prepared; tpcb simple,prepared]
 #   --modes LIST        pool modes [transaction,session; tpcb/many-clients/jdbc/idle transaction]
@@ -30,7 +31,7 @@
 # Environment: PGWARDEN_JAR, BENCH_JAR use these jars instead of building them;
 # PGWARDEN_BUILT_FROM describes a given PGWARDEN_JAR in the report (e.g. a commit);
 # PGWARDEN_JAVA_OPTS are extra JVM options for pgwarden (none by default: java -jar as users run it);
-# BENCH_CTXSW_FILE: pgbench scenarios append each proxy's context switches per transaction there;
+# BENCH_CTXSW_FILE: pgbench scenarios append each proxy's context switches and CPU µs (user + system) per transaction there;
 # BENCH_JCMD_DIR: idle-scale saves jcmd's class histogram and native memory summary (with
 # PGWARDEN_JAVA_OPTS=-XX:NativeMemoryTracking=summary) of pgwarden there, with every connection open.
 set -euo pipefail
@@ -43,13 +44,14 @@ ROOT="$(dirname "$BENCH_DIR")"
 
 # ---------------------------------------------------------------- arguments
 scenario=""
-rounds=3 duration=10 clients="" protocols="" modes="" setups="direct,pgbouncer,pgwarden"
+rounds=3 duration=10 warmup=15 clients="" protocols="" modes="" setups="direct,pgbouncer,pgwarden"
 pool=20 scale="" connections="" busy=50 jfr="" out="" keep=0 smoke=0 tag=""
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --protocols) protocols="$2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
@@ -69,7 +71,7 @@ while (($#)); do
 done
 if ((smoke)); then
   [[ -z "$scenario" ]] || die "--smoke takes no scenario"
-  scenario=smoke rounds=1 duration=2 scale="${scale:-1}"
+  scenario=smoke rounds=1 duration=2 warmup=1 scale="${scale:-1}"
 fi
 case "$scenario" in
   select-only) clients="${clients:-1,10,50,100,500}"; protocols="${protocols:-simple,extended,prepared}"
@@ -318,8 +320,9 @@ pgbench_point() {
   rm -f "$W"/pglog/tx.*
   cmd=(pgbench -n -h 127.0.0.1 -p "$port" -U bench -T "$duration" -l --log-prefix="$W/pglog/tx" "$@" bench)
   log_command "${cmd[@]}"
-  local switches_before
+  local switches_before cpu_before
   switches_before="$(context_switches "$setup")"
+  cpu_before="$(cpu_ticks "$setup")"
   set +e
   (cd "$W/pglog" && PGPASSWORD=bench-pass timeout $((duration + 120)) "${cmd[@]}") >"$W/pgbench.out" 2>"$W/pgbench.err"
   rc=$?
@@ -339,9 +342,22 @@ pgbench_point() {
     "${avg:--}" "$p50" "$p99" "${failed:-0}" "$note")"
   say "  $setup round $round $figure: $status tps=${tps:-0} p99=${p99} ms (load $load)"
   if [[ -n "${BENCH_CTXSW_FILE:-}" && "$setup" != direct && -n "$tps" ]]; then
+    # context switches per transaction, then the proxy's CPU (user + system) per transaction in µs
     awk -v s="$setup" -v f="$figure" -v r="$round" -v b="$switches_before" -v a="$(context_switches "$setup")" \
-        -v t="$tps" -v d="$duration" 'BEGIN {printf "%s\t%s\t%s\t%.2f\n", s, f, r, (a - b) / (t * d)}' >>"$BENCH_CTXSW_FILE"
+        -v cb="$cpu_before" -v ca="$(cpu_ticks "$setup")" -v hz="$(getconf CLK_TCK)" \
+        -v t="$tps" -v d="$duration" 'BEGIN {printf "%s\t%s\t%s\t%.2f\t%.1f\n", s, f, r, (a - b) / (t * d), (ca - cb) / hz * 1e6 / (t * d)}' >>"$BENCH_CTXSW_FILE"
   fi
+}
+
+# CPU ticks (user + system, all threads) of a proxy so far; 0 for direct
+cpu_ticks() {
+  local pid=""
+  case "$1" in
+    pgbouncer|pgbouncer-pt0) pid="$(pgbouncer_pid 2>/dev/null)" ;;
+    pgwarden) pid="$PGW_PID" ;;
+  esac
+  [[ -n "$pid" ]] || { echo 0; return; }
+  awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0
 }
 
 # context switches (voluntary + involuntary, all threads) of a proxy so far; 0 for direct
@@ -386,12 +402,14 @@ run_pgbench_matrix() { # SCRIPT: select-only | tpcb
   done
 }
 
-warm_up() { # a few seconds through each proxy: JIT, pools, caches. Not recorded.
-  local setup
+warm_up() { # --warmup seconds through each proxy, half simple, half prepared: JIT, pools, caches. Not recorded.
+  local setup proto half=$(((warmup + 1) / 2))
   for setup in "${SETUPS[@]}"; do
     [[ "$setup" == direct ]] && continue
-    (cd "$W/pglog" && PGPASSWORD=bench-pass \
-      pgbench -n -S -h 127.0.0.1 -p "$(port_of "$setup")" -U bench -c 10 -j 2 -T 3 bench) >/dev/null 2>&1 || true
+    for proto in simple prepared; do
+      (cd "$W/pglog" && PGPASSWORD=bench-pass \
+        pgbench -n -S -M "$proto" -h 127.0.0.1 -p "$(port_of "$setup")" -U bench -c 50 -j 2 -T "$half" bench) >/dev/null 2>&1 || true
+    done
   done
 }
 
@@ -540,7 +558,7 @@ Generated by \`$invocation_line\` on $(date -u '+%Y-%m-%d %H:%M UTC').
   \`ignore_startup_parameters = extra_float_digits\` (for pgjdbc), connection logging off (pgwarden does not log
   connections either). pgwarden: no \`http:\` section, JVM defaults.
 - Each measurement is ${duration} s (pgbench \`-T $duration\`, which excludes connection time; the Java clients
-  measure after a 3 s warm-up). Before the rounds, each proxy gets 3 s of \`pgbench -S -c 10\` (not recorded).
+  measure after a 3 s warm-up). Before the rounds, each proxy gets $warmup s of \`pgbench -S -c 50\`, half -M simple, half -M prepared (not recorded: JIT warm-up).
 - pgbench runs with \`-n\` (no vacuum) and \`-l\` (a log line per transaction, from which p50/p99 are computed),
   \`-j\` = min(clients, 2) (the machine's cores) except \`tpcb -M prepared\`, which uses
   \`-j\` = clients: pgbench 15 prepares its statements with a blocking call inside the transaction, so with
