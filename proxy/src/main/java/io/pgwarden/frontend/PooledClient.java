@@ -82,6 +82,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private int leaseGrant;
     private boolean leaseOnThisLoop;
     private boolean forwardedSinceFlush;
+    /** Between channelRead and channelReadComplete: frames forwarded now are flushed at the end of the batch. */
+    private boolean reading;
     private int cancelProcessId;
     private int cancelSecret;
 
@@ -218,6 +220,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         if (timeouts != null) {
             timeouts.clientActive();
         }
+        reading = true;
         switch (state) {
             case ATTACHED -> {
                 if (lease.offer()) {
@@ -252,6 +255,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         sendBatch();
         switch (state) {
             case ATTACHED -> {
@@ -321,7 +325,11 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
                 granted.offer(); // a new grant cannot have ended: it has not seen any of them yet
                 side.forward(frame);
             }
-            side.flush();
+            if (reading) {
+                forwardedSinceFlush = true; // the rest of this read (Execute, Sync...) goes out in the same write
+            } else {
+                side.flush();
+            }
         } else {
             List<ByteBuf> frames = new ArrayList<>(held.size());
             for (ByteBuf frame; (frame = held.poll()) != null; ) {
