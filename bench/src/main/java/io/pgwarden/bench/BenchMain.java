@@ -26,6 +26,7 @@ import java.util.Set;
  *   <li>{@code many}: a ring of many open connections, a few busy at a time; one result line</li>
  *   <li>{@code idle}: open many connections and hold them until stdin closes</li>
  *   <li>{@code report}: results file to Markdown + PNG chart</li>
+ *   <li>{@code flame}: folded stacks (bench/scripts/jfr-flame.sh) to a PNG flame graph</li>
  * </ul>
  * Result lines are the tab-separated tail of {@link Run#HEADER} from {@code figure} on; the script
  * puts scenario, setup, round and load in front.
@@ -37,7 +38,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: BenchMain jdbc|many|idle|report --name value ...");
+            System.err.println("usage: BenchMain jdbc|many|idle|report|flame --name value ...");
             System.exit(2);
         }
         try {
@@ -50,6 +51,7 @@ public final class BenchMain {
                         "openers")));
                 case "report" -> report(Options.parse("report", args, 1, Set.of("results", "header", "out", "chart",
                         "title")));
+                case "flame" -> flame(Options.parse("flame", args, 1, Set.of("folded", "out", "title")));
                 default -> throw new Options.UsageException("unknown sub-command '" + args[0] + "'");
             });
         } catch (Options.UsageException e) {
@@ -126,6 +128,12 @@ public final class BenchMain {
         }
         String header = Files.readString(Path.of(o.get("header")));
         new MarkdownReport(runs).write(header, Path.of(o.get("out")), Path.of(o.get("chart")), o.get("title", "pgwarden bench"));
+        return 0;
+    }
+
+    private static int flame(Options o) throws Exception {
+        io.pgwarden.bench.report.FlameGraph.fromFolded(Path.of(o.get("folded")), o.get("title", "pgwarden flame graph"))
+                .write(Path.of(o.get("out")));
         return 0;
     }
 
