@@ -62,7 +62,7 @@ public final class Pgwarden implements AutoCloseable {
     /** Binds the listener; returns once clients can connect. */
     public Pgwarden start() throws InterruptedException {
         acceptor = transport.newGroup(1);
-        loops = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        loops = transport.newGroup(config.listen().eventLoops(Runtime.getRuntime().availableProcessors()));
         clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         resolver = HostResolver.dns(transport);
         keyDerivations = ScramKeyCache.newDerivationExecutor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
@@ -103,7 +103,7 @@ public final class Pgwarden implements AutoCloseable {
             throw e;
         }
         log.info("pgwarden listening on {}:{} ({} transport, {} event loops), {} databases, {} services",
-                config.listen().host(), port(), transport, Runtime.getRuntime().availableProcessors(),
+                config.listen().host(), port(), transport, config.listen().eventLoops(Runtime.getRuntime().availableProcessors()),
                 config.databases().size(), config.services().size());
         return this;
     }

@@ -19,7 +19,7 @@ final class ConfigReader {
 
     static final List<String> ROOT_KEYS =
             List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits");
-    static final List<String> LISTEN_KEYS = List.of("host", "port");
+    static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops");
     static final List<String> HTTP_KEYS = List.of("host", "port", "metrics");
     static final List<String> BACKEND_KEYS = List.of(
             "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval",
@@ -89,7 +89,8 @@ final class ConfigReader {
         map.rejectUnknownKeys(LISTEN_KEYS);
         return new ListenConfig(
                 map.nonEmptyString("host", ListenConfig.DEFAULT.host()),
-                map.integer("port").orElse(ListenConfig.DEFAULT.port()));
+                map.integer("port").orElse(ListenConfig.DEFAULT.port()),
+                map.integer("event_loops").orElse(ListenConfig.DEFAULT.eventLoops()));
     }
 
     private HttpConfig readHttp(YamlMap map) {

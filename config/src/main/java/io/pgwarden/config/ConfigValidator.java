@@ -28,6 +28,7 @@ final class ConfigValidator {
 
     void validate(PgwardenConfig config, PoolSettings poolSection) {
         checkRange("listen.port", config.listen().port(), 0, 65_535);
+        checkRange("listen.event_loops", config.listen().eventLoops(), 0, 256);
         checkHttp(config);
         checkAdminServices(config);
         config.backends().values().forEach(this::checkBackend);

@@ -1,6 +1,20 @@
 package io.pgwarden.config;
 
-/** The address pgwarden accepts client connections on. */
-public record ListenConfig(String host, int port) {
-    public static final ListenConfig DEFAULT = new ListenConfig("127.0.0.1", 6432);
+/**
+ * The address pgwarden accepts client connections on, and how many event loops carry its clients
+ * and server connections.
+ *
+ * @param eventLoops event-loop threads; 0 means one per CPU core
+ */
+public record ListenConfig(String host, int port, int eventLoops) {
+    public static final ListenConfig DEFAULT = new ListenConfig("127.0.0.1", 6432, 0);
+
+    public ListenConfig(String host, int port) {
+        this(host, port, 0);
+    }
+
+    /** The number of event loops to run on a machine with {@code cores} cores. */
+    public int eventLoops(int cores) {
+        return eventLoops > 0 ? eventLoops : Math.max(1, cores);
+    }
 }

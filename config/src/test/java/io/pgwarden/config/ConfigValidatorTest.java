@@ -155,6 +155,15 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void eventLoopsDefaultToOnePerCoreAndCanBeSet() throws ConfigException {
+        assertEquals(0, parse(MINIMAL).listen().eventLoops());
+        assertEquals(2, parse(MINIMAL).listen().eventLoops(2), "0: one per core");
+        assertEquals(1, parse(MINIMAL + "listen:\n  event_loops: 1\n").listen().eventLoops(2));
+        assertEquals(List.of("listen.event_loops (line 13): must be between 0 and 256"),
+                errorsOf(MINIMAL + "listen:\n  event_loops: -1\n"));
+    }
+
+    @Test
     void aDatabaseMustNameADefinedBackend() {
         assertEquals(List.of("databases.orders.backend (line 7): backend 'replica' is not defined; defined backends: main"),
                 errorsOf(ORDERS.replace("backend: main", "backend: replica")));

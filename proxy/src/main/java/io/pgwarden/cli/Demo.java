@@ -79,7 +79,7 @@ final class Demo implements AutoCloseable {
         }
         ListenConfig listen = settings.listenPort() == null
                 ? config.listen()
-                : new ListenConfig(config.listen().host(), settings.listenPort());
+                : new ListenConfig(config.listen().host(), settings.listenPort(), config.listen().eventLoops());
         return config.withListen(listen).withBackends(backends);
     }
 
