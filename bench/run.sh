@@ -350,24 +350,26 @@ pgbench_point() {
   fi
 }
 
+# the process id of a proxy setup; nothing for direct
+proxy_pid() {
+  case "$1" in
+    pgbouncer|pgbouncer-pt0) pgbouncer_pid 2>/dev/null ;;
+    pgwarden) echo "$PGW_PID" ;;
+  esac
+}
+
 # CPU ticks (user + system, all threads) of a proxy so far; 0 for direct
 cpu_ticks() {
-  local pid=""
-  case "$1" in
-    pgbouncer|pgbouncer-pt0) pid="$(pgbouncer_pid 2>/dev/null)" ;;
-    pgwarden) pid="$PGW_PID" ;;
-  esac
+  local pid
+  pid="$(proxy_pid "$1")"
   [[ -n "$pid" ]] || { echo 0; return; }
   awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0
 }
 
 # context switches (voluntary + involuntary, all threads) of a proxy so far; 0 for direct
 context_switches() {
-  local pid=""
-  case "$1" in
-    pgbouncer|pgbouncer-pt0) pid="$(pgbouncer_pid 2>/dev/null)" ;;
-    pgwarden) pid="$PGW_PID" ;;
-  esac
+  local pid
+  pid="$(proxy_pid "$1")"
   [[ -n "$pid" ]] || { echo 0; return; }
   cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'
 }

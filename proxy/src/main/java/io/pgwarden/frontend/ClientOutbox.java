@@ -2,6 +2,7 @@ package io.pgwarden.frontend;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.pgwarden.backend.ServerConnection;
 import io.pgwarden.pool.ServerLease;
 
 import java.util.ArrayList;
@@ -73,8 +74,24 @@ final class ClientOutbox {
         });
     }
 
-    /** True when the client can take more: the server may be read again. */
-    boolean clientWritable() {
-        return client.isWritable();
+    /** The server's read batch is over: the client gets it, and the server is read again if the client can take more. */
+    void serverReadComplete(ServerConnection from) {
+        flush(null);
+        if (client.isWritable()) {
+            from.read();
+        } // else: read again when the client catches up (its channelWritabilityChanged)
+    }
+
+    /** The server can take more of the client's frames: read the client again. */
+    void serverWritabilityChanged(ServerConnection from) {
+        if (from.channel().isWritable() && client.isActive()) {
+            client.read();
+        }
+    }
+
+    /** The server closed: what it said reaches the client, then the client closes. */
+    void serverClosed(ServerLease lease) {
+        flush(null); // PostgreSQL sends its own FATAL before it goes (terminated, shut down): pass on what we have
+        session.serverClosed(lease);
     }
 }

@@ -12,14 +12,12 @@ import io.pgwarden.pool.ServerLease;
 final class SessionLink implements ServerSide {
 
     private final PooledClient session;
-    private final Channel client;
     private final ClientOutbox outbox;
     private ServerLease lease;
     private ServerConnection server;
 
     SessionLink(PooledClient session, Channel client) {
         this.session = session;
-        this.client = client;
         this.outbox = new ClientOutbox(session, client);
     }
 
@@ -53,22 +51,16 @@ final class SessionLink implements ServerSide {
 
     @Override
     public void onServerReadComplete(ServerConnection from) {
-        outbox.flush(null);
-        if (outbox.clientWritable()) {
-            from.read();
-        } // else: read again when the client catches up (its channelWritabilityChanged)
+        outbox.serverReadComplete(from);
     }
 
     @Override
     public void onServerWritabilityChanged(ServerConnection from) {
-        if (from.channel().isWritable() && client.isActive()) {
-            client.read();
-        }
+        outbox.serverWritabilityChanged(from);
     }
 
     @Override
     public void onServerClosed(ServerConnection from) {
-        outbox.flush(null); // PostgreSQL sends its own FATAL before it goes (terminated, shut down): pass on what we have
-        session.serverClosed(lease);
+        outbox.serverClosed(lease);
     }
 }

@@ -400,22 +400,16 @@ final class TransactionLink implements ServerSide {
     @Override
     public void onServerReadComplete(ServerConnection from) {
         answeredSinceFlush = false;
-        outbox.flush(null);
-        if (outbox.clientWritable()) {
-            from.read();
-        } // else: read again when the client catches up (its channelWritabilityChanged)
+        outbox.serverReadComplete(from);
     }
 
     @Override
     public void onServerWritabilityChanged(ServerConnection from) {
-        if (from.channel().isWritable() && client.isActive()) {
-            client.read();
-        }
+        outbox.serverWritabilityChanged(from);
     }
 
     @Override
     public void onServerClosed(ServerConnection from) {
-        outbox.flush(null);
-        session.serverClosed(lease);
+        outbox.serverClosed(lease);
     }
 }

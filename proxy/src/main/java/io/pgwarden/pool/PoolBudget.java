@@ -9,44 +9,30 @@ import java.util.List;
  */
 interface PoolBudget {
 
-    /** One more connection: true when granted; follow-ups are added to {@code followUps}. */
-    boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps);
+    /** One more connection: true when granted; follow-ups are added to {@code followUps}. Unlimited: always. */
+    default boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+        return true;
+    }
 
-    /** True when a freed connection should go back to the instance rather than be reused. */
-    boolean mustYield(int cap, int busy, int recentPeak, int waiting);
+    /** True when a freed connection should go back to the instance rather than be reused. Unlimited: never. */
+    default boolean mustYield(int cap, int busy, int recentPeak, int waiting) {
+        return false;
+    }
 
     /** A connection is gone (closed, or its opening failed). */
-    void returned(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps);
+    default void returned(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+    }
 
     /** Demand changed without a request (clients gave up or were served). */
-    void changed(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps);
+    default void changed(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+    }
 
     /** The periodic report. */
-    void rebalance(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps);
+    default void rebalance(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+    }
 
     /** No instance limit: every request is granted. */
     PoolBudget UNLIMITED = new PoolBudget() {
-        @Override
-        public boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-            return true;
-        }
-
-        @Override
-        public boolean mustYield(int cap, int busy, int recentPeak, int waiting) {
-            return false;
-        }
-
-        @Override
-        public void returned(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-        }
-
-        @Override
-        public void changed(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-        }
-
-        @Override
-        public void rebalance(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-        }
     };
 
     /** {@code database}'s membership of {@code budget}. */

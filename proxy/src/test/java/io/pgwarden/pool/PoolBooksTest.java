@@ -497,26 +497,5 @@ class PoolBooksTest {
 
     /** A budget that grants everything unless a test says otherwise. */
     private static class TestBudget implements PoolBudget {
-        @Override
-        public boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-            return true;
-        }
-
-        @Override
-        public boolean mustYield(int cap, int busy, int recentPeak, int waiting) {
-            return false;
-        }
-
-        @Override
-        public void returned(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-        }
-
-        @Override
-        public void changed(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-        }
-
-        @Override
-        public void rebalance(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
-        }
     }
 }
