@@ -157,7 +157,7 @@ public final class FlameGraph {
         if (frame.startsWith("netty.") || frame.contains("io.netty")) {
             return new Color(110 + hash, 160 + hash, 230);
         }
-        if (frame.startsWith("native.") || frame.contains("Native") || frame.contains("epollWait")) {
+        if (frame.equals("native") || frame.contains("Native") || frame.contains("epollWait")) {
             return new Color(170 + hash, 170 + hash, 170 + hash);
         }
         return new Color(240, 170 + hash, 90);
