@@ -54,19 +54,33 @@ class BackendLoginHandlerTest {
     private final Promise<ServerConnection> promise = login(channel, scramKeys);
     private final ScramServerExchange server = new ScramServerExchange(verifier);
 
-    /** Runs each derivation on a new thread, and remembers the threads. */
+    /**
+     * Runs each derivation on a new thread, held until {@link #await()}, and remembers the threads.
+     * Held, so that a derivation can never finish before the handler has read the server's message
+     * (it would then rightly answer at once, on the event loop, and the test would see no hand-over).
+     */
     private static final class Derivations implements Executor {
         private final List<Thread> threads = new CopyOnWriteArrayList<>();
+        private final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public void execute(Runnable derivation) {
-            Thread thread = new Thread(derivation, "test-derivation-" + threads.size());
+            Thread thread = new Thread(() -> {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                derivation.run();
+            }, "test-derivation-" + threads.size());
             threads.add(thread);
             thread.start();
         }
 
-        /** Waits for every derivation, and for what it handed to the event loop. */
+        /** Lets the derivations run and waits for them, and for what they handed to the event loop. */
         void await() throws InterruptedException {
+            gate.countDown();
             for (Thread thread : threads) {
                 thread.join(10_000);
                 assertFalse(thread.isAlive(), "derivation done");
