@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * client's loop is taken first, and a freed server goes to a waiter on its own loop first. When
  * they share a loop, taking and giving back run inline, with no task and no wake-up.
  */
-public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.Returns {
+public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
 
     private static final Logger log = LoggerFactory.getLogger(DatabasePool.class);
     private static final long MAINTENANCE_PERIOD_MILLIS = 1000;
@@ -89,6 +89,7 @@ public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.
     /** PAUSE: these complete once no server is leased any more. Under the lock. */
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
     private final ScheduledFuture<?> maintenance;
+    private final PoolGauges view;
     /** When the queue's timer fires next (System.nanoTime), or Long.MAX_VALUE when none is set. Under the lock. */
     private long queueTimerAt = Long.MAX_VALUE;
 
@@ -103,6 +104,7 @@ public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
+        this.view = new PoolGauges(database, this::counts, () -> budget.share(database.name()));
         this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
@@ -114,7 +116,6 @@ public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.
         return database;
     }
 
-    @Override
     public String database() {
         return database.name();
     }
@@ -439,85 +440,26 @@ public final class DatabasePool implements AutoCloseable, PoolView, ServerLease.
 
     // ---- what the admin console and the metrics see -----------------------------------------------
 
-    @Override
-    public long throttledCount() {
-        return locked(() -> (int) Math.min(Integer.MAX_VALUE, books.throttledTotal()));
-    }
-
-    @Override
-    public double fairShare() {
-        return budget.share(database.name());
-    }
-
     public InstanceBudget budget() {
         return budget;
-    }
-
-    @Override
-    public String backend() {
-        return database.backend();
     }
 
     public BackendConfig backendConfig() {
         return connector.backend();
     }
 
-    @Override
-    public int poolSize() {
-        return settings.size();
+    /** What SHOW POOLS, SHOW DATABASES and the gauges read of this pool. */
+    public PoolView view() {
+        return view;
     }
 
-    @Override
-    public int clientsActive() {
-        return serversActive();
-    }
-
-    @Override
-    public int clientsWaiting() {
-        return locked(books::waiting);
-    }
-
-    @Override
-    public int clientsIdle() {
-        return Math.max(0, clients.size() - clientsActive() - clientsWaiting());
-    }
-
-    @Override
-    public int serversActive() {
-        return locked(() -> Math.max(0, books.size() - books.idle() - books.opening() - books.resetting()));
-    }
-
-    @Override
-    public int serversIdle() {
-        return locked(books::idle);
-    }
-
-    @Override
-    public int serversLogin() {
-        return locked(books::opening);
-    }
-
-    @Override
-    public int serversTested() {
-        return locked(books::resetting);
-    }
-
-    /** One of the pool's counts, read under its lock (views and metrics, never the forwarding path). */
-    private int locked(java.util.function.IntSupplier count) {
-        lock.lock();
-        try {
-            return count.getAsInt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public long maxWaitNanos() {
+    /** The books' counts, read under the lock in one go (views and metrics, never the forwarding path). */
+    PoolCounts counts() {
         long now = System.nanoTime();
         lock.lock();
         try {
-            return books.maxWaitNanos(now);
+            return new PoolCounts(books.size(), books.idle(), books.opening(), books.resetting(), books.waiting(),
+                    books.maxWaitNanos(now), books.throttledTotal(), clients.size());
         } finally {
             lock.unlock();
         }

@@ -11,6 +11,7 @@ import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.metrics.MeterBinding;
 import io.pgwarden.metrics.PgwardenMetrics;
+import io.pgwarden.metrics.PoolView;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
             DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
                     metrics.forDatabase(database.name()), budgets.get(database.backend()));
             byDatabase.put(database.name(), pool);
-            gauges.add(metrics.bindPool(pool));
+            gauges.add(metrics.bindPool(pool.view()));
         }
         budgets.values().forEach(budget -> gauges.add(metrics.bindBudget(budget)));
     }
@@ -69,8 +70,8 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     // ---- AdminView --------------------------------------------------------------------------------
 
     @Override
-    public List<DatabasePool> pools() {
-        return List.copyOf(byDatabase.values());
+    public List<PoolView> pools() {
+        return byDatabase.values().stream().map(DatabasePool::view).toList();
     }
 
     @Override
