@@ -189,7 +189,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
                 cancelProcessId = context.cancels().newProcessId();
                 finishLogin(parameters, State.IDLE);
             } else {
-                onLoopOf(granted, () -> link.attach(granted));
+                onLoopOf(granted, () -> attachLink(granted));
                 // the cancel key names the real backend, as PostgreSQL's would
                 cancelProcessId = server.backendKey().processId();
                 finishLogin(server.parameters(), State.ATTACHED);
@@ -320,7 +320,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         heldBytes = 0;
         ServerSide side = link;
         if (leaseOnThisLoop) {
-            side.attach(granted);
+            attachLink(granted);
             for (ByteBuf frame; (frame = held.poll()) != null; ) {
                 granted.offer(); // a new grant cannot have ended: it has not seen any of them yet
                 side.forward(frame);
@@ -337,11 +337,21 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
                 frames.add(frame);
             }
             granted.loop().execute(() -> {
-                side.attach(granted);
+                attachLink(granted);
                 forwardAll(side, frames);
             });
         }
         client.read();
+    }
+
+    /**
+     * On the server's loop: the link takes the lease's server; if that closed between the grant and
+     * now the client is told (what it sends meanwhile is dropped), never left waiting for an answer.
+     */
+    private void attachLink(ServerLease granted) {
+        if (!link.attach(granted)) {
+            serverClosed(granted);
+        }
     }
 
     private void hold(ServerLease granted) {

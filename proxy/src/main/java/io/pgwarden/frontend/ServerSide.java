@@ -10,8 +10,11 @@ import io.pgwarden.pool.ServerLease;
  */
 interface ServerSide extends ServerListener {
 
-    /** The lease's server is this client's now: receive its messages. */
-    void attach(ServerLease lease);
+    /**
+     * The lease's server is this client's now: receive its messages. False when it has closed
+     * already; what is forwarded to it then is dropped, and the client must be told.
+     */
+    boolean attach(ServerLease lease);
 
     /** One client frame, in order. */
     void forward(ByteBuf frame);

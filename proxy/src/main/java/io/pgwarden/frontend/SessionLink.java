@@ -11,26 +11,20 @@ import io.pgwarden.pool.ServerLease;
  */
 final class SessionLink implements ServerSide {
 
-    private final PooledClient session;
     private final ClientOutbox outbox;
     private ServerLease lease;
     private ServerConnection server;
 
     SessionLink(PooledClient session, Channel client) {
-        this.session = session;
         this.outbox = new ClientOutbox(session, client);
     }
 
     @Override
-    public void attach(ServerLease lease) {
+    public boolean attach(ServerLease lease) {
         this.lease = lease;
         this.server = lease.server();
         outbox.attach(lease);
-        if (!lease.alive()) {
-            session.serverClosed(lease); // it closed between the grant and now: the client is told, not left waiting
-            return;
-        }
-        lease.attach(this);
+        return lease.attach(this);
     }
 
     @Override

@@ -45,7 +45,6 @@ final class TransactionLink implements ServerSide {
     private record Redefinition(Statement existing) {
     }
 
-    private final PooledClient session;
     private final Channel client;
     private final ClientOutbox outbox;
     private final long clientId;
@@ -66,7 +65,6 @@ final class TransactionLink implements ServerSide {
 
     TransactionLink(PooledClient session, Channel client, long clientId, ClientSettings settings, StatementNames names,
                     boolean timed) {
-        this.session = session;
         this.timed = timed;
         this.client = client;
         this.outbox = new ClientOutbox(session, client);
@@ -77,17 +75,15 @@ final class TransactionLink implements ServerSide {
 
     /** Takes the lease's server for a transaction; brings it to this client's settings first if needed. */
     @Override
-    public void attach(ServerLease lease) {
+    public boolean attach(ServerLease lease) {
         this.lease = lease;
         this.server = lease.server();
         outbox.attach(lease);
         pending.clear();
         skippingToSync = false;
-        if (!lease.alive()) {
-            session.serverClosed(lease); // it closed between the grant and now: the client is told, not left waiting
-            return;
+        if (!lease.attach(this)) {
+            return false;
         }
-        lease.attach(this);
         if (timed) {
             busySinceNanos = System.nanoTime();
             idleInTransactionSinceNanos = 0;
@@ -97,6 +93,7 @@ final class TransactionLink implements ServerSide {
             server.writeInternalQuery(sync);
             pending.add(Kind.QUERY_HIDDEN, null);
         }
+        return true;
     }
 
     // ---- client → server -------------------------------------------------------------------------

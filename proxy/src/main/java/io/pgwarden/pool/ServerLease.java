@@ -58,10 +58,13 @@ public final class ServerLease {
     private long processed;
     /** A release waiting for cancels in flight; owned by the server's loop. */
     private Runnable releaseAfterCancels;
+    /** The end of a clean transaction, made once: endIfIdle runs at every transaction and allocates nothing. */
+    private final Runnable checkInClean;
 
     ServerLease(ServerConnection server, Returns pool) {
         this.server = server;
         this.pool = pool;
+        this.checkInClean = () -> pool.checkIn(this, true);
     }
 
     void entry(PoolBooks.Entry<ServerLease> entry) {
@@ -152,11 +155,19 @@ public final class ServerLease {
 
     // ---- the server's loop --------------------------------------------------------------------------
 
-    /** The client's listener receives this server's messages from now on. On the server's loop. */
-    public void attach(ServerListener listener) {
+    /**
+     * The client's listener receives this server's messages from now on. False when the server
+     * closed between the grant and now: nobody would ever answer, and the client must be told. On
+     * the server's loop (where a close is also seen, so it cannot slip in after this check).
+     */
+    public boolean attach(ServerListener listener) {
         assert loop().inEventLoop() : "attached off the server's loop";
         processed = 0;
+        if (!alive()) {
+            return false;
+        }
         server.listener(listener);
+        return true;
     }
 
     /** True when the server can still be used (it may have closed between the grant and now). On the server's loop. */
@@ -183,7 +194,7 @@ public final class ServerLease {
             return false;
         }
         server.listener(null);
-        afterCancels(() -> pool.checkIn(this, true));
+        afterCancels(checkInClean);
         return true;
     }
 

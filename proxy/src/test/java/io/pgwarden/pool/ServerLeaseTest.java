@@ -211,9 +211,11 @@ class ServerLeaseTest {
     }
 
     @Test
-    void aServerThatClosedIsNotAlive() {
+    void aServerThatClosedBetweenTheGrantAndTheAttachIsNotAttached() {
         assertTrue(lease.alive());
         channel.close();
         assertFalse(lease.alive());
+        lease.granted();
+        assertFalse(lease.attach(link), "the client must be told, not wait for an answer that never comes");
     }
 }
