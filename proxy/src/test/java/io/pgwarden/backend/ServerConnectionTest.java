@@ -4,14 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.pgwarden.config.DatabaseConfig;
-import io.pgwarden.config.PoolSettings;
 import io.pgwarden.metrics.DatabaseMeters;
 import io.pgwarden.protocol.TransactionStatus;
-import io.pgwarden.protocol.backend.BackendKeyData;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -65,13 +61,7 @@ class ServerConnectionTest {
 
     private final RecordingMeters meters = new RecordingMeters();
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final ServerConnection server = new ServerConnection(channel,
-            new DatabaseConfig("orders", "main", "orders_db", "owner", "", PoolSettings.DEFAULTS),
-            new BackendKeyData(1, 2), Map.of("TimeZone", "UTC"), meters);
-
-    ServerConnectionTest() {
-        channel.pipeline().addLast(server);
-    }
+    private final ServerConnection server = ServerConnections.on(channel, meters);
 
     private void clientSends(String hex) {
         channel.writeOutbound(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(hex)));

@@ -15,9 +15,14 @@ public final class ServerConnections {
     }
 
     public static ServerConnection on(EmbeddedChannel channel) {
+        return on(channel, DatabaseMeters.NONE);
+    }
+
+    /** The same, reporting to {@code meters}. */
+    public static ServerConnection on(EmbeddedChannel channel, DatabaseMeters meters) {
         ServerConnection server = new ServerConnection(channel,
                 new DatabaseConfig("orders", "main", "orders_db", "owner", "", PoolSettings.DEFAULTS),
-                new BackendKeyData(1, 2), Map.of("TimeZone", "UTC"), DatabaseMeters.NONE);
+                new BackendKeyData(1, 2), Map.of("TimeZone", "UTC"), meters);
         channel.pipeline().addLast(server);
         return server;
     }
