@@ -104,7 +104,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
-        this.view = new PoolGauges(database, this::counts, () -> budget.share(database.name()));
+        this.view = new PoolGauges(database, this::stats, () -> budget.share(database.name()));
         this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
@@ -312,27 +312,11 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         EventLoop loop = waiter.requester.requester.loop();
         connector.connect(loop, database, meters).addListener(f -> {
             if (f.isSuccess()) {
-                ServerConnection server = (ServerConnection) f.getNow();
-                ServerLease lease = new ServerLease(server, this);
-                lock.lock();
-                try {
-                    lease.entry(books.opened(lease, home(loop), System.nanoTime()));
-                    servers.add(lease);
-                } finally {
-                    lock.unlock();
-                }
-                watchClose(lease);
+                ServerLease lease = adopt((ServerConnection) f.getNow(), loop, false);
                 meters.clientWaitEnded(System.nanoTime() - waiter.sinceNanos(), false);
                 deliver(ticketOf(waiter), lease);
             } else {
-                List<Runnable> followUps = new ArrayList<>(1);
-                lock.lock();
-                try {
-                    books.openFailed(true, followUps);
-                } finally {
-                    lock.unlock();
-                }
-                followUps.forEach(Runnable::run);
+                openFailed(true);
                 deliverRefusal(waiter, f.cause());
                 dispatch();
             }
@@ -343,38 +327,39 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         EventLoop loop = loops.next();
         connector.connect(loop, database, meters).addListener(f -> {
             if (f.isSuccess()) {
-                ServerConnection server = (ServerConnection) f.getNow();
-                ServerLease lease = new ServerLease(server, this);
-                PoolBooks.Waiter<Ticket> next;
-                PoolBooks.EntryRef<ServerLease> created = new PoolBooks.EntryRef<>();
-                long now = System.nanoTime();
-                lock.lock();
-                try {
-                    next = books.openedWarm(lease, home(loop), now, created);
-                    lease.entry(created.entry);
-                    servers.add(lease);
-                } finally {
-                    lock.unlock();
-                }
-                watchClose(lease);
-                if (created.entry.state() == PoolBooks.EntryState.CLOSING) {
-                    server.close();
-                } else if (next != null) {
-                    meters.clientWaitEnded(now - next.sinceNanos(), false);
-                    deliver(ticketOf(next), lease);
-                }
+                // on the server's loop (the connection's own): given back like any server, to a waiter or idle
+                checkIn(adopt((ServerConnection) f.getNow(), loop, true), true);
             } else {
-                List<Runnable> followUps = new ArrayList<>(1);
-                lock.lock();
-                try {
-                    books.openFailed(false, followUps);
-                } finally {
-                    lock.unlock();
-                }
-                followUps.forEach(Runnable::run);
+                openFailed(false);
                 log.warn("could not open a warm server connection for database \"{}\": {}", database.name(), f.cause().getMessage());
             }
         });
+    }
+
+    /** A server that logged in joins the books (leased: to the client it was opened for, or to be checked in). */
+    private ServerLease adopt(ServerConnection server, EventLoop loop, boolean warm) {
+        ServerLease lease = new ServerLease(server, this);
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            lease.entry(warm ? books.openedWarm(lease, home(loop), now) : books.opened(lease, home(loop), now));
+            servers.add(lease);
+        } finally {
+            lock.unlock();
+        }
+        watchClose(lease);
+        return lease;
+    }
+
+    private void openFailed(boolean forWaiter) {
+        List<Runnable> followUps = new ArrayList<>(1);
+        lock.lock();
+        try {
+            books.openFailed(forWaiter, followUps);
+        } finally {
+            lock.unlock();
+        }
+        followUps.forEach(Runnable::run);
     }
 
     /** When the socket closes, whatever the server was doing, the books hear of it (and a waiter may get its place). */
@@ -453,12 +438,12 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         return view;
     }
 
-    /** The books' counts, read under the lock in one go (views and metrics, never the forwarding path). */
-    PoolCounts counts() {
+    /** The books' counts, read under the lock in one go (views, metrics and tests; never the forwarding path). */
+    public PoolStats stats() {
         long now = System.nanoTime();
         lock.lock();
         try {
-            return new PoolCounts(books.size(), books.idle(), books.opening(), books.resetting(), books.waiting(),
+            return new PoolStats(books.size(), books.idle(), books.opening(), books.resetting(), books.waiting(),
                     books.maxWaitNanos(now), books.throttledTotal(), clients.size());
         } finally {
             lock.unlock();
@@ -555,16 +540,6 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
         clients().forEach(client -> client.kill("database \"" + database.name() + "\" was killed by an administrator"));
         servers().forEach(lease -> lease.server().close());
-    }
-
-    /** Counts for SHOW POOLS-like views and tests. */
-    public PoolStats stats() {
-        lock.lock();
-        try {
-            return new PoolStats(database.name(), books.size(), books.leased(), books.idle(), books.waiting());
-        } finally {
-            lock.unlock();
-        }
     }
 
     @Override

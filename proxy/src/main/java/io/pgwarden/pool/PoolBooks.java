@@ -263,18 +263,11 @@ final class PoolBooks<S, R> {
         return new Entry<>(server, home, now, EntryState.LEASED);
     }
 
-    /** A warm server opened by {@link #maintain} logged in: it goes to a waiter (returned) or idle. */
-    Waiter<R> openedWarm(S server, Home home, long now, EntryRef<S> created) {
+    /** A warm server opened by {@link #maintain} logged in: leased for now, {@link #put} next (to a waiter or idle). */
+    Entry<S> openedWarm(S server, Home home, long now) {
         opening--;
         leased++;
-        Entry<S> entry = new Entry<>(server, home, now, EntryState.LEASED);
-        created.entry = entry;
-        return put(entry, now, true);
-    }
-
-    /** Where {@link #openedWarm} leaves the entry it created. */
-    static final class EntryRef<S> {
-        Entry<S> entry;
+        return new Entry<>(server, home, now, EntryState.LEASED);
     }
 
     /** Opening a server failed; {@code forWaiter} when it was opened for a client. */

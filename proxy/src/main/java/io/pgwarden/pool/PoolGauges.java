@@ -13,10 +13,10 @@ import java.util.function.Supplier;
 final class PoolGauges implements PoolView {
 
     private final DatabaseConfig database;
-    private final Supplier<PoolCounts> counts;
+    private final Supplier<PoolStats> counts;
     private final DoubleSupplier fairShare;
 
-    PoolGauges(DatabaseConfig database, Supplier<PoolCounts> counts, DoubleSupplier fairShare) {
+    PoolGauges(DatabaseConfig database, Supplier<PoolStats> counts, DoubleSupplier fairShare) {
         this.database = database;
         this.counts = counts;
         this.fairShare = fairShare;
@@ -49,7 +49,7 @@ final class PoolGauges implements PoolView {
 
     @Override
     public int clientsIdle() {
-        PoolCounts now = counts.get();
+        PoolStats now = counts.get();
         return Math.max(0, now.clients() - now.active() - now.waiting());
     }
 

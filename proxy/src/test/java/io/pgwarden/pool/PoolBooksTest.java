@@ -338,15 +338,17 @@ class PoolBooksTest {
         assertEquals(2, books.maintain(0, new ArrayList<>(), followUps));
         assertEquals(2, books.opening());
         assertEquals(0, books.maintain(MS, new ArrayList<>(), followUps), "the two opening count as warm");
-        PoolBooks.EntryRef<String> created = new PoolBooks.EntryRef<>();
-        assertNull(books.openedWarm("w1", loopA, 2 * MS, created));
-        assertEquals(EntryState.IDLE, created.entry.state());
+        Entry<String> w1 = books.openedWarm("w1", loopA, 2 * MS);
+        assertNull(books.put(w1, 2 * MS, true));
+        assertEquals(EntryState.IDLE, w1.state());
         Waiter<String> client = client("c", loopB);
         // the other warm one is still opening; a client that comes now takes the idle one
-        assertSame(created.entry, books.take(client, 3 * MS));
+        assertSame(w1, books.take(client, 3 * MS));
         Waiter<String> late = client("late", loopB);
         assertNull(books.take(late, 4 * MS));
-        assertSame(late, books.openedWarm("w2", loopA, 5 * MS, created), "a warm server goes to a waiter first");
+        Entry<String> w2 = books.openedWarm("w2", loopA, 5 * MS);
+        assertSame(late, books.put(w2, 5 * MS, true), "a warm server goes to a waiter first");
+        assertEquals(0, books.opening());
     }
 
     @Test
