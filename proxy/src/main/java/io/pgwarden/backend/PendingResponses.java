@@ -79,6 +79,8 @@ public final class PendingResponses {
     private Object[] payloads = new Object[16];
     private int head;
     private int size;
+    /** The place the next entry takes in the sequence of requests (removing one from the middle closes its gap). */
+    private long tailPlace;
 
     public boolean isEmpty() {
         return size == 0;
@@ -96,6 +98,17 @@ public final class PendingResponses {
         kinds[tail] = kind;
         payloads[tail] = payload;
         size++;
+        tailPlace++;
+    }
+
+    /** The place the next entry will take: a mark between the requests sent so far and those after. */
+    public long tailPlace() {
+        return tailPlace;
+    }
+
+    /** The place of the oldest pending entry. */
+    public long headPlace() {
+        return tailPlace - size;
     }
 
     /** The oldest pending kind, or null. */
@@ -112,6 +125,39 @@ public final class PendingResponses {
         payloads[head] = null;
         head = (head + 1) & (kinds.length - 1);
         size--;
+    }
+
+    /**
+     * Removes up to {@code max} entries of {@code kind} that directly follow the oldest one (the
+     * Syncs PostgreSQL ignores once a COPY FROM STDIN has begun); returns how many went.
+     */
+    public int removeFollowing(Kind kind, int max) {
+        int first = 1;
+        int count = Math.min(max, countFollowing(kind));
+        if (count <= 0) {
+            return 0;
+        }
+        int mask = kinds.length - 1;
+        for (int i = first; i + count < size; i++) {
+            kinds[(head + i) & mask] = kinds[(head + i + count) & mask];
+            payloads[(head + i) & mask] = payloads[(head + i + count) & mask];
+        }
+        for (int i = size - count; i < size; i++) {
+            kinds[(head + i) & mask] = null;
+            payloads[(head + i) & mask] = null;
+        }
+        size -= count;
+        tailPlace -= count;
+        return count;
+    }
+
+    /** How many entries of {@code kind} directly follow the oldest one. */
+    public int countFollowing(Kind kind) {
+        int count = 0;
+        while (1 + count < size && kinds[(head + 1 + count) & (kinds.length - 1)] == kind) {
+            count++;
+        }
+        return count;
     }
 
     public void clear() {

@@ -185,6 +185,17 @@ public final class ServerConnection extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * A Query or Sync written here that PostgreSQL will not answer: one skipped after an
+     * extended-protocol error, or a Sync read while COPY FROM STDIN takes data. Whoever matches
+     * responses to requests (transaction mode) says so, so that the boundary stays true.
+     */
+    public void readyForQuerySkipped() {
+        if (pendingReadyForQuery > 0) {
+            pendingReadyForQuery--;
+        }
+    }
+
     private void requestSent() {
         if (pendingReadyForQuery++ == 0) {
             startRequest(System.nanoTime());

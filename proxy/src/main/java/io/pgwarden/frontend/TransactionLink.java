@@ -13,6 +13,7 @@ import io.pgwarden.backend.StatementNames;
 import io.pgwarden.frontend.ClientStatements.Statement;
 import io.pgwarden.pool.ServerLease;
 import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.ProtocolException;
 import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendMessages;
 import io.pgwarden.protocol.backend.ErrorResponse;
@@ -56,6 +57,14 @@ final class TransactionLink implements ServerSide {
     private ServerConnection server;
     /** After an extended-protocol error, PostgreSQL ignores everything up to Sync: so does pgwarden. */
     private boolean skippingToSync;
+    /** COPY FROM STDIN is taking this client's data: PostgreSQL ignores Sync and Flush until CopyDone or CopyFail. */
+    private boolean copyIn;
+    /**
+     * Where the client's CopyDone or CopyFail fell among its requests when it came before the
+     * server's CopyInResponse (a client that pipelines a whole COPY), or -1: the Syncs before that
+     * place were read by the COPY, the ones after it are real.
+     */
+    private long copyEndedAt = -1;
     private boolean watchStatementDrops;
     private boolean answeredSinceFlush;
     /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
@@ -81,6 +90,8 @@ final class TransactionLink implements ServerSide {
         outbox.attach(lease);
         pending.clear();
         skippingToSync = false;
+        copyIn = false;
+        copyEndedAt = -1;
         if (!lease.attach(this)) {
             return false;
         }
@@ -106,19 +117,63 @@ final class TransactionLink implements ServerSide {
             ReferenceCountUtil.release(frame);
             return;
         }
-        switch (type) {
-            case FrontendMessages.BIND -> onBind(frame);
-            case FrontendMessages.EXECUTE -> send(frame, Kind.EXECUTE, null);
-            case FrontendMessages.SYNC -> {
-                skippingToSync = false;
-                send(frame, Kind.SYNC, null);
+        try {
+            switch (type) {
+                case FrontendMessages.BIND -> onBind(frame);
+                case FrontendMessages.EXECUTE -> send(frame, Kind.EXECUTE, null);
+                case FrontendMessages.SYNC -> onSync(frame);
+                case FrontendMessages.PARSE -> onParse(frame);
+                case FrontendMessages.DESCRIBE, FrontendMessages.CLOSE -> onDescribeOrClose(frame);
+                case FrontendMessages.QUERY -> onQuery(frame);
+                case FrontendMessages.FUNCTION_CALL -> send(frame, Kind.FUNCTION_CALL, null);
+                case FrontendMessages.FLUSH -> onFlush(frame);
+                case FrontendMessages.COPY_DONE, FrontendMessages.COPY_FAIL -> onCopyEnd(frame);
+                default -> write(frame); // CopyData: no response of its own
             }
-            case FrontendMessages.PARSE -> onParse(frame);
-            case FrontendMessages.DESCRIBE, FrontendMessages.CLOSE -> onDescribeOrClose(frame);
-            case FrontendMessages.QUERY -> onQuery(frame);
-            case FrontendMessages.FUNCTION_CALL -> send(frame, Kind.FUNCTION_CALL, null);
-            default -> write(frame); // Flush, CopyData, CopyDone, CopyFail: no response of their own
+        } catch (ProtocolException malformed) {
+            // the name could not be read, and names are read before the frame goes anywhere: it is
+            // still ours. PostgreSQL reads it as it came and answers as it would directly (08P01,
+            // the transaction failed, everything skipped up to Sync).
+            send(frame, malformedKind(type), null);
         }
+    }
+
+    private static Kind malformedKind(byte type) {
+        return switch (type) {
+            case FrontendMessages.PARSE -> Kind.PARSE;
+            case FrontendMessages.BIND -> Kind.BIND;
+            case FrontendMessages.DESCRIBE -> Kind.DESCRIBE_STATEMENT;
+            default -> Kind.CLOSE;
+        };
+    }
+
+    private void onSync(ByteBuf frame) {
+        if (copyIn) {
+            ReferenceCountUtil.release(frame); // PostgreSQL would read it as part of the COPY and ignore it
+            return;
+        }
+        skippingToSync = false;
+        send(frame, Kind.SYNC, null);
+    }
+
+    private void onFlush(ByteBuf frame) {
+        if (copyIn) {
+            ReferenceCountUtil.release(frame);
+        } else {
+            write(frame);
+        }
+    }
+
+    private void onCopyEnd(ByteBuf frame) {
+        if (!copyIn && !pending.isEmpty()) {
+            copyEndedAt = pending.tailPlace(); // ahead of the server's CopyInResponse (or after a failed COPY: harmless)
+        }
+        copyIn = false;
+        if (timed) {
+            busySinceNanos = System.nanoTime(); // the server finishes the COPY now
+            idleInTransactionSinceNanos = 0;
+        }
+        write(frame);
     }
 
     @Override
@@ -283,6 +338,10 @@ final class TransactionLink implements ServerSide {
             settings.reported(status.name(), status.value());
         } else if (type == BackendMessages.COMMAND_COMPLETE && watchStatementDrops) {
             onStatementsMaybeDropped(frame);
+        } else if (type == BackendMessages.COPY_IN_RESPONSE) {
+            onCopyIn();
+        } else if (copyIn && (type == BackendMessages.COMMAND_COMPLETE || type == BackendMessages.READY_FOR_QUERY)) {
+            copyIn = false; // the COPY ended on the server's side (it failed): what the client sends now counts again
         }
         outbox.write(frame);
         if (head != null && head.completedBy(type)) {
@@ -297,10 +356,41 @@ final class TransactionLink implements ServerSide {
                     busySinceNanos = 0;
                     idleInTransactionSinceNanos = server.transactionStatus() == TransactionStatus.IDLE ? 0 : System.nanoTime();
                 }
-                if (pending.isEmpty() && lease.endIfIdle()) {
-                    outbox.flush(lease); // the responses, then the news that the lease is over
+                if (pending.isEmpty()) {
+                    copyEndedAt = -1;
+                    if (lease.endIfIdle()) {
+                        outbox.flush(lease); // the responses, then the news that the lease is over
+                    }
                 }
+            } else if (pending.isEmpty()) {
+                waitingForClient(); // answered, but no Sync: the server is the client's until it sends one
             }
+        }
+    }
+
+    /**
+     * The server began a COPY FROM STDIN and waits for the client's data. Syncs the client sent
+     * after the COPY and before its data are read by the COPY, which ignores them: they will never
+     * be answered, and must not keep the server from being free afterwards.
+     */
+    private void onCopyIn() {
+        long sentBeforeCopyEnd = copyEndedAt < 0 ? Long.MAX_VALUE : copyEndedAt - pending.headPlace() - 1;
+        int ignored = pending.removeFollowing(Kind.SYNC, (int) Math.min(Integer.MAX_VALUE, sentBeforeCopyEnd));
+        for (int i = 0; i < ignored; i++) {
+            server.readyForQuerySkipped();
+        }
+        copyIn = copyEndedAt < 0;
+        copyEndedAt = -1;
+        if (copyIn) {
+            waitingForClient();
+        }
+    }
+
+    /** The server waits on the client, inside a transaction of sorts: idle_transaction_timeout counts from now. */
+    private void waitingForClient() {
+        if (timed) {
+            busySinceNanos = 0;
+            idleInTransactionSinceNanos = System.nanoTime();
         }
     }
 
@@ -309,6 +399,7 @@ final class TransactionLink implements ServerSide {
      * like PostgreSQL pgwarden drops every request up to the next Sync, undoing what they would have done.
      */
     private void onRequestError(Kind head, ByteBuf frame) {
+        copyIn = false;
         if (head == Kind.QUERY_HIDDEN) {
             log.warn("could not bring a server connection of database \"{}\" to a client's settings: {}",
                     server.database().name(), ErrorResponse.decode(frame));
@@ -317,11 +408,18 @@ final class TransactionLink implements ServerSide {
         }
         outbox.write(inClientNames(frame, pending.peekPayload()));
         while (!pending.isEmpty() && pending.peekKind() != Kind.SYNC) {
-            undo(pending.peekKind(), pending.peekPayload());
+            Kind skipped = pending.peekKind();
+            if (skipped == Kind.QUERY || skipped == Kind.FUNCTION_CALL) {
+                server.readyForQuerySkipped(); // skipped up to the Sync like the rest: no ReadyForQuery of its own
+            }
+            undo(skipped, pending.peekPayload());
             pending.remove();
         }
         skippingToSync = pending.isEmpty();
         answerReadyRequests();
+        if (skippingToSync) {
+            waitingForClient();
+        }
     }
 
     private void undo(Kind kind, Object payload) {

@@ -19,7 +19,10 @@ final class TransactionTimeouts {
         /** When the oldest unanswered request was sent, or 0 when none is running. */
         long busySinceNanos();
 
-        /** When the client's transaction became idle (ReadyForQuery T/E), or 0 when it is not. */
+        /**
+         * When the server began waiting on the client inside a transaction (ReadyForQuery T/E, an
+         * extended query answered but not synced, COPY FROM STDIN awaiting data), or 0 when it is not.
+         */
         long idleInTransactionSinceNanos();
 
         /** True when the client holds no server (between transactions). */
@@ -100,6 +103,10 @@ final class TransactionTimeouts {
             }
         }
         long idleSince = client.idleInTransactionSinceNanos();
+        if (idleSince != 0) {
+            // a server waiting on a client that keeps sending (COPY data) is not idle
+            idleSince = Math.max(idleSince, lastActivityNanos);
+        }
         if (idleTransactionTimeout > 0 && idleSince != 0) {
             if (now - idleSince >= idleTransactionTimeout) {
                 client.terminate(IDLE_IN_TRANSACTION_TIMEOUT, "terminating connection due to idle-in-transaction timeout"

@@ -105,4 +105,59 @@ class TransactionTimeoutsIT {
             bs.execute("SELECT 1");
         }
     }
+
+    private static io.pgwarden.RawPgClient rawClient() throws java.io.IOException {
+        io.pgwarden.RawPgClient client = new io.pgwarden.RawPgClient(platform.pgwarden().port());
+        client.socket().setSoTimeout(10_000);
+        client.loginMd5("md5-service", "md5-pw", "orders_tx");
+        return client;
+    }
+
+    /** Reads up to the FATAL that ends the client, and checks the close after it. */
+    private static void assertEndedWithIdleTimeout(io.pgwarden.RawPgClient client, long sinceNanos) throws Exception {
+        io.pgwarden.RawPgClient.Message error = client.readUntil('E');
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
+        assertEquals("25P03", error.fields().get('C'), error.fields().toString());
+        assertTrue(millis >= 1000, "ended after " + millis + " ms, idle_transaction_timeout is 1500 ms");
+        assertTrue(client.closedByServer());
+        try (Connection console = platform.console(); Statement admin = console.createStatement()) {
+            Eventually.await("its server free again", () -> TestPlatform.poolCount(admin, "orders_tx", "sv_active") == 0);
+        }
+    }
+
+    /* An Execute answered but never followed by Sync leaves PostgreSQL inside an implicit transaction, waiting. */
+    @Test
+    void aClientThatNeverSendsSyncIsEndedAfterIdleTransactionTimeout() throws Exception {
+        try (io.pgwarden.RawPgClient client = rawClient()) {
+            client.send(io.pgwarden.RawPgClient.parse("", "select 1"), io.pgwarden.RawPgClient.bind(""),
+                    io.pgwarden.RawPgClient.execute(), io.pgwarden.RawPgClient.typed('H', new byte[0]));
+            long since = System.nanoTime();
+            assertEquals('1', client.read().type());
+            assertEquals('2', client.read().type());
+            assertEquals('D', client.read().type());
+            assertEquals('C', client.read().type());
+            assertEndedWithIdleTimeout(client, since);
+        }
+    }
+
+    @Test
+    void aClientThatStopsSendingCopyDataIsEndedButOneThatKeepsSendingIsNot() throws Exception {
+        try (io.pgwarden.RawPgClient slow = rawClient(); io.pgwarden.RawPgClient stuck = rawClient()) {
+            for (io.pgwarden.RawPgClient client : java.util.List.of(slow, stuck)) {
+                client.query("copy idle_tx from stdin");
+                assertEquals('G', client.read().type());
+            }
+            long since = System.nanoTime();
+            for (int i = 0; i < 12; i++) { // 3 s of data, 250 ms apart: well past the 1.5 s timeout
+                slow.send(io.pgwarden.RawPgClient.typed('d', ("row " + i + "\n").getBytes()));
+                Thread.sleep(250);
+            }
+            slow.send(io.pgwarden.RawPgClient.typed('c', new byte[0]));
+            assertEquals("CZ", slow.typesUntilReady(null), "the slow but steady COPY completes");
+            assertEndedWithIdleTimeout(stuck, since);
+        }
+        try (Connection c = tx(); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM idle_tx");
+        }
+    }
 }

@@ -1,0 +1,283 @@
+package io.pgwarden.frontend;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.pgwarden.Eventually;
+import io.pgwarden.RawPgClient;
+import io.pgwarden.RawPgClient.Message;
+import io.pgwarden.TestPlatform;
+import io.pgwarden.WithPlatform;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One broken or hostile client of a transaction-mode database cannot hurt the others: malformed
+ * extended-protocol messages get PostgreSQL's own answer (ERROR 08P01, then ReadyForQuery at Sync)
+ * and leak nothing, and a client idle at ReadyForQuery 'I' never keeps a server, however its
+ * messages were pipelined.
+ */
+@WithPlatform
+class HostileClientIT {
+
+    private static final String DATABASE = "orders_tx";
+    private static TestPlatform platform;
+
+    private static RawPgClient client() throws IOException {
+        RawPgClient client = new RawPgClient(platform.pgwarden().port());
+        client.socket().setSoTimeout(10_000);
+        client.loginMd5("md5-service", "md5-pw", DATABASE);
+        return client;
+    }
+
+    /** After each test: no server stays leased, and the database still answers a normal client. */
+    @AfterEach
+    void noServerIsLeftLeasedAndOthersStillGetIn() throws Exception {
+        Eventually.await("sv_active of " + DATABASE + " back to 0", Duration.ofSeconds(10), HostileClientIT::activeServers, n -> n == 0);
+        try (RawPgClient other = client()) {
+            other.query("select 42");
+            assertEquals("TDCZ", other.typesUntilReady(null));
+        }
+    }
+
+    private static int activeServers() throws SQLException {
+        try (Connection console = platform.console(); Statement st = console.createStatement()) {
+            return TestPlatform.poolCount(st, DATABASE, "sv_active");
+        }
+    }
+
+    /** A Parse whose query text has no NUL terminator (and no parameter count after it). */
+    private static byte[] unterminatedParse(int textBytes) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0); // the unnamed statement
+        body.writeBytes("select ".repeat(textBytes / 7 + 1).substring(0, textBytes).getBytes());
+        return RawPgClient.typed('P', body.toByteArray());
+    }
+
+    private static void assertProtocolErrorThenReady(RawPgClient client) throws IOException {
+        Message error = client.read();
+        assertEquals('E', error.type(), "an ErrorResponse first");
+        assertEquals("ERROR", error.fields().get('S'));
+        assertEquals("08P01", error.fields().get('C'), error.fields().toString());
+        Message ready = client.read();
+        assertEquals('Z', ready.type());
+        assertEquals('I', (char) ready.body()[0]);
+    }
+
+    @Test
+    void aMalformedParseIsAnsweredWithProtocolViolationAndLeaksNothing() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(unterminatedParse(1024), RawPgClient.sync());
+            assertProtocolErrorThenReady(client); // warms up the allocator's arenas
+            long directBefore = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+            for (int i = 0; i < 100; i++) {
+                client.send(unterminatedParse(256 * 1024), RawPgClient.sync());
+                assertProtocolErrorThenReady(client);
+            }
+            long grown = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory() - directBefore;
+            // 100 leaked messages would be 25 MiB; a few chunks of allocator noise are fine
+            assertTrue(grown < 12L * 1024 * 1024, "direct memory grew by " + grown + " bytes");
+            client.query("select 1");
+            assertEquals("TDCZ", client.typesUntilReady(null), "the connection stays usable");
+        }
+    }
+
+    @Test
+    void malformedParsesFromManyClientsAtOnceDoNotFreezeThePool() throws Exception {
+        int clients = 8; // more than the pool's 5 servers
+        ExecutorService executor = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                done.add(executor.submit(() -> {
+                    try (RawPgClient client = client()) {
+                        for (int i = 0; i < 20; i++) {
+                            client.send(unterminatedParse(100), RawPgClient.sync());
+                            assertProtocolErrorThenReady(client);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aMalformedBindDescribeOrCloseGetsProtocolViolation() throws Exception {
+        byte[][] malformed = {
+                RawPgClient.typed('P', "no NUL anywhere".getBytes()),
+                RawPgClient.typed('P', new byte[] {'S', '_', '1', 0, 's', 'e', 'l'}), // named, its text unterminated
+                RawPgClient.typed('B', new byte[] {0, 'x', 'y'}), // statement name without its NUL
+                RawPgClient.typed('D', new byte[] {'S', 'n', 'o', 'n', 'u', 'l'}),
+                RawPgClient.typed('C', new byte[] {'S', 'n', 'o', 'n', 'u', 'l'}),
+                RawPgClient.typed('D', new byte[] {}),
+        };
+        try (RawPgClient client = client()) {
+            for (byte[] message : malformed) {
+                client.send(message, RawPgClient.sync());
+                assertProtocolErrorThenReady(client);
+            }
+        }
+    }
+
+    @Test
+    void aMalformedMessageInsideATransactionAbortsItAsPostgresWould() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("begin");
+            assertEquals("CZ", client.typesUntilReady(null));
+            client.send(unterminatedParse(10), RawPgClient.sync());
+            Message error = client.read();
+            assertEquals("08P01", error.fields().get('C'));
+            Message ready = client.read();
+            assertEquals('E', (char) ready.body()[0], "the transaction is failed");
+            client.query("rollback");
+            assertEquals("CZ", client.typesUntilReady(null));
+        }
+    }
+
+    @Test
+    void messagesAfterAMalformedOneAreSkippedUpToSync() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.parse("", "select 1"), unterminatedParse(10), RawPgClient.bind(""), RawPgClient.execute(),
+                    RawPgClient.sync());
+            assertEquals('1', client.read().type(), "the Parse before it completes");
+            assertProtocolErrorThenReady(client);
+        }
+    }
+
+    @Test
+    void aPipelinedErrorDoesNotPinTheServerToAnIdleClient() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.parse("", "selec bad"), RawPgClient.typed('Q', RawPgClient.cString("select 1")),
+                    RawPgClient.sync());
+            List<Message> messages = new ArrayList<>();
+            String types = client.typesUntilReady(messages);
+            assertEquals("EZ", types, "PostgreSQL skips the Query up to the Sync");
+            assertEquals("42601", messages.get(0).fields().get('C'));
+            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+        }
+    }
+
+    @Test
+    void aSyncSentDuringCopyFromStdinDoesNotPinTheServer() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("create temp table if not exists copied (v int)");
+            client.typesUntilReady(null);
+            client.query("copy copied from stdin");
+            assertEquals('G', client.read().type());
+            client.send(RawPgClient.typed('d', "1\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('d', "2\n".getBytes()),
+                    RawPgClient.typed('c', new byte[0]));
+            List<Message> messages = new ArrayList<>();
+            assertEquals("CZ", client.typesUntilReady(messages), "PostgreSQL ignores a Sync during COPY");
+            assertEquals("COPY 2", new String(messages.get(0).body(), 0, 6));
+            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+        }
+    }
+
+    @Test
+    void aCopyPipelinedWithItsSyncAsLibpqSendsItFreesTheServerAfterwards() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("create temp table if not exists piped (v int)");
+            client.typesUntilReady(null);
+            // libpq's PQsendQueryParams: the Sync goes out before the client knows the statement is a COPY
+            client.send(RawPgClient.parse("", "copy piped from stdin"), RawPgClient.bind(""), RawPgClient.execute(),
+                    RawPgClient.sync());
+            assertEquals('1', client.read().type());
+            assertEquals('2', client.read().type());
+            assertEquals('G', client.read().type());
+            client.send(RawPgClient.typed('d', "7\n".getBytes()), RawPgClient.typed('c', new byte[0]), RawPgClient.sync());
+            List<Message> messages = new ArrayList<>();
+            assertEquals("CZ", client.typesUntilReady(messages));
+            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            client.query("select 1");
+            assertEquals("TDCZ", client.typesUntilReady(null), "nothing stray arrives afterwards");
+        }
+    }
+
+    @Test
+    void noClientCanLeaveAnotherClientADifferentCurrentUser() throws Exception {
+        String[] changes = {
+                "SET ROLE pg_database_owner",
+                "set session role pg_database_owner",
+                "select set_config('role', 'pg_database_owner', false)",
+                "select 1; /* then */ SET ROLE pg_database_owner",
+        };
+        for (String change : changes) {
+            try (Connection sneaky = platform.connect("md5-service", "md5-pw", DATABASE, new java.util.Properties());
+                 Statement st = sneaky.createStatement()) {
+                st.execute(change);
+                try (ResultSet rs = st.executeQuery("select current_user")) {
+                    rs.next();
+                    assertEquals("pg_database_owner", rs.getString(1), "the change took effect for: " + change);
+                }
+            }
+            // every server of the pool: none may hand the next client another current_user
+            List<Connection> others = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    Connection other = platform.connect("md5-service", "md5-pw", DATABASE, new java.util.Properties());
+                    others.add(other);
+                    other.setAutoCommit(false); // holds its server while the others take theirs
+                    try (Statement st = other.createStatement(); ResultSet rs = st.executeQuery("select current_user")) {
+                        rs.next();
+                        assertEquals("orders_owner", rs.getString(1), "after: " + change);
+                    }
+                }
+            } finally {
+                for (Connection other : others) {
+                    other.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRoleChangedWithTheExtendedProtocolIsResetToo() throws Exception {
+        java.util.Properties prepared = new java.util.Properties();
+        prepared.setProperty("prepareThreshold", "1");
+        try (Connection sneaky = platform.connect("md5-service", "md5-pw", DATABASE, prepared)) {
+            for (int i = 0; i < 3; i++) {
+                try (java.sql.PreparedStatement ps = sneaky.prepareStatement("select set_config('role', ?, false)")) {
+                    ps.setString(1, "pg_database_owner");
+                    ps.execute();
+                }
+            }
+        }
+        List<Connection> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                Connection other = platform.connect("md5-service", "md5-pw", DATABASE, new java.util.Properties());
+                others.add(other);
+                other.setAutoCommit(false);
+                try (Statement st = other.createStatement(); ResultSet rs = st.executeQuery("select current_user")) {
+                    rs.next();
+                    assertEquals("orders_owner", rs.getString(1));
+                }
+            }
+        } finally {
+            for (Connection other : others) {
+                other.close();
+            }
+        }
+    }
+}
