@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * What transaction-mode clients leave behind on a server connection and pgwarden keeps track of:
- * the startup settings it applied for the last client, who that client was, and the statements
- * prepared there. Used on the server's event loop only.
+ * the startup settings it applied for the last client, who that client was, the statements
+ * prepared there, and whether a client may have changed the role the session acts as. Used on the server's event loop only.
  */
 public final class ServerSessionState {
 
@@ -14,6 +14,7 @@ public final class ServerSessionState {
     private final Map<String, String> appliedSettings = new HashMap<>();
     private long lastClientId = -1;
     private Map<String, String> lastDesired = Map.of();
+    private boolean identityMayHaveChanged;
 
     ServerSessionState(int statementCapacity) {
         this.statements = new ServerStatements(statementCapacity);
@@ -34,6 +35,18 @@ public final class ServerSessionState {
 
     public void lastClientId(long clientId) {
         this.lastClientId = clientId;
+    }
+
+    /** A client ran something that may have changed the session's role or authorization. */
+    public void identityMayHaveChanged() {
+        identityMayHaveChanged = true;
+    }
+
+    /** True when the role must be reset before another client uses this server; the mark is cleared. */
+    public boolean takeIdentityChange() {
+        boolean changed = identityMayHaveChanged;
+        identityMayHaveChanged = false;
+        return changed;
     }
 
     /** The settings the last client wanted (its startup settings over its reported values), as applied here. */

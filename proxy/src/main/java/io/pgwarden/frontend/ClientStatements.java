@@ -9,8 +9,8 @@ import java.util.Map;
  */
 final class ClientStatements {
 
-    /** One statement as the client knows it. */
-    record Statement(String clientName, String serverName, byte[] definition) {
+    /** One statement as the client knows it; {@code changesIdentity} when it may change the session's role. */
+    record Statement(String clientName, String serverName, byte[] definition, boolean changesIdentity) {
     }
 
     private final Map<String, Statement> byName = new HashMap<>();

@@ -45,22 +45,29 @@ final class LoginSteps {
     static Future<ErrorResponse> applySettings(ServerConnection server, Map<String, String> settings, Channel client,
                                                DatabaseConfig database, boolean resetFirst) {
         Promise<ErrorResponse> result = client.eventLoop().newPromise();
-        List<String> statements = new java.util.ArrayList<>(2);
+        List<String> statements = new java.util.ArrayList<>(3);
         if (resetFirst) {
+            // RESET ALL leaves the role alone: whoever used this server last may have changed it
+            statements.add(TransactionLink.IDENTITY_RESET);
             statements.add("RESET ALL");
         }
         if (!settings.isEmpty()) {
             statements.add(SessionParameters.applyStatement(settings));
         }
-        server.channel().eventLoop().execute(() -> InternalQuery.run(server, statements).addListener(f -> {
-            if (f.isSuccess()) {
-                @SuppressWarnings("unchecked")
-                Optional<ErrorResponse> error = (Optional<ErrorResponse>) f.getNow();
-                result.trySuccess(error.orElse(null));
-            } else {
-                result.trySuccess(failure(database, f.cause()));
+        server.channel().eventLoop().execute(() -> {
+            if (resetFirst) {
+                server.sessionState().takeIdentityChange();
             }
-        }));
+            InternalQuery.run(server, statements).addListener(f -> {
+                if (f.isSuccess()) {
+                    @SuppressWarnings("unchecked")
+                    Optional<ErrorResponse> error = (Optional<ErrorResponse>) f.getNow();
+                    result.trySuccess(error.orElse(null));
+                } else {
+                    result.trySuccess(failure(database, f.cause()));
+                }
+            });
+        });
         return result;
     }
 

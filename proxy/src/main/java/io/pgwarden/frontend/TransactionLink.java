@@ -8,6 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pgwarden.backend.PendingResponses;
 import io.pgwarden.backend.PendingResponses.Kind;
 import io.pgwarden.backend.ServerConnection;
+import io.pgwarden.backend.ServerSessionState;
 import io.pgwarden.backend.ServerStatements;
 import io.pgwarden.backend.StatementNames;
 import io.pgwarden.frontend.ClientStatements.Statement;
@@ -45,6 +46,9 @@ final class TransactionLink implements ServerSide {
     /** A client Parse that reuses a live name: the server is made to refuse it (42P05) about that statement. */
     private record Redefinition(Statement existing) {
     }
+
+    /** RESET SESSION AUTHORIZATION also resets the role; RESET ROLE covers a session whose authorization never changed. */
+    static final String IDENTITY_RESET = "RESET SESSION AUTHORIZATION; RESET ROLE";
 
     private final Channel client;
     private final ClientOutbox outbox;
@@ -99,12 +103,27 @@ final class TransactionLink implements ServerSide {
             busySinceNanos = System.nanoTime();
             idleInTransactionSinceNanos = 0;
         }
-        String sync = settings.syncStatement(clientId, server.sessionState(), server.parameters());
+        String sync = prepareFor(server.sessionState());
         if (sync != null) {
             server.writeInternalQuery(sync);
             pending.add(Kind.QUERY_HIDDEN, null);
         }
         return true;
+    }
+
+    /**
+     * What the server must run before this client's transaction, or null: the role reset when
+     * another client may have changed it (no client may leave the next one another current_user),
+     * then this client's settings.
+     */
+    private String prepareFor(ServerSessionState session) {
+        boolean otherClient = session.lastClientId() != clientId;
+        String reset = otherClient && session.takeIdentityChange() ? IDENTITY_RESET : null;
+        String sync = settings.syncStatement(clientId, session, server.parameters());
+        if (reset == null) {
+            return sync;
+        }
+        return sync == null ? reset : reset + "; " + sync;
     }
 
     // ---- client → server -------------------------------------------------------------------------
@@ -201,9 +220,12 @@ final class TransactionLink implements ServerSide {
         }
         Statement statement = statements.get(name);
         if (statement == null) {
-            statement = new Statement(name, StatementNames.UNKNOWN, null); // the server answers 26000
+            statement = new Statement(name, StatementNames.UNKNOWN, null, false); // the server answers 26000
         } else {
             ensurePrepared(statement);
+            if (statement.changesIdentity()) {
+                server.sessionState().identityMayHaveChanged();
+            }
         }
         send(Bind.withStatement(server.channel().alloc(), frame, statement.serverName()), Kind.BIND, statement);
     }
@@ -214,7 +236,11 @@ final class TransactionLink implements ServerSide {
         if (TransactionModeLimits.isListen(definition, definition.readerIndex(), definition.writerIndex())) {
             definition = refusalDefinition();
         }
+        boolean changesIdentity = IdentityChanges.mayChangeIdentity(definition, definition.readerIndex(), definition.writerIndex());
         if (parse.statement().isEmpty()) {
+            if (changesIdentity) {
+                server.sessionState().identityMayHaveChanged();
+            }
             if (definition != parse.definition()) {
                 send(Parse.encode(server.channel().alloc(), "", definition), Kind.PARSE, null);
                 frame.release();
@@ -231,7 +257,8 @@ final class TransactionLink implements ServerSide {
             frame.release();
             return;
         }
-        Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition));
+        Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition),
+                changesIdentity);
         statements.put(statement);
         frame.release();
         if (server.sessionState().statements().contains(statement.serverName())) {
@@ -259,7 +286,7 @@ final class TransactionLink implements ServerSide {
         Statement statement = statements.get(message.name());
         if (describe) {
             if (statement == null) {
-                statement = new Statement(message.name(), StatementNames.UNKNOWN, null);
+                statement = new Statement(message.name(), StatementNames.UNKNOWN, null, false);
             } else {
                 ensurePrepared(statement);
             }
@@ -280,6 +307,9 @@ final class TransactionLink implements ServerSide {
             frame = FrontendMessages.query(server.channel().alloc(), TransactionModeLimits.LISTEN_REFUSAL);
         } else if (TransactionModeLimits.queryMayDropStatements(frame)) {
             watchStatementDrops = true;
+        }
+        if (IdentityChanges.mayChangeIdentity(frame, frame.readerIndex() + Frames.HEADER_LENGTH, frame.writerIndex())) {
+            server.sessionState().identityMayHaveChanged();
         }
         send(frame, Kind.QUERY, null);
     }
@@ -336,6 +366,9 @@ final class TransactionLink implements ServerSide {
         if (type == BackendMessages.PARAMETER_STATUS) {
             ParameterStatus status = ParameterStatus.decode(frame);
             settings.reported(status.name(), status.value());
+            if (status.name().equals("session_authorization") || status.name().equals("is_superuser")) {
+                server.sessionState().identityMayHaveChanged(); // however it was done (a function's body, say)
+            }
         } else if (type == BackendMessages.COMMAND_COMPLETE && watchStatementDrops) {
             onStatementsMaybeDropped(frame);
         } else if (type == BackendMessages.COPY_IN_RESPONSE) {
