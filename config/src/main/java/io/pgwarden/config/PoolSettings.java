@@ -15,7 +15,9 @@ import java.time.Duration;
  * @param serverConnectTimeout       connect + login to the backend must finish within this
  * @param resetQuery                 run when a session-mode client gives its server connection back
  * @param queryTimeout               a query running longer is cancelled, the client gets 57014 (0: never)
- * @param idleTransactionTimeout     a client idle inside a transaction longer is disconnected (0: never)
+ * @param idleTransactionTimeout     a transaction-mode client that keeps a server waiting on it longer (idle
+ *                                   in a transaction, an unsynced extended query, a COPY awaiting data)
+ *                                   is disconnected (0: never)
  * @param clientIdleTimeout          a client idle outside a transaction longer is disconnected (0: never)
  * @param preparedStatementCacheSize named statements kept prepared per server connection (transaction mode)
  * @param minConnections             server connections guaranteed to the database (while it has demand) out
@@ -49,6 +51,8 @@ public record PoolSettings(
             PoolMode.SESSION, 20, 0,
             Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(5),
             "DISCARD ALL",
-            Duration.ZERO, Duration.ZERO, Duration.ZERO, 250,
+            // every state in which a client holds a server ends: a transaction-mode client idle inside
+            // a transaction longer than 5 minutes is disconnected unless configured otherwise
+            Duration.ZERO, Duration.ofMinutes(5), Duration.ZERO, 250,
             0, 1, 0, 0, Duration.ofSeconds(5));
 }
