@@ -226,10 +226,6 @@ public final class ServerConnection extends ChannelDuplexHandler {
             meters.bytesServerToClient(bytesFromServer);
             bytesFromServer = 0;
         }
-        if (bytesToServer > 0) {
-            meters.bytesClientToServer(bytesToServer);
-            bytesToServer = 0;
-        }
         ServerListener current = listener;
         if (current != null) {
             current.onServerReadComplete(this);
@@ -256,6 +252,16 @@ public final class ServerConnection extends ChannelDuplexHandler {
             }
         }
         ctx.write(msg, promise);
+    }
+
+    /** Bytes sent are counted at each flush: a COPY FROM STDIN gets no answer to count them on until its end. */
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (bytesToServer > 0) {
+            meters.bytesClientToServer(bytesToServer);
+            bytesToServer = 0;
+        }
+        ctx.flush();
     }
 
     @Override

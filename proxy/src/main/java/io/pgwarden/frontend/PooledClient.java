@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An authenticated client of a pooled database, in either pool mode: one flow for login, taking a
@@ -70,6 +72,15 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     /** Bytes in {@link #held}: reading goes on while a server is awaited, up to the client's write high-water mark. */
     private int heldBytes;
     private List<ByteBuf> batch = new ArrayList<>();
+    private int batchBytes;
+    /**
+     * Bytes handed to the server's loop and not yet written there. The server's writability does not
+     * count them while they wait in its task queue, so reading stops on this too: what one client
+     * has in flight stays bounded (COPY FROM STDIN into a slow server would otherwise grow without end).
+     */
+    private final AtomicInteger bytesInFlight = new AtomicInteger();
+    /** Reading stopped because of {@link #bytesInFlight}: whoever brings it down reads again. */
+    private final AtomicBoolean readPaused = new AtomicBoolean();
     private Channel client;
     private DatabasePool.Ticket ticket;
     private ServerSide link;
@@ -250,6 +261,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             forwardedSinceFlush = true;
         } else {
             batch.add(frame);
+            batchBytes += frame.readableBytes();
         }
     }
 
@@ -259,9 +271,9 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         sendBatch();
         switch (state) {
             case ATTACHED -> {
-                if (lease.server().channel().isWritable()) {
+                if (lease.server().channel().isWritable() && !tooMuchInFlight()) {
                     ctx.read();
-                } // else: read again when the server catches up (its writability change)
+                } // else: read again when the server catches up (its writability change, or the batch written)
             }
             case IDLE -> ctx.read();
             case ACQUIRING, DRAINING -> {
@@ -287,9 +299,27 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             return;
         }
         List<ByteBuf> frames = batch;
+        int bytes = batchBytes;
         batch = new ArrayList<>();
+        batchBytes = 0;
+        bytesInFlight.addAndGet(bytes);
         ServerSide side = link;
-        lease.loop().execute(() -> forwardAll(side, frames));
+        lease.loop().execute(() -> {
+            forwardAll(side, frames);
+            if (bytesInFlight.addAndGet(-bytes) < client.config().getWriteBufferLowWaterMark() && readPaused.compareAndSet(true, false)) {
+                client.read();
+            }
+        });
+    }
+
+    /** True when reading must wait for the server's loop to write what it was handed; then it reads again. */
+    private boolean tooMuchInFlight() {
+        if (bytesInFlight.get() < client.config().getWriteBufferHighWaterMark()) {
+            return false;
+        }
+        readPaused.set(true);
+        // the server's loop may have written it all meanwhile and seen no pause: look again
+        return bytesInFlight.get() >= client.config().getWriteBufferLowWaterMark() || !readPaused.compareAndSet(true, false);
     }
 
     private static void forwardAll(ServerSide side, List<ByteBuf> frames) {
@@ -448,6 +478,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         heldBytes = 0;
         batch.forEach(ReferenceCountUtil::release);
         batch.clear();
+        batchBytes = 0;
         if (previous == State.ACQUIRING) {
             pool.cancel(ticket);
         }
