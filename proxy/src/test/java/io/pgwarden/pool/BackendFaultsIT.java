@@ -573,6 +573,7 @@ class BackendFaultsIT {
                 thread.join(TimeUnit.SECONDS.toMillis(30));
                 assertTrue(!thread.isAlive(), thread.getName() + " hangs: " + this);
             }
+            System.err.println("fault load: " + this); // what clients saw, for the record
         }
 
         /** Every failure had one of these SQLSTATEs, and no attempt hung. */
