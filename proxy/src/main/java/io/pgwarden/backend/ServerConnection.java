@@ -283,8 +283,14 @@ public final class ServerConnection extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("server connection for database \"{}\" (pid {}) failed: {}",
-                database.name(), backendKey.processId(), cause.toString());
+        if (cause instanceof java.io.IOException) {
+            // reset by PostgreSQL (a terminated backend, a restart): an expected fault, the close tells the rest
+            log.info("server connection for database \"{}\" (pid {}) lost: {}",
+                    database.name(), backendKey.processId(), cause.getMessage());
+        } else {
+            log.warn("server connection for database \"{}\" (pid {}) failed: {}",
+                    database.name(), backendKey.processId(), cause.toString());
+        }
         ctx.close();
     }
 

@@ -240,7 +240,9 @@ public final class ServerLease {
         InternalQuery.run(server, statements).addListener(f -> {
             boolean clean = f.isSuccess() && ((Optional<?>) f.getNow()).isEmpty()
                     && server.transactionStatus() == TransactionStatus.IDLE;
-            if (!clean) {
+            if (!clean && !server.channel().isActive()) {
+                log.debug("server connection {} closed during its reset", server); // terminated or restarted: nothing to close
+            } else if (!clean) {
                 log.warn("closing a server connection of database \"{}\": reset failed ({})", server.database().name(),
                         f.isSuccess() ? f.getNow() : f.cause().getMessage());
             }

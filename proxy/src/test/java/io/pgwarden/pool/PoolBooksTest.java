@@ -497,6 +497,206 @@ class PoolBooksTest {
         }
     }
 
+    /**
+     * Issue 16, item 13: servers die at every stage of their life (opening, idle, granted to a
+     * waiter but not yet attached, attached, being reset, decided to close) while clients come,
+     * wait, time out and leave, warm servers open and idle ones expire. After every step each
+     * count equals what the entries say; once every server has died and every opening failed,
+     * nothing is left counted: no place of pool_size is kept by a dead server.
+     */
+    @Test
+    void serversDyingAtEveryStageGiveEveryCountBack() {
+        for (int seed = 0; seed < 40; seed++) {
+            Random random = new Random(seed);
+            Home loopA = new Home("A" + seed);
+            Home loopB = new Home("B" + seed);
+            PoolBooks<String, String> books = new PoolBooks<>(settings(3, 1, Duration.ofMillis(50), Duration.ofMillis(20),
+                    Duration.ZERO, 0, Duration.ofSeconds(5)), PoolBudget.UNLIMITED, new RecentPeak(20), List.of(loopA, loopB));
+            Walk walk = new Walk(books, random);
+            long now = 0;
+            for (int step = 0; step < 4000; step++) {
+                now += random.nextInt(5) * MS;
+                walk.step(random.nextInt(14), now, "s" + step, random.nextBoolean() ? loopA : loopB);
+                walk.assertBalanced("seed " + seed + " step " + step);
+                assertTrue(books.size() <= 3, "never over pool_size");
+            }
+            walk.everythingDies();
+            walk.assertBalanced("seed " + seed + " at the end");
+            assertEquals(0, books.size(), "seed " + seed + ": every place of pool_size is given back");
+            assertEquals(0, books.leased());
+            assertEquals(0, books.resetting());
+            assertEquals(0, books.opening());
+            assertEquals(0, books.idle());
+        }
+    }
+
+    /** The shell of {@link #serversDyingAtEveryStageGiveEveryCountBack}: it does what DatabasePool does, and keeps its own tally. */
+    private final class Walk {
+        private final PoolBooks<String, String> books;
+        private final Random random;
+        /** Leased to a client; some of them granted but not yet attached (still LEASED in the books). */
+        private final List<Entry<String>> leased = new ArrayList<>();
+        private final List<Entry<String>> resetting = new ArrayList<>();
+        /** Decided to close; their sockets close at a later step. */
+        private final List<Entry<String>> closing = new ArrayList<>();
+        private final List<Entry<String>> all = new ArrayList<>();
+        private final List<Waiter<String>> waiting = new ArrayList<>();
+        private int openingForWaiter;
+        private int openingWarm;
+
+        Walk(PoolBooks<String, String> books, Random random) {
+            this.books = books;
+            this.random = random;
+        }
+
+        void step(int action, long now, String name, Home home) {
+            switch (action) {
+                case 0 -> { // a client comes
+                    Waiter<String> w = client("c" + name, home);
+                    Entry<String> e = books.take(w, now);
+                    if (e != null) {
+                        leased.add(e);
+                    } else {
+                        waiting.add(w);
+                    }
+                }
+                case 1 -> { // the queue is served
+                    for (Grant<String, String> g : books.dispatch(now, followUps)) {
+                        assertTrue(waiting.remove(g.waiter()));
+                        if (g.idle() != null) {
+                            leased.add(g.idle());
+                        } else {
+                            openingForWaiter++;
+                        }
+                    }
+                }
+                case 2 -> { // a server opened for a waiter logged in; it may have died right after (adopt sees the close)
+                    if (openingForWaiter > 0) {
+                        openingForWaiter--;
+                        Entry<String> e = track(books.opened(name, home, now));
+                        leased.add(e);
+                        if (random.nextInt(4) == 0) {
+                            die(e);
+                        }
+                    }
+                }
+                case 3 -> { // opening failed, or the server died during its login
+                    if (openingForWaiter > 0 && random.nextBoolean()) {
+                        openingForWaiter--;
+                        books.openFailed(true, followUps);
+                    } else if (openingWarm > 0) {
+                        openingWarm--;
+                        books.openFailed(false, followUps);
+                    }
+                }
+                case 4 -> { // a client gives its server back (transaction end, or session end with no reset)
+                    if (!leased.isEmpty()) {
+                        putBack(leased.remove(random.nextInt(leased.size())), now, random.nextInt(8) > 0);
+                    }
+                }
+                case 5 -> { // a session ends: the server is reset first
+                    if (!leased.isEmpty()) {
+                        Entry<String> e = leased.remove(random.nextInt(leased.size()));
+                        books.resetting(e);
+                        resetting.add(e);
+                    }
+                }
+                case 6 -> { // the reset is over: clean, or it failed
+                    if (!resetting.isEmpty()) {
+                        putBack(resetting.remove(random.nextInt(resetting.size())), now, random.nextInt(4) > 0);
+                    }
+                }
+                case 7, 8 -> { // pg_terminate_backend: a server dies, whatever it is doing
+                    List<Entry<String>> live = all.stream().filter(e -> e.state() != EntryState.CLOSED).toList();
+                    if (!live.isEmpty()) {
+                        die(live.get(random.nextInt(live.size())));
+                    }
+                }
+                case 9 -> { // a closing server's socket closes
+                    if (!closing.isEmpty()) {
+                        die(closing.get(random.nextInt(closing.size())));
+                    }
+                }
+                case 10 -> { // waiters time out, or leave
+                    for (Waiter<String> w; (w = books.expire(now, followUps)) != null; ) {
+                        assertTrue(waiting.remove(w));
+                    }
+                    if (!waiting.isEmpty() && random.nextBoolean()) {
+                        Waiter<String> w = waiting.remove(random.nextInt(waiting.size()));
+                        assertTrue(books.remove(w, followUps));
+                    }
+                }
+                case 11 -> { // maintenance: idle ones past server_idle_timeout close, warm ones open for min_idle
+                    List<Entry<String>> toClose = new ArrayList<>();
+                    openingWarm += books.maintain(now, toClose, followUps);
+                    closing.addAll(toClose);
+                }
+                case 12 -> { // a warm server logged in and is checked in (to a waiter, or idle)
+                    if (openingWarm > 0) {
+                        openingWarm--;
+                        Entry<String> e = track(books.openedWarm(name, home, now));
+                        putBack(e, now, true);
+                    }
+                }
+                default -> { // the instance budget wants one back, or RECONNECT
+                    List<Entry<String>> taken = random.nextInt(10) == 0 ? books.reconnect(now) : books.takeOldestIdle(1);
+                    closing.addAll(taken);
+                }
+            }
+        }
+
+        private Entry<String> track(Entry<String> e) {
+            all.add(e);
+            return e;
+        }
+
+        /** As DatabasePool.checkIn: to a waiter (leased again), idle, or to be closed. */
+        private void putBack(Entry<String> e, long now, boolean reusable) {
+            Waiter<String> next = books.put(e, now, reusable);
+            if (next != null) {
+                assertTrue(waiting.remove(next));
+                leased.add(e);
+            } else if (e.state() == EntryState.CLOSING) {
+                closing.add(e);
+            }
+        }
+
+        /** The socket closed (DatabasePool.onClosed); the shell then dispatches. */
+        private void die(Entry<String> e) {
+            assertTrue(books.closed(e, followUps));
+            leased.remove(e);
+            resetting.remove(e);
+            closing.remove(e);
+            assertFalse(books.closed(e, followUps), "a second close event changes nothing");
+        }
+
+        void everythingDies() {
+            for (Entry<String> e : all) {
+                if (e.state() != EntryState.CLOSED) {
+                    die(e);
+                }
+            }
+            for (; openingForWaiter > 0; openingForWaiter--) {
+                books.openFailed(true, followUps);
+            }
+            for (; openingWarm > 0; openingWarm--) {
+                books.openFailed(false, followUps);
+            }
+        }
+
+        void assertBalanced(String where) {
+            long idle = all.stream().filter(e -> e.state() == EntryState.IDLE).count();
+            long live = all.stream().filter(e -> e.state() != EntryState.CLOSED).count();
+            assertEquals(idle, books.idle(), "idle: " + where);
+            assertEquals(resetting.size(), books.resetting(), "resetting: " + where);
+            assertEquals(leased.size() + resetting.size() + openingForWaiter, books.leased(), "leased: " + where);
+            assertEquals(openingForWaiter + openingWarm, books.opening(), "opening: " + where);
+            assertEquals(live + openingForWaiter + openingWarm, books.size(), "open: " + where);
+            assertEquals(live, idle + leased.size() + resetting.size() + closing.size(), "every live server is somewhere: " + where);
+            assertEquals(waiting.size(), books.waiting(), "waiting: " + where);
+        }
+    }
+
     /** A budget that grants everything unless a test says otherwise. */
     private static class TestBudget implements PoolBudget {
     }
