@@ -97,6 +97,9 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private boolean reading;
     private int cancelProcessId;
     private int cancelSecret;
+    /** Servers that closed under this client's login so far; past {@link #MAX_LOGIN_RETRIES} the client is told. */
+    private int loginRetries;
+    private static final int MAX_LOGIN_RETRIES = 3;
 
     PooledClient(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
         this.context = context;
@@ -181,6 +184,13 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             ErrorResponse error = applied.getNow();
             if (error != null) {
                 endLease();
+                if (!granted.alive() && loginRetries++ < MAX_LOGIN_RETRIES) {
+                    // the server died under the login's own query (terminated, recycled): nothing of the
+                    // client's went to it, so another server will do
+                    log.debug("client {}: its server closed during the login, asking for another", clientId);
+                    pool.acquire(ticket);
+                    return;
+                }
                 ClientErrors.fatal(client, error);
                 return;
             }
@@ -479,8 +489,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         batch.forEach(ReferenceCountUtil::release);
         batch.clear();
         batchBytes = 0;
-        if (previous == State.ACQUIRING) {
-            pool.cancel(ticket);
+        if ((previous == State.ACQUIRING || previous == State.LOGGING_IN) && ticket != null) {
+            pool.cancel(ticket); // still in the queue, maybe for its first server: it must not keep a place there
         }
         endLease(); // rolled back (and reset in session mode), or closed if a request is still running
         ctx.fireChannelInactive();

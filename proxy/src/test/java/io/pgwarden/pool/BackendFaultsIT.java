@@ -17,7 +17,6 @@ import io.pgwarden.provision.Provisioner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -212,8 +211,6 @@ class BackendFaultsIT {
      * only leaving can empty the queue here.
      */
     @Test
-    @Disabled("bug in frontend/PooledClient.channelInactive: it leaves the queue only from ACQUIRING, but a client"
-            + " waiting for its first server is LOGGING_IN, so it stays queued (cl_waiting, maxwait) until granted or expired")
     void aClientThatLeavesWhileWaitingForItsFirstServerLeavesTheQueue() throws Exception {
         try (Connection holder = connect("leaver"); Connection console = console(); Statement admin = console.createStatement()) {
             assertEquals(1, selectOne(holder));
