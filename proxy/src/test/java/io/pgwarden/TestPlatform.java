@@ -27,7 +27,7 @@ public final class TestPlatform implements AutoCloseable {
             backends:
               main: {host: 127.0.0.1, port: "${PG_PORT}", admin_user: postgres}
             databases:
-              orders:   {backend: main, dbname: orders_db,   user: orders_owner,   password: orders-db-pw, pool_size: "${POOL_SIZE:-5}"}
+              orders:   {backend: main, dbname: orders_db,   user: orders_owner,   password: orders-db-pw, pool_size: "${POOL_SIZE:-5}", reset_query: "${RESET_QUERY:-DISCARD ALL}"}
               payments: {backend: main, dbname: payments_db, user: payments_owner, password: "payments 'db' pw"}
               users:    {backend: main, dbname: users_db,    user: users_owner,    password: users-db-pw, pool_size: 1}
               legacy:   {backend: main, dbname: legacy_db,   user: legacy_owner,   password: legacy-db-pw}

@@ -10,6 +10,13 @@ import java.util.Map;
  */
 public final class ServerSessionState {
 
+    /**
+     * Puts back the role the server logged in as, before another client uses it (RESET ALL and
+     * DISCARD-less reset queries leave the role alone). RESET SESSION AUTHORIZATION resets the role
+     * too; RESET ROLE covers a session whose authorization never changed.
+     */
+    public static final String IDENTITY_RESET = "RESET SESSION AUTHORIZATION; RESET ROLE";
+
     private final ServerStatements statements;
     private final Map<String, String> appliedSettings = new HashMap<>();
     private long lastClientId = -1;

@@ -48,7 +48,7 @@ final class LoginSteps {
         List<String> statements = new java.util.ArrayList<>(3);
         if (resetFirst) {
             // RESET ALL leaves the role alone: whoever used this server last may have changed it
-            statements.add(TransactionLink.IDENTITY_RESET);
+            statements.add(io.pgwarden.backend.ServerSessionState.IDENTITY_RESET);
             statements.add("RESET ALL");
         }
         if (!settings.isEmpty()) {

@@ -47,9 +47,6 @@ final class TransactionLink implements ServerSide {
     private record Redefinition(Statement existing) {
     }
 
-    /** RESET SESSION AUTHORIZATION also resets the role; RESET ROLE covers a session whose authorization never changed. */
-    static final String IDENTITY_RESET = "RESET SESSION AUTHORIZATION; RESET ROLE";
-
     private final Channel client;
     private final ClientOutbox outbox;
     private final long clientId;
@@ -118,7 +115,7 @@ final class TransactionLink implements ServerSide {
      */
     private String prepareFor(ServerSessionState session) {
         boolean otherClient = session.lastClientId() != clientId;
-        String reset = otherClient && session.takeIdentityChange() ? IDENTITY_RESET : null;
+        String reset = otherClient && session.takeIdentityChange() ? ServerSessionState.IDENTITY_RESET : null;
         String sync = settings.syncStatement(clientId, session, server.parameters());
         if (reset == null) {
             return sync;

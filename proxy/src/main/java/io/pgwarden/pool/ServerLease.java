@@ -229,6 +229,11 @@ public final class ServerLease {
         if (server.transactionStatus() != TransactionStatus.IDLE) {
             statements.add("ROLLBACK");
         }
+        if (resetQuery != null && !resetQuery.trim().equalsIgnoreCase("DISCARD ALL")) {
+            // session mode with a reset_query that leaves the role alone (or none): the next client
+            // must still find the database's own role, whatever this one SET ROLE to
+            statements.add(io.pgwarden.backend.ServerSessionState.IDENTITY_RESET);
+        }
         if (resetQuery != null && !resetQuery.isBlank()) {
             statements.add(resetQuery);
         }
