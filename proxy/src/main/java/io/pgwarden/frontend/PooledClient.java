@@ -346,8 +346,9 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
     /** Transaction mode: a server for the held frames. */
     private void attach(ServerLease granted) {
-        if (granted.loop() == client.eventLoop() && !granted.alive()) {
-            // it closed between the grant and now; nothing was sent to it: ask again
+        if (!granted.alive()) {
+            // it closed between the grant and now; nothing was sent to it: ask again (on another loop
+            // this reading may be late; a close after it is met by attachLink, which tells the client)
             granted.end(granted.grant(), null);
             pool.acquire(ticket);
             return;
