@@ -9,8 +9,17 @@ import java.util.Map;
  */
 final class ClientStatements {
 
-    /** One statement as the client knows it; {@code changesIdentity} when it may change the session's role. */
-    record Statement(String clientName, String serverName, byte[] definition, boolean changesIdentity) {
+    /**
+     * One statement as the client knows it; {@code changesIdentity} when it may change the session's
+     * role, {@code dropsStatements} when it may deallocate prepared statements (DEALLOCATE, DISCARD).
+     */
+    record Statement(String clientName, String serverName, byte[] definition, boolean changesIdentity,
+                     boolean dropsStatements) {
+
+        /** A name the client never prepared (or pgwarden cannot map): the server answers for it. */
+        static Statement unknown(String clientName) {
+            return new Statement(clientName, io.pgwarden.backend.StatementNames.UNKNOWN, null, false, false);
+        }
     }
 
     private final Map<String, Statement> byName = new HashMap<>();

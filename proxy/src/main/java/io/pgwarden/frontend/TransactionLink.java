@@ -15,6 +15,7 @@ import io.pgwarden.frontend.ClientStatements.Statement;
 import io.pgwarden.pool.ServerLease;
 import io.pgwarden.protocol.Frames;
 import io.pgwarden.protocol.ProtocolException;
+import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendMessages;
 import io.pgwarden.protocol.backend.ErrorResponse;
@@ -45,6 +46,10 @@ final class TransactionLink implements ServerSide {
 
     /** A client Parse that reuses a live name: the server is made to refuse it (42P05) about that statement. */
     private record Redefinition(Statement existing) {
+    }
+
+    /** pgwarden closes a statement whose plan went stale, before preparing it again. */
+    private record StaleClose(String serverName) {
     }
 
     private final Channel client;
@@ -217,12 +222,13 @@ final class TransactionLink implements ServerSide {
         }
         Statement statement = statements.get(name);
         if (statement == null) {
-            statement = new Statement(name, StatementNames.UNKNOWN, null, false); // the server answers 26000
+            statement = Statement.unknown(name); // the server answers 26000
         } else {
             ensurePrepared(statement);
             if (statement.changesIdentity()) {
                 server.sessionState().identityMayHaveChanged();
             }
+            watchStatementDrops |= statement.dropsStatements();
         }
         send(Bind.withStatement(server.channel().alloc(), frame, statement.serverName()), Kind.BIND, statement);
     }
@@ -234,10 +240,13 @@ final class TransactionLink implements ServerSide {
             definition = refusalDefinition();
         }
         boolean changesIdentity = IdentityChanges.mayChangeIdentity(definition, definition.readerIndex(), definition.writerIndex());
+        boolean dropsStatements = TransactionModeLimits.mayDropStatements(definition, definition.readerIndex(),
+                definition.writerIndex());
         if (parse.statement().isEmpty()) {
             if (changesIdentity) {
                 server.sessionState().identityMayHaveChanged();
             }
+            watchStatementDrops |= dropsStatements;
             if (definition != parse.definition()) {
                 send(Parse.encode(server.channel().alloc(), "", definition), Kind.PARSE, null);
                 frame.release();
@@ -255,7 +264,7 @@ final class TransactionLink implements ServerSide {
             return;
         }
         Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition),
-                changesIdentity);
+                changesIdentity, dropsStatements);
         statements.put(statement);
         frame.release();
         if (server.sessionState().statements().contains(statement.serverName())) {
@@ -283,7 +292,7 @@ final class TransactionLink implements ServerSide {
         Statement statement = statements.get(message.name());
         if (describe) {
             if (statement == null) {
-                statement = new Statement(message.name(), StatementNames.UNKNOWN, null, false);
+                statement = Statement.unknown(message.name());
             } else {
                 ensurePrepared(statement);
             }
@@ -319,6 +328,11 @@ final class TransactionLink implements ServerSide {
 
     private void prepare(Statement statement, Kind kind) {
         ServerStatements prepared = server.sessionState().statements();
+        if (prepared.takeStale(statement.serverName())) {
+            // its plan went stale under DDL: the server still has it, so it goes before it comes back
+            send(Describe.closeStatement(statement.serverName()).encode(server.channel().alloc()), Kind.CLOSE_HIDDEN,
+                    new StaleClose(statement.serverName()));
+        }
         List<String> evicted = prepared.add(statement.serverName());
         send(Parse.encode(server.channel().alloc(), statement.serverName(), Unpooled.wrappedBuffer(statement.definition())),
                 kind, statement);
@@ -436,6 +450,7 @@ final class TransactionLink implements ServerSide {
             ReferenceCountUtil.release(frame);
             return; // its ReadyForQuery completes it
         }
+        repairRecord(head, pending.peekPayload(), ErrorResponse.sqlState(frame));
         outbox.write(inClientNames(frame, pending.peekPayload()));
         while (!pending.isEmpty() && pending.peekKind() != Kind.SYNC) {
             Kind skipped = pending.peekKind();
@@ -452,6 +467,23 @@ final class TransactionLink implements ServerSide {
         }
     }
 
+    /**
+     * The server refused a statement pgwarden believed prepared: the record follows the server, so
+     * the client's retry (pgjdbc re-prepares on both errors by itself) prepares it afresh instead of
+     * failing on this server for good.
+     */
+    private void repairRecord(Kind head, Object payload, String sqlState) {
+        if (!(payload instanceof Statement statement) || statement.serverName().equals(StatementNames.UNKNOWN)) {
+            return;
+        }
+        ServerStatements prepared = server.sessionState().statements();
+        if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(sqlState)) {
+            prepared.gone(statement.serverName()); // deallocated behind pgwarden's back
+        } else if (head == Kind.BIND && SqlState.FEATURE_NOT_SUPPORTED.equals(sqlState)) {
+            prepared.markStale(statement.serverName()); // cached plan must not change result type
+        }
+    }
+
     private void undo(Kind kind, Object payload) {
         ServerStatements prepared = server.sessionState().statements();
         switch (kind) {
@@ -464,7 +496,13 @@ final class TransactionLink implements ServerSide {
                 }
             }
             case PARSE_ANSWERED -> statements.remove((Statement) payload);
-            case CLOSE_HIDDEN -> prepared.restore((String) payload);
+            case CLOSE_HIDDEN -> {
+                if (payload instanceof StaleClose stale) {
+                    prepared.restoreStale(stale.serverName());
+                } else {
+                    prepared.restore((String) payload);
+                }
+            }
             case CLOSE_ANSWERED -> {
                 if (payload != null) {
                     statements.put((Statement) payload);
@@ -519,6 +557,13 @@ final class TransactionLink implements ServerSide {
         if (tag.equals("DEALLOCATE ALL") || tag.equals("DISCARD ALL")) {
             server.sessionState().statements().clear();
             statements.clear();
+        }
+        if (tag.equals("DISCARD ALL")) {
+            // the server is back at its defaults: whoever comes next (this client too) gets its settings applied afresh
+            ServerSessionState session = server.sessionState();
+            session.appliedSettings().clear();
+            session.lastDesired(java.util.Map.of());
+            session.lastClientId(-1);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.pgwarden.protocol;
 
-/** The SQLSTATE codes pgwarden itself sends; PostgreSQL's own, never approximations. */
+/** The SQLSTATE codes pgwarden sends or reads; PostgreSQL's own, never approximations. */
 public final class SqlState {
 
     public static final String PROTOCOL_VIOLATION = "08P01";
@@ -15,6 +15,8 @@ public final class SqlState {
     public static final String QUERY_CANCELED = "57014";
     public static final String INVALID_PARAMETER_VALUE = "22023";
     public static final String INTERNAL_ERROR = "XX000";
+    /** Codes pgwarden reads in the server's answers. */
+    public static final String INVALID_SQL_STATEMENT_NAME = "26000";
 
     private SqlState() {
     }

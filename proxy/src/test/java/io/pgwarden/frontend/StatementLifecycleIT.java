@@ -1,0 +1,164 @@
+package io.pgwarden.frontend;
+
+import io.pgwarden.TestPlatform;
+import io.pgwarden.WithPlatform;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Transaction mode shares server-side statements between clients. What a client does to its own
+ * statements (DEALLOCATE, DISCARD, however it is sent) and what DDL does to plans must not leave
+ * any client with a statement that no longer works: with pgjdbc, what works directly works here.
+ */
+@WithPlatform
+class StatementLifecycleIT {
+
+    private static TestPlatform platform;
+
+    private static Connection tx(int prepareThreshold) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("prepareThreshold", String.valueOf(prepareThreshold));
+        return platform.connect("orders-service", TestPlatform.PASSWORDS.get("orders-service"), "orders_tx1", props);
+    }
+
+    private static int selectFortyTwo(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 42")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void deallocateAllSentWithTheExtendedProtocolDoesNotBreakTheNextClient() throws Exception {
+        try (Connection c = tx(1); Statement st = c.createStatement()) {
+            assertEquals(42, selectFortyTwo(c)); // prepared on the server under a shared name
+            st.execute("DEALLOCATE ALL"); // pgjdbc sends it as Parse/Bind/Execute
+        }
+        try (Connection other = tx(1)) { // the same (only) server, the same SQL
+            assertEquals(42, selectFortyTwo(other));
+            assertEquals(42, selectFortyTwo(other));
+        }
+    }
+
+    @Test
+    void discardAllSentWithTheExtendedProtocolDoesNotBreakTheNextClient() throws Exception {
+        try (Connection c = tx(1); Statement st = c.createStatement()) {
+            assertEquals(42, selectFortyTwo(c));
+            st.execute("DISCARD ALL");
+            assertEquals(42, selectFortyTwo(c), "the client itself goes on");
+        }
+        try (Connection other = tx(1)) {
+            assertEquals(42, selectFortyTwo(other));
+        }
+    }
+
+    @Test
+    void aStatementDeallocatedByNameBehindPgwardensBackIsPreparedAgain() throws Exception {
+        try (Connection c = tx(1)) {
+            assertEquals(42, selectFortyTwo(c));
+            List<String> names = new ArrayList<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select name from pg_prepared_statements")) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            try (Statement st = c.createStatement()) {
+                for (String name : names) {
+                    st.execute("DEALLOCATE \"" + name + "\"");
+                }
+            }
+        }
+        try (Connection other = tx(1)) {
+            SQLException first = null;
+            for (int attempt = 0; attempt < 2; attempt++) {
+                try {
+                    assertEquals(42, selectFortyTwo(other));
+                    return;
+                } catch (SQLException e) {
+                    first = e; // pgwarden may let one failure through, never a server broken for good
+                }
+            }
+            throw new AssertionError("still failing after a retry", first);
+        }
+    }
+
+    /*
+     * Not yet: the client that heals first re-prepares the shared server statement, and the other
+     * client's next Bind then succeeds against a plan whose result type it does not know (it reads
+     * an int8 as its cached int4: 0). Directly, that client would get 0A000 and heal too. Needs a
+     * generation per shared statement (issue 11, item 1).
+     */
+    @org.junit.jupiter.api.Disabled("issue 11 item 1: other clients of a re-prepared shared statement keep stale result types")
+    @Test
+    void aColumnTypeChangedUnderAPreparedStatementHealsAsItDoesDirectly() throws Exception {
+        try (Connection owner = platform.connect("orders-service", "orders"); Statement st = owner.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS retyped");
+            st.execute("CREATE TABLE retyped (v int)");
+            st.execute("INSERT INTO retyped VALUES (1)");
+        }
+        try (Connection a = tx(1); Connection b = tx(1)) {
+            for (Connection c : List.of(a, b)) {
+                assertEquals(1, readRetyped(c));
+            }
+            try (Statement st = a.createStatement()) {
+                st.execute("ALTER TABLE retyped ALTER COLUMN v TYPE bigint");
+            }
+            for (Connection c : List.of(a, b)) {
+                assertEquals(1, readRetyped(c), "pgjdbc re-prepares on 'cached plan must not change result type'");
+                assertEquals(1, readRetyped(c));
+            }
+        }
+        try (Connection fresh = tx(1)) {
+            assertEquals(1, readRetyped(fresh), "a new client gets a valid statement");
+        }
+    }
+
+    @Test
+    void directlyAgainstPostgresTheSameHeals() throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", "orders_owner");
+        props.setProperty("password", "orders-db-pw");
+        props.setProperty("prepareThreshold", "1");
+        String url = "jdbc:postgresql://127.0.0.1:" + platform.postgres().port() + "/orders_db";
+        try (Connection owner = java.sql.DriverManager.getConnection(url, props); Statement st = owner.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS retyped_direct");
+            st.execute("CREATE TABLE retyped_direct (v int)");
+            st.execute("INSERT INTO retyped_direct VALUES (1)");
+            try (PreparedStatement ps = owner.prepareStatement("SELECT v FROM retyped_direct WHERE v = ?")) {
+                ps.setInt(1, 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                }
+            }
+            st.execute("ALTER TABLE retyped_direct ALTER COLUMN v TYPE bigint");
+            try (PreparedStatement ps = owner.prepareStatement("SELECT v FROM retyped_direct WHERE v = ?")) {
+                ps.setInt(1, 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertTrue(rs.next());
+                    assertEquals(1, rs.getLong(1));
+                }
+            }
+        }
+    }
+
+    private static long readRetyped(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT v FROM retyped WHERE v = ?")) {
+            ps.setInt(1, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                return rs.getLong(1);
+            }
+        }
+    }
+}
