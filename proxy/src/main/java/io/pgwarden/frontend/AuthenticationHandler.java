@@ -76,7 +76,12 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
+        if (!(msg instanceof ByteBuf frame)) {
+            // only frames are expected here; anything else is a bug in the pipeline, never the client's stack trace
+            ReferenceCountUtil.release(msg);
+            ClientErrors.protocolViolation(ctx.channel(), "expected password response");
+            return;
+        }
         try {
             if (Frames.type(frame) == FrontendMessages.TERMINATE) {
                 ctx.close();

@@ -7,12 +7,14 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.protocol.MessageFrameDecoder;
 import io.pgwarden.protocol.ProtocolException;
 import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.backend.NegotiateProtocolVersion;
 import io.pgwarden.protocol.frontend.CancelRequest;
 import io.pgwarden.protocol.frontend.GssEncRequest;
 import io.pgwarden.protocol.frontend.SslRequest;
 import io.pgwarden.protocol.frontend.StartupMessage;
 import io.pgwarden.protocol.frontend.StartupPacket;
+import io.pgwarden.protocol.frontend.StartupPacketDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +35,14 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     static final int MAX_AUTH_MESSAGE_LENGTH = 65_535 + 5;
 
     private final FrontendContext context;
+    private final StartupPacketDecoder decoder;
     private ScheduledFuture<?> loginTimeout;
+    /** The encryption request just refused, when the last packet was one: the same one next is not accepted. */
+    private StartupPacket refusedEncryption;
 
-    StartupHandler(FrontendContext context) {
+    StartupHandler(FrontendContext context, StartupPacketDecoder decoder) {
         this.context = context;
+        this.decoder = decoder;
     }
 
     @Override
@@ -55,14 +61,42 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, StartupPacket packet) {
         if (packet instanceof SslRequest || packet instanceof GssEncRequest) {
-            // no TLS or GSS encryption yet: the client goes on in the clear or gives up, its choice
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
-            ctx.read();
+            onEncryptionRequest(ctx, packet);
         } else if (packet instanceof CancelRequest cancel) {
             onCancel(ctx, cancel);
         } else if (packet instanceof StartupMessage startup) {
             onStartup(ctx, startup);
         }
+    }
+
+    /**
+     * No TLS or GSS encryption yet: the client goes on in the clear or gives up, its choice. As in
+     * PostgreSQL's ProcessStartupPacket: bytes sent before the answer are refused (they would have
+     * been meant for after a TLS handshake), and a request of the kind just refused is not taken for
+     * one, but for a startup packet of an unknown protocol version.
+     */
+    private void onEncryptionRequest(ChannelHandlerContext ctx, StartupPacket request) {
+        boolean ssl = request instanceof SslRequest;
+        if (request == refusedEncryption) {
+            int code = ssl ? SslRequest.CODE : GssEncRequest.CODE;
+            refuseProtocolVersion(ctx, code >>> 16, code & 0xffff);
+            return;
+        }
+        refusedEncryption = request;
+        ctx.write(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        if (decoder.bufferedBytes() > 0) {
+            ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.PROTOCOL_VIOLATION,
+                    "received unencrypted data after " + (ssl ? "SSL request" : "GSSAPI encryption request"),
+                    "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack."));
+            return;
+        }
+        ctx.flush();
+        ctx.read();
+    }
+
+    private static void refuseProtocolVersion(ChannelHandlerContext ctx, int major, int minor) {
+        ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED, String.format(
+                "unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, minor));
     }
 
     private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
@@ -75,9 +109,7 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
 
     private void onStartup(ChannelHandlerContext ctx, StartupMessage startup) {
         if (startup.majorVersion() != 3) {
-            ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED, String.format(
-                    "unsupported frontend protocol %d.%d: server supports 3.0 to 3.0",
-                    startup.majorVersion(), startup.minorVersion()));
+            refuseProtocolVersion(ctx, startup.majorVersion(), startup.minorVersion());
             return;
         }
         String user = startup.user();

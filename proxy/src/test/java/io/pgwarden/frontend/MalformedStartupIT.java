@@ -6,12 +6,21 @@ import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bytes that are not a proper startup get a clear ErrorResponse and a close, and touch no backend. */
@@ -84,6 +93,99 @@ class MalformedStartupIT {
             client.send(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f}); // SSLRequest
             assertEquals('N', client.readByte());
             client.loginMd5("md5-service", "md5-pw", "orders"); // and the startup goes on in the clear
+        }
+    }
+
+    private static final byte[] SSL_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f};
+    private static final byte[] GSSENC_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x30};
+
+    /**
+     * Sends {@code negotiation} (each answered 'N') and then {@code last} to PostgreSQL itself
+     * and to pgwarden: both must answer the same bytes, end with the same FATAL and close.
+     */
+    private static void assertAnsweredAsPostgresDoes(byte[][] negotiation, byte[] last) throws IOException {
+        Map<Character, String> postgres = fatalAfter(platform.postgres().port(), negotiation, last);
+        Map<Character, String> pgwarden = fatalAfter(platform.pgwarden().port(), negotiation, last);
+        for (char field : new char[] {'S', 'C', 'M', 'D'}) {
+            assertEquals(postgres.get(field), pgwarden.get(field), "field " + field + " of " + pgwarden + " vs PostgreSQL's " + postgres);
+        }
+    }
+
+    private static Map<Character, String> fatalAfter(int port, byte[][] negotiation, byte[] last) throws IOException {
+        try (RawPgClient client = new RawPgClient(port)) {
+            for (byte[] request : negotiation) {
+                client.send(request);
+                assertEquals('N', client.readByte(), "encryption refused");
+            }
+            client.send(last);
+            int type = client.readByte();
+            while (type == 'N') { // requests in last are answered too
+                type = client.readByte();
+            }
+            assertEquals('E', type);
+            java.io.DataInputStream in = new java.io.DataInputStream(client.socket().getInputStream());
+            byte[] body = new byte[in.readInt() - 4];
+            in.readFully(body);
+            assertTrue(client.closedByServer(), "closed after the error");
+            return new Message('E', body).fields();
+        }
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    @Test
+    void aStartupSentWithItsSslRequestIsRefusedAtOnceAsPostgresDoes() throws IOException {
+        byte[] startup = RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders");
+        try (RawPgClient client = client()) {
+            client.send(concat(SSL_REQUEST, startup)); // the client did not wait for the answer to its SSLRequest
+            assertEquals('N', client.readByte());
+            assertFatal(client, "08P01", "received unencrypted data after SSL request");
+        }
+        assertAnsweredAsPostgresDoes(new byte[0][], concat(SSL_REQUEST, startup));
+        assertAnsweredAsPostgresDoes(new byte[0][], concat(GSSENC_REQUEST, startup));
+    }
+
+    @Test
+    void aSecondRequestForTheSameEncryptionIsRefusedAsPostgresDoes() throws IOException {
+        try (RawPgClient client = client()) {
+            client.send(SSL_REQUEST);
+            assertEquals('N', client.readByte());
+            client.send(SSL_REQUEST);
+            assertFatal(client, "0A000", "unsupported frontend protocol 1234.5679");
+        }
+        assertAnsweredAsPostgresDoes(new byte[][] {SSL_REQUEST}, SSL_REQUEST);
+        assertAnsweredAsPostgresDoes(new byte[][] {GSSENC_REQUEST}, GSSENC_REQUEST);
+        assertAnsweredAsPostgresDoes(new byte[][] {SSL_REQUEST, GSSENC_REQUEST}, GSSENC_REQUEST);
+    }
+
+    @Test
+    void packetsBufferedAfterAStartupLogNoStackTrace() throws Exception {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger pgwardenLogger = (Logger) LoggerFactory.getLogger("io.pgwarden");
+        pgwardenLogger.addAppender(log);
+        try {
+            byte[] startup = RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders");
+            for (byte[] extra : new byte[][] {SSL_REQUEST, GSSENC_REQUEST, startup}) {
+                try (RawPgClient client = client()) {
+                    // the startup and what follows it wait in pgwarden's buffer behind the SSLRequest
+                    client.send(concat(SSL_REQUEST, concat(startup, extra)));
+                    assertEquals('N', client.readByte());
+                    client.socket().shutdownOutput(); // at the close pgwarden decodes what it still holds
+                    assertTrue(client.closedByServer(), "closed");
+                }
+            }
+            afterAllOfThisTheProxyStillServes(); // by then the three closes have been handled
+            List<ILoggingEvent> errors = log.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).toList();
+            assertFalse(!errors.isEmpty(), () -> "logged: " + errors.get(0).getFormattedMessage() + " "
+                    + (errors.get(0).getThrowableProxy() == null ? "" : errors.get(0).getThrowableProxy().getClassName()
+                    + ": " + errors.get(0).getThrowableProxy().getMessage()));
+        } finally {
+            pgwardenLogger.detachAppender(log);
         }
     }
 
