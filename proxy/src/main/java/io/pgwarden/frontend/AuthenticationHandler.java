@@ -154,11 +154,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         }
         Optional<DatabaseConfig> route = context.access().route(service, requested);
         if (route.isEmpty()) {
-            log.info("service \"{}\" denied database \"{}\"", service.name(), requested);
-            context.metrics().clientDenied(service.name(), requested);
-            ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
-                    SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"" + requested + "\"",
-                    "Service \"" + service.name() + "\" is not granted access to database \"" + requested + "\"."));
+            refuseDatabase(ctx, "not granted");
             return;
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
@@ -175,13 +171,24 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().replace(this, ClientPipeline.SESSION, new PooledClient(context, database, startup));
     }
 
+    /**
+     * The database asked for is not granted, does not exist, or is the admin console and the service
+     * is not under admin_services: one answer for all, so that no name can be probed. The reason
+     * goes to the log.
+     */
+    private void refuseDatabase(ChannelHandlerContext ctx, String reason) {
+        String requested = startup.database();
+        log.info("service \"{}\" denied database \"{}\": {}", service.name(), requested, reason);
+        context.metrics().clientDenied(service.name(), requested);
+        ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
+                SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"" + requested + "\"",
+                "Service \"" + service.name() + "\" is not granted access to database \"" + requested + "\"."));
+    }
+
     /** The virtual database {@code pgwarden}: only services listed under admin_services. */
     private void openAdminConsole(ChannelHandlerContext ctx) {
-        Optional<io.pgwarden.protocol.backend.ErrorResponse> refusal = AdminAccess.check(context.config(), service.name());
-        if (refusal.isPresent()) {
-            log.info("service \"{}\" denied the admin console", service.name());
-            context.metrics().clientDenied(service.name(), startup.database());
-            ClientErrors.fatal(ctx.channel(), refusal.get());
+        if (!AdminAccess.mayOpen(context.config(), service.name())) {
+            refuseDatabase(ctx, "the admin console, and the service is not listed under admin_services");
             return;
         }
         context.metrics().clientAccepted(service.name(), startup.database());
