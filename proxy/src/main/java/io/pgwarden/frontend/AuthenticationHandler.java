@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.admin.AdminAccess;
 import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.auth.AuthenticationFailedException;
@@ -44,16 +43,16 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     private final FrontendContext context;
     private final StartupMessage startup;
-    private final ScheduledFuture<?> loginTimeout;
+    private final PendingLogin login;
     private final ServiceConfig service; // null when unknown
     private AuthState state;
     private ScramServerExchange scram;
     private byte[] md5Salt;
 
-    AuthenticationHandler(FrontendContext context, StartupMessage startup, ScheduledFuture<?> loginTimeout) {
+    AuthenticationHandler(FrontendContext context, StartupMessage startup, PendingLogin login) {
         this.context = context;
         this.startup = startup;
-        this.loginTimeout = loginTimeout;
+        this.login = login;
         this.service = context.access().service(startup.user()).orElse(null);
     }
 
@@ -145,7 +144,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
     /** The client is the service it says; now: may it open the database it asked for? */
     private void authenticated(ChannelHandlerContext ctx) {
         state = AuthState.DONE;
-        loginTimeout.cancel(false);
+        login.end();
         ctx.writeAndFlush(Authentication.ok(ctx.alloc()));
         String requested = startup.database();
         if (AdminAccess.isAdminDatabase(requested)) {

@@ -18,7 +18,10 @@ import io.pgwarden.protocol.frontend.StartupPacketDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,10 +36,12 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     static final long LOGIN_TIMEOUT_SECONDS = 60;
     /** PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: no authentication message may be longer. */
     static final int MAX_AUTH_MESSAGE_LENGTH = 65_535 + 5;
+    /** Refused connections get one log line per this many. */
+    static final int REFUSALS_PER_LOG_LINE = 1000;
 
     private final FrontendContext context;
     private final StartupPacketDecoder decoder;
-    private ScheduledFuture<?> loginTimeout;
+    private PendingLogin login;
     /** The encryption request just refused, when the last packet was one: the same one next is not accepted. */
     private StartupPacket refusedEncryption;
 
@@ -47,15 +52,32 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        loginTimeout = ctx.executor().schedule(() -> {
+        InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        Optional<PendingLogins.Refusal> refusal = context.pendingLogins().enter(address);
+        if (refusal.isPresent()) {
+            refuse(ctx, refusal.get());
+            return;
+        }
+        ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
             log.info("client {} did not finish its login within {} s", ctx.channel().remoteAddress(), LOGIN_TIMEOUT_SECONDS);
             context.metrics().clientAuthFailed(io.pgwarden.metrics.Labels.UNKNOWN, io.pgwarden.metrics.Labels.UNKNOWN,
                     io.pgwarden.metrics.AuthFailure.TIMEOUT);
             ClientErrors.fatal(ctx.channel(), SqlState.PROTOCOL_VIOLATION, "canceling authentication due to timeout");
         }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        ctx.channel().closeFuture().addListener(f -> loginTimeout.cancel(false));
+        login = new PendingLogin(context.pendingLogins(), address, timeout);
+        ctx.channel().closeFuture().addListener(f -> login.end());
         ctx.read();
         ctx.fireChannelActive();
+    }
+
+    /** Too many logins pending: refused at once, before reading a byte, as PostgreSQL refuses a client over max_connections. */
+    private void refuse(ChannelHandlerContext ctx, PendingLogins.Refusal refusal) {
+        context.metrics().loginRefused(refusal.limit());
+        if (refusal.refusedSoFar() % REFUSALS_PER_LOG_LINE == 1) { // a flood must not flood the log too
+            log.warn("refusing new connections: limits.{} reached (latest from {}; {} refused since start, counted in "
+                    + "pgwarden_logins_refused_total)", refusal.limit().label(), ctx.channel().remoteAddress(), refusal.refusedSoFar());
+        }
+        ClientErrors.fatal(ctx.channel(), SqlState.TOO_MANY_CONNECTIONS, "sorry, too many clients already");
     }
 
     @Override
@@ -129,7 +151,7 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             ctx.write(new NegotiateProtocolVersion(0, protocolOptions).encode(ctx.alloc()));
         }
         ctx.pipeline().replace(ClientPipeline.STARTUP, ClientPipeline.FRAMES, new MessageFrameDecoder(MAX_AUTH_MESSAGE_LENGTH));
-        ctx.pipeline().replace(this, ClientPipeline.HANDSHAKE, new AuthenticationHandler(context, startup, loginTimeout));
+        ctx.pipeline().replace(this, ClientPipeline.HANDSHAKE, new AuthenticationHandler(context, startup, login));
     }
 
     @Override
