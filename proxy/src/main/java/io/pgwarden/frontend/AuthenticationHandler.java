@@ -88,7 +88,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             }
             if (Frames.type(frame) != FrontendMessages.PASSWORD) {
                 ClientErrors.protocolViolation(ctx.channel(), "expected password response, got message type "
-                        + Frames.typeName(Frames.type(frame)));
+                        + (Frames.type(frame) & 0xff)); // PostgreSQL's words, its type as a number
                 return;
             }
             switch (state) {

@@ -234,7 +234,7 @@ class MalformedStartupIT {
             client.send(RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders"));
             assertEquals('R', client.read().type());
             client.query("SELECT 1");
-            assertFatal(client, "08P01", "expected password response");
+            assertFatal(client, "08P01", "expected password response, got message type 81"); // PostgreSQL's words
         }
     }
 
