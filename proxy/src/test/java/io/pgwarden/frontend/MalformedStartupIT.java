@@ -162,13 +162,77 @@ class MalformedStartupIT {
         assertAnsweredAsPostgresDoes(new byte[][] {SSL_REQUEST, GSSENC_REQUEST}, GSSENC_REQUEST);
     }
 
-    @Test
-    void packetsBufferedAfterAStartupLogNoStackTrace() throws Exception {
+    /** The client's garbage costs a line at most: nothing at ERROR, no stack trace, from anything pgwarden logs. */
+    private void assertNoErrorLogged(ThrowingRunnable clients) throws Exception {
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         log.start();
         Logger pgwardenLogger = (Logger) LoggerFactory.getLogger("io.pgwarden");
         pgwardenLogger.addAppender(log);
         try {
+            clients.run();
+            afterAllOfThisTheProxyStillServes(); // by then the closes have been handled
+        } finally {
+            pgwardenLogger.detachAppender(log);
+        }
+        List<ILoggingEvent> errors = log.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR) || e.getThrowableProxy() != null).toList();
+        assertFalse(!errors.isEmpty(), () -> "logged: " + errors.get(0).getFormattedMessage() + " "
+                + (errors.get(0).getThrowableProxy() == null ? "" : errors.get(0).getThrowableProxy().getClassName()
+                + ": " + errors.get(0).getThrowableProxy().getMessage()));
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static byte[] saslInitial(String mechanism, String data) {
+        byte[] bytes = data.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(RawPgClient.cString(mechanism));
+        body.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        body.writeBytes(bytes);
+        return RawPgClient.typed('p', body.toByteArray());
+    }
+
+    @Test
+    void garbageInTheScramExchangeIsRefusedWithoutAStackTrace() throws Exception {
+        String[] clientFirsts = {"garbage", "n,,n=,r=", "p=tls-server-end-point,,n=x,r=a"};
+        String[] clientFinals = {"garbage", "c=biws,r=WRONG,p=AAAA", "c=biws,r=%s,p=!!!not base64!!!", "c=!!!,r=%s,p=AAAA",
+                "c=biws,r=%s", "c=biws,r=%s,p="};
+        assertNoErrorLogged(() -> {
+            for (String first : clientFirsts) {
+                try (RawPgClient client = client()) {
+                    client.send(RawPgClient.startupPacket(3 << 16, "user", "orders-service", "database", "orders"));
+                    assertEquals('R', client.read().type());
+                    client.send(saslInitial("SCRAM-SHA-256", first));
+                    Message answer = client.read();
+                    assertEquals('E', answer.type(), first);
+                    assertTrue(List.of("08P01", "28P01").contains(answer.fields().get('C')), first + ": " + answer.fields());
+                    assertTrue(client.closedByServer(), "closed after the error");
+                }
+            }
+            for (String last : clientFinals) {
+                try (RawPgClient client = client()) {
+                    client.send(RawPgClient.startupPacket(3 << 16, "user", "orders-service", "database", "orders"));
+                    assertEquals('R', client.read().type());
+                    client.send(saslInitial("SCRAM-SHA-256", "n,,n=,r=clientnonce"));
+                    Message serverFirst = client.read();
+                    assertEquals('R', serverFirst.type(), serverFirst.fields().toString());
+                    String text = new String(serverFirst.body(), 4, serverFirst.body().length - 4, java.nio.charset.StandardCharsets.UTF_8);
+                    String nonce = text.substring(2, text.indexOf(','));
+                    client.send(RawPgClient.typed('p', String.format(last, nonce).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    Message answer = client.read();
+                    assertEquals('E', answer.type(), last);
+                    assertTrue(List.of("08P01", "28P01").contains(answer.fields().get('C')), last + ": " + answer.fields());
+                    assertTrue(client.closedByServer(), "closed after the error");
+                }
+            }
+        });
+    }
+
+    @Test
+    void packetsBufferedAfterAStartupLogNoStackTrace() throws Exception {
+        assertNoErrorLogged(() -> {
             byte[] startup = RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders");
             for (byte[] extra : new byte[][] {SSL_REQUEST, GSSENC_REQUEST, startup}) {
                 try (RawPgClient client = client()) {
@@ -179,14 +243,7 @@ class MalformedStartupIT {
                     assertTrue(client.closedByServer(), "closed");
                 }
             }
-            afterAllOfThisTheProxyStillServes(); // by then the three closes have been handled
-            List<ILoggingEvent> errors = log.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).toList();
-            assertFalse(!errors.isEmpty(), () -> "logged: " + errors.get(0).getFormattedMessage() + " "
-                    + (errors.get(0).getThrowableProxy() == null ? "" : errors.get(0).getThrowableProxy().getClassName()
-                    + ": " + errors.get(0).getThrowableProxy().getMessage()));
-        } finally {
-            pgwardenLogger.detachAppender(log);
-        }
+        });
     }
 
     @Test
