@@ -123,6 +123,15 @@ class PendingLoginsIT {
         }
     }
 
+    private static java.sql.Connection adminConsoleFrom(String source) throws java.sql.SQLException {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", "ops");
+        props.setProperty("password", TestPlatform.PASSWORDS.get("ops"));
+        props.setProperty("preferQueryMode", "simple");
+        props.setProperty("localSocketAddress", source);
+        return java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgwarden.port() + "/pgwarden", props);
+    }
+
     private static RawPgClient.Message read(DataInputStream in) throws IOException {
         char type = (char) in.readUnsignedByte();
         byte[] body = new byte[in.readInt() - 4];
@@ -150,6 +159,9 @@ class PendingLoginsIT {
 
         assertEquals("ok", logIn("127.0.0.2"), "another host is not affected");
         assertEquals(200, httpStatus("/health/live"));
+        try (java.sql.Connection console = adminConsoleFrom("127.0.0.2"); java.sql.Statement st = console.createStatement()) {
+            assertTrue(st.execute("SHOW POOLS"), "an operator on another host reaches the admin console");
+        }
 
         silent.remove(0).close(); // one of the flood leaves: its slot is free for a real login
         Eventually.await("a login from the flooding address", () -> logIn("127.0.0.1"), "ok"::equals);
