@@ -77,6 +77,7 @@ public final class Pgwarden implements AutoCloseable {
                 console,
                 new AccessPolicy(config),
                 new io.pgwarden.frontend.ClientQuotas(config),
+                new io.pgwarden.frontend.PendingLogins(config.limits()),
                 new ServiceCredentials(config),
                 pools,
                 new CancelRegistry(),

@@ -35,8 +35,21 @@ final class ConfigValidator {
         checkPool("pool", poolSection);
         config.databases().values().forEach(database -> checkDatabase(database, config));
         config.services().values().forEach(service -> checkService(service, config));
-        checkRange("limits.max_client_connections", config.limits().maxClientConnections(), 0, 10_000_000);
+        checkLimits(config.limits());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
+    }
+
+    private void checkLimits(LimitsConfig limits) {
+        checkRange("limits.max_client_connections", limits.maxClientConnections(), 0, 10_000_000);
+        checkRange("limits.max_pending_logins", limits.maxPendingLogins(), 0, 1_000_000);
+        checkRange("limits.max_pending_logins_per_address", limits.maxPendingLoginsPerAddress(), 0, 1_000_000);
+        String perAddress = "limits.max_pending_logins_per_address";
+        if (diagnostics.isSet(perAddress) && limits.maxPendingLogins() > 0
+                && limits.maxPendingLoginsPerAddress() > limits.maxPendingLogins()) {
+            // else one address could take every pending slot: the per-address limit would protect no one
+            diagnostics.error(perAddress, "is " + limits.maxPendingLoginsPerAddress()
+                    + ", more than limits.max_pending_logins (" + limits.maxPendingLogins() + ")");
+        }
     }
 
     /** The guaranteed minimums of a backend's databases must fit its budget, when the budget is set. */

@@ -40,10 +40,10 @@ public record PgwardenConfig(
         this(listen, backends, databases, services, HttpConfig.NONE, List.of());
     }
 
-    /** No global limits. */
+    /** The limits a file without {@code limits:} gets. */
     public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
                           Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices) {
-        this(listen, backends, databases, services, http, adminServices, LimitsConfig.NONE);
+        this(listen, backends, databases, services, http, adminServices, LimitsConfig.DEFAULT);
     }
 
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */

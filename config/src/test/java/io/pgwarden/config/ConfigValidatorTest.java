@@ -164,6 +164,27 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void pendingLoginsAreLimitedByDefaultAndTheLimitsCanBeSet() throws ConfigException {
+        assertEquals(new LimitsConfig(0, 1000, 100), parse(MINIMAL).limits());
+        assertEquals(new LimitsConfig(0, 1000, 100), parse(MINIMAL + "limits:\n  max_client_connections: 0\n").limits());
+        assertEquals(new LimitsConfig(0, 50, 5),
+                parse(MINIMAL + "limits:\n  max_pending_logins: 50\n  max_pending_logins_per_address: 5\n").limits());
+        assertEquals(new LimitsConfig(0, 0, 0),
+                parse(MINIMAL + "limits:\n  max_pending_logins: 0\n  max_pending_logins_per_address: 0\n").limits(), "0: no limit");
+        assertEquals(List.of("limits.max_pending_logins (line 13): must be between 0 and 1000000",
+                        "limits.max_pending_logins_per_address (line 14): must be between 0 and 1000000"),
+                errorsOf(MINIMAL + "limits:\n  max_pending_logins: -1\n  max_pending_logins_per_address: 1000001\n"));
+    }
+
+    @Test
+    void oneAddressMayNotHaveMorePendingLoginsThanAll() {
+        assertEquals(List.of("limits.max_pending_logins_per_address (line 14): is 200, more than limits.max_pending_logins (100)"),
+                errorsOf(MINIMAL + "limits:\n  max_pending_logins: 100\n  max_pending_logins_per_address: 200\n"));
+        assertEquals(List.of("limits.max_pending_logins_per_address (line 13): is 1001, more than limits.max_pending_logins (1000)"),
+                errorsOf(MINIMAL + "limits:\n  max_pending_logins_per_address: 1001\n"), "against the default");
+    }
+
+    @Test
     void aDatabaseMustNameADefinedBackend() {
         assertEquals(List.of("databases.orders.backend (line 7): backend 'replica' is not defined; defined backends: main"),
                 errorsOf(ORDERS.replace("backend: main", "backend: replica")));

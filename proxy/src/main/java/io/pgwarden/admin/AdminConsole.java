@@ -48,7 +48,7 @@ public final class AdminConsole {
      * The handler of one admin connection, for the client pipeline right after authentication
      * (behind a {@code MessageFrameDecoder}): it greets the client and answers simple queries.
      *
-     * @param service the authenticated service, already checked with {@link AdminAccess#check}
+     * @param service the authenticated service, already checked with {@link AdminAccess#mayOpen}
      */
     public ChannelHandler newSession(String service) {
         return new AdminSession(this, service);

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.admin.AdminAccess;
 import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.auth.AuthenticationFailedException;
@@ -44,16 +43,16 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     private final FrontendContext context;
     private final StartupMessage startup;
-    private final ScheduledFuture<?> loginTimeout;
+    private final PendingLogin login;
     private final ServiceConfig service; // null when unknown
     private AuthState state;
     private ScramServerExchange scram;
     private byte[] md5Salt;
 
-    AuthenticationHandler(FrontendContext context, StartupMessage startup, ScheduledFuture<?> loginTimeout) {
+    AuthenticationHandler(FrontendContext context, StartupMessage startup, PendingLogin login) {
         this.context = context;
         this.startup = startup;
-        this.loginTimeout = loginTimeout;
+        this.login = login;
         this.service = context.access().service(startup.user()).orElse(null);
     }
 
@@ -76,7 +75,12 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
+        if (!(msg instanceof ByteBuf frame)) {
+            // only frames are expected here; anything else is a bug in the pipeline, never the client's stack trace
+            ReferenceCountUtil.release(msg);
+            ClientErrors.protocolViolation(ctx.channel(), "expected password response");
+            return;
+        }
         try {
             if (Frames.type(frame) == FrontendMessages.TERMINATE) {
                 ctx.close();
@@ -84,7 +88,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             }
             if (Frames.type(frame) != FrontendMessages.PASSWORD) {
                 ClientErrors.protocolViolation(ctx.channel(), "expected password response, got message type "
-                        + Frames.typeName(Frames.type(frame)));
+                        + (Frames.type(frame) & 0xff)); // PostgreSQL's words, its type as a number
                 return;
             }
             switch (state) {
@@ -140,7 +144,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
     /** The client is the service it says; now: may it open the database it asked for? */
     private void authenticated(ChannelHandlerContext ctx) {
         state = AuthState.DONE;
-        loginTimeout.cancel(false);
+        login.end();
         ctx.writeAndFlush(Authentication.ok(ctx.alloc()));
         String requested = startup.database();
         if (AdminAccess.isAdminDatabase(requested)) {
@@ -149,11 +153,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         }
         Optional<DatabaseConfig> route = context.access().route(service, requested);
         if (route.isEmpty()) {
-            log.info("service \"{}\" denied database \"{}\"", service.name(), requested);
-            context.metrics().clientDenied(service.name(), requested);
-            ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
-                    SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"" + requested + "\"",
-                    "Service \"" + service.name() + "\" is not granted access to database \"" + requested + "\"."));
+            refuseDatabase(ctx, "not granted");
             return;
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
@@ -170,13 +170,24 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().replace(this, ClientPipeline.SESSION, new PooledClient(context, database, startup));
     }
 
+    /**
+     * The database asked for is not granted, does not exist, or is the admin console and the service
+     * is not under admin_services: one answer for all, so that no name can be probed. The reason
+     * goes to the log.
+     */
+    private void refuseDatabase(ChannelHandlerContext ctx, String reason) {
+        String requested = startup.database();
+        log.info("service \"{}\" denied database \"{}\": {}", service.name(), requested, reason);
+        context.metrics().clientDenied(service.name(), requested);
+        ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
+                SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"" + requested + "\"",
+                "Service \"" + service.name() + "\" is not granted access to database \"" + requested + "\"."));
+    }
+
     /** The virtual database {@code pgwarden}: only services listed under admin_services. */
     private void openAdminConsole(ChannelHandlerContext ctx) {
-        Optional<io.pgwarden.protocol.backend.ErrorResponse> refusal = AdminAccess.check(context.config(), service.name());
-        if (refusal.isPresent()) {
-            log.info("service \"{}\" denied the admin console", service.name());
-            context.metrics().clientDenied(service.name(), startup.database());
-            ClientErrors.fatal(ctx.channel(), refusal.get());
+        if (!AdminAccess.mayOpen(context.config(), service.name())) {
+            refuseDatabase(ctx, "the admin console, and the service is not listed under admin_services");
             return;
         }
         context.metrics().clientAccepted(service.name(), startup.database());

@@ -20,9 +20,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     protected void initChannel(SocketChannel channel) {
         clients.add(channel);
         StartupPacketDecoder startupDecoder = new StartupPacketDecoder();
-        startupDecoder.setSingleDecode(true); // the next packet may already be typed messages
         channel.pipeline()
                 .addLast(ClientPipeline.STARTUP, startupDecoder)
-                .addLast(ClientPipeline.HANDSHAKE, new StartupHandler(context));
+                .addLast(ClientPipeline.HANDSHAKE, new StartupHandler(context, startupDecoder));
     }
 }

@@ -12,6 +12,7 @@ public record FrontendContext(
         io.pgwarden.admin.AdminConsole console,
         AccessPolicy access,
         ClientQuotas quotas,
+        PendingLogins pendingLogins,
         ServiceCredentials credentials,
         Pools pools,
         CancelRegistry cancels,

@@ -84,13 +84,18 @@ final class LoginSteps {
             return ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
         }
         if (cause instanceof BackendLoginException login) {
-            String code = login.error().sqlState();
-            log.warn("backend refused pgwarden's login for database \"{}\": {}", database.name(), login.error());
-            if (code.equals(SqlState.TOO_MANY_CONNECTIONS) || code.equals("57P03")) {
-                return login.error(); // too many connections, or starting up / shutting down: the client may retry
-            }
-            return ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgwarden could not log in to the backend of database \""
-                    + database.name() + "\"; the server said: " + login.error().message());
+            // PostgreSQL's words name pgwarden's role (and its database): they go to the log, not to the client
+            ErrorResponse refusal = login.error();
+            log.warn("backend refused pgwarden's login for database \"{}\": {}", database.name(), refusal);
+            String unavailable = "database \"" + database.name() + "\" is unavailable";
+            return switch (refusal.sqlState()) {
+                // the client may retry these: it keeps the SQLSTATE that says so
+                case SqlState.TOO_MANY_CONNECTIONS -> ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS,
+                        unavailable + ": its server has too many connections");
+                case SqlState.CANNOT_CONNECT_NOW -> ErrorResponse.fatal(SqlState.CANNOT_CONNECT_NOW,
+                        unavailable + ": its server is starting up or shutting down");
+                default -> ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, unavailable);
+            };
         }
         if (cause instanceof BackendUnavailableException) {
             log.warn("backend of database \"{}\" unavailable: {}", database.name(), cause.getMessage());

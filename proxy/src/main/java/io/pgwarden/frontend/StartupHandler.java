@@ -7,16 +7,21 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.protocol.MessageFrameDecoder;
 import io.pgwarden.protocol.ProtocolException;
 import io.pgwarden.protocol.SqlState;
+import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.backend.NegotiateProtocolVersion;
 import io.pgwarden.protocol.frontend.CancelRequest;
 import io.pgwarden.protocol.frontend.GssEncRequest;
 import io.pgwarden.protocol.frontend.SslRequest;
 import io.pgwarden.protocol.frontend.StartupMessage;
 import io.pgwarden.protocol.frontend.StartupPacket;
+import io.pgwarden.protocol.frontend.StartupPacketDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,38 +36,89 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     static final long LOGIN_TIMEOUT_SECONDS = 60;
     /** PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: no authentication message may be longer. */
     static final int MAX_AUTH_MESSAGE_LENGTH = 65_535 + 5;
+    /** Refused connections get one log line per this many. */
+    static final int REFUSALS_PER_LOG_LINE = 1000;
 
     private final FrontendContext context;
-    private ScheduledFuture<?> loginTimeout;
+    private final StartupPacketDecoder decoder;
+    private PendingLogin login;
+    /** The encryption request just refused, when the last packet was one: the same one next is not accepted. */
+    private StartupPacket refusedEncryption;
 
-    StartupHandler(FrontendContext context) {
+    StartupHandler(FrontendContext context, StartupPacketDecoder decoder) {
         this.context = context;
+        this.decoder = decoder;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        loginTimeout = ctx.executor().schedule(() -> {
+        InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        Optional<PendingLogins.Refusal> refusal = context.pendingLogins().enter(address);
+        if (refusal.isPresent()) {
+            refuse(ctx, refusal.get());
+            return;
+        }
+        ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
             log.info("client {} did not finish its login within {} s", ctx.channel().remoteAddress(), LOGIN_TIMEOUT_SECONDS);
             context.metrics().clientAuthFailed(io.pgwarden.metrics.Labels.UNKNOWN, io.pgwarden.metrics.Labels.UNKNOWN,
                     io.pgwarden.metrics.AuthFailure.TIMEOUT);
             ClientErrors.fatal(ctx.channel(), SqlState.PROTOCOL_VIOLATION, "canceling authentication due to timeout");
         }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        ctx.channel().closeFuture().addListener(f -> loginTimeout.cancel(false));
+        login = new PendingLogin(context.pendingLogins(), address, timeout);
+        ctx.channel().closeFuture().addListener(f -> login.end());
         ctx.read();
         ctx.fireChannelActive();
+    }
+
+    /** Too many logins pending: refused at once, before reading a byte, as PostgreSQL refuses a client over max_connections. */
+    private void refuse(ChannelHandlerContext ctx, PendingLogins.Refusal refusal) {
+        context.metrics().loginRefused(refusal.limit());
+        if (refusal.refusedSoFar() % REFUSALS_PER_LOG_LINE == 1) { // a flood must not flood the log too
+            log.warn("refusing new connections: limits.{} reached (latest from {}; {} refused since start, counted in "
+                    + "pgwarden_logins_refused_total)", refusal.limit().label(), ctx.channel().remoteAddress(), refusal.refusedSoFar());
+        }
+        ClientErrors.fatal(ctx.channel(), SqlState.TOO_MANY_CONNECTIONS, "sorry, too many clients already");
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, StartupPacket packet) {
         if (packet instanceof SslRequest || packet instanceof GssEncRequest) {
-            // no TLS or GSS encryption yet: the client goes on in the clear or gives up, its choice
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
-            ctx.read();
+            onEncryptionRequest(ctx, packet);
         } else if (packet instanceof CancelRequest cancel) {
             onCancel(ctx, cancel);
         } else if (packet instanceof StartupMessage startup) {
             onStartup(ctx, startup);
         }
+    }
+
+    /**
+     * No TLS or GSS encryption yet: the client goes on in the clear or gives up, its choice. As in
+     * PostgreSQL's ProcessStartupPacket: bytes sent before the answer are refused (they would have
+     * been meant for after a TLS handshake), and a request of the kind just refused is not taken for
+     * one, but for a startup packet of an unknown protocol version.
+     */
+    private void onEncryptionRequest(ChannelHandlerContext ctx, StartupPacket request) {
+        boolean ssl = request instanceof SslRequest;
+        if (request == refusedEncryption) {
+            int code = ssl ? SslRequest.CODE : GssEncRequest.CODE;
+            refuseProtocolVersion(ctx, code >>> 16, code & 0xffff);
+            return;
+        }
+        refusedEncryption = request;
+        ctx.write(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        if (decoder.bufferedBytes() > 0) {
+            ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.PROTOCOL_VIOLATION,
+                    "received unencrypted data after " + (ssl ? "SSL request" : "GSSAPI encryption request"),
+                    "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack."));
+            return;
+        }
+        ctx.flush();
+        ctx.read();
+    }
+
+    private static void refuseProtocolVersion(ChannelHandlerContext ctx, int major, int minor) {
+        ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED, String.format(
+                "unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, minor));
     }
 
     private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
@@ -75,9 +131,7 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
 
     private void onStartup(ChannelHandlerContext ctx, StartupMessage startup) {
         if (startup.majorVersion() != 3) {
-            ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED, String.format(
-                    "unsupported frontend protocol %d.%d: server supports 3.0 to 3.0",
-                    startup.majorVersion(), startup.minorVersion()));
+            refuseProtocolVersion(ctx, startup.majorVersion(), startup.minorVersion());
             return;
         }
         String user = startup.user();
@@ -97,7 +151,7 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             ctx.write(new NegotiateProtocolVersion(0, protocolOptions).encode(ctx.alloc()));
         }
         ctx.pipeline().replace(ClientPipeline.STARTUP, ClientPipeline.FRAMES, new MessageFrameDecoder(MAX_AUTH_MESSAGE_LENGTH));
-        ctx.pipeline().replace(this, ClientPipeline.HANDSHAKE, new AuthenticationHandler(context, startup, loginTimeout));
+        ctx.pipeline().replace(this, ClientPipeline.HANDSHAKE, new AuthenticationHandler(context, startup, login));
     }
 
     @Override

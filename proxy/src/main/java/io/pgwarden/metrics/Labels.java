@@ -13,6 +13,7 @@ public final class Labels {
     public static final String DIRECTION = "direction";
     public static final String RESULT = "result";
     public static final String REASON = "reason";
+    public static final String LIMIT = "limit";
     public static final String SQLSTATE_CLASS = "sqlstate_class";
 
     /** A name the client sent that the config does not know. */

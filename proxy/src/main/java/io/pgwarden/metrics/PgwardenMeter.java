@@ -3,6 +3,7 @@ package io.pgwarden.metrics;
 import static io.pgwarden.metrics.Labels.BACKEND;
 import static io.pgwarden.metrics.Labels.DATABASE;
 import static io.pgwarden.metrics.Labels.DIRECTION;
+import static io.pgwarden.metrics.Labels.LIMIT;
 import static io.pgwarden.metrics.Labels.REASON;
 import static io.pgwarden.metrics.Labels.RESULT;
 import static io.pgwarden.metrics.Labels.SERVICE;
@@ -59,6 +60,9 @@ public enum PgwardenMeter {
             "A service asked for a database it is not granted", SERVICE, DATABASE),
     AUTH_FAILURES("pgwarden.auth.failures", "pgwarden_auth_failures_total", Meter.Type.COUNTER,
             "Client authentications that failed, by reason", REASON),
+    LOGINS_REFUSED("pgwarden.logins.refused", "pgwarden_logins_refused_total", Meter.Type.COUNTER,
+            "Connections refused at once (53300) because too many logins were pending: over all "
+                    + "(max_pending_logins) or from their source address (max_pending_logins_per_address)", LIMIT),
     SERVER_ERRORS("pgwarden.server.errors", "pgwarden_server_errors_total", Meter.Type.COUNTER,
             "ErrorResponses from PostgreSQL, by SQLSTATE class (its first two characters)", DATABASE, SQLSTATE_CLASS),
 

@@ -54,6 +54,9 @@ public final class PgwardenMetrics {
             for (AuthFailure reason : AuthFailure.values()) {
                 counter(PgwardenMeter.AUTH_FAILURES, Tags.of(Labels.REASON, reason.label()));
             }
+            for (LoginRefusal limit : LoginRefusal.values()) {
+                counter(PgwardenMeter.LOGINS_REFUSED, Tags.of(Labels.LIMIT, limit.label()));
+            }
         }
     }
 
@@ -115,6 +118,14 @@ public final class PgwardenMetrics {
         }
         clientConnection(service, database, ConnectionResult.AUTH_FAILED);
         counter(PgwardenMeter.AUTH_FAILURES, Tags.of(Labels.REASON, reason.label())).increment();
+    }
+
+    /** A new connection was refused before its login: too many logins pending (it got 53300). */
+    public void loginRefused(LoginRefusal limit) {
+        if (!enabled) {
+            return;
+        }
+        counter(PgwardenMeter.LOGINS_REFUSED, Tags.of(Labels.LIMIT, limit.label())).increment();
     }
 
     private void clientConnection(String service, String database, ConnectionResult result) {

@@ -6,12 +6,21 @@ import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
 import org.junit.jupiter.api.Test;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bytes that are not a proper startup get a clear ErrorResponse and a close, and touch no backend. */
@@ -87,6 +96,156 @@ class MalformedStartupIT {
         }
     }
 
+    private static final byte[] SSL_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f};
+    private static final byte[] GSSENC_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x30};
+
+    /**
+     * Sends {@code negotiation} (each answered 'N') and then {@code last} to PostgreSQL itself
+     * and to pgwarden: both must answer the same bytes, end with the same FATAL and close.
+     */
+    private static void assertAnsweredAsPostgresDoes(byte[][] negotiation, byte[] last) throws IOException {
+        Map<Character, String> postgres = fatalAfter(platform.postgres().port(), negotiation, last);
+        Map<Character, String> pgwarden = fatalAfter(platform.pgwarden().port(), negotiation, last);
+        for (char field : new char[] {'S', 'C', 'M', 'D'}) {
+            assertEquals(postgres.get(field), pgwarden.get(field), "field " + field + " of " + pgwarden + " vs PostgreSQL's " + postgres);
+        }
+    }
+
+    private static Map<Character, String> fatalAfter(int port, byte[][] negotiation, byte[] last) throws IOException {
+        try (RawPgClient client = new RawPgClient(port)) {
+            for (byte[] request : negotiation) {
+                client.send(request);
+                assertEquals('N', client.readByte(), "encryption refused");
+            }
+            client.send(last);
+            int type = client.readByte();
+            while (type == 'N') { // requests in last are answered too
+                type = client.readByte();
+            }
+            assertEquals('E', type);
+            java.io.DataInputStream in = new java.io.DataInputStream(client.socket().getInputStream());
+            byte[] body = new byte[in.readInt() - 4];
+            in.readFully(body);
+            assertTrue(client.closedByServer(), "closed after the error");
+            return new Message('E', body).fields();
+        }
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    @Test
+    void aStartupSentWithItsSslRequestIsRefusedAtOnceAsPostgresDoes() throws IOException {
+        byte[] startup = RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders");
+        try (RawPgClient client = client()) {
+            client.send(concat(SSL_REQUEST, startup)); // the client did not wait for the answer to its SSLRequest
+            assertEquals('N', client.readByte());
+            assertFatal(client, "08P01", "received unencrypted data after SSL request");
+        }
+        assertAnsweredAsPostgresDoes(new byte[0][], concat(SSL_REQUEST, startup));
+        assertAnsweredAsPostgresDoes(new byte[0][], concat(GSSENC_REQUEST, startup));
+    }
+
+    @Test
+    void aSecondRequestForTheSameEncryptionIsRefusedAsPostgresDoes() throws IOException {
+        try (RawPgClient client = client()) {
+            client.send(SSL_REQUEST);
+            assertEquals('N', client.readByte());
+            client.send(SSL_REQUEST);
+            assertFatal(client, "0A000", "unsupported frontend protocol 1234.5679");
+        }
+        assertAnsweredAsPostgresDoes(new byte[][] {SSL_REQUEST}, SSL_REQUEST);
+        assertAnsweredAsPostgresDoes(new byte[][] {GSSENC_REQUEST}, GSSENC_REQUEST);
+        assertAnsweredAsPostgresDoes(new byte[][] {SSL_REQUEST, GSSENC_REQUEST}, GSSENC_REQUEST);
+    }
+
+    /** The client's garbage costs a line at most: nothing at ERROR, no stack trace, from anything pgwarden logs. */
+    private void assertNoErrorLogged(ThrowingRunnable clients) throws Exception {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger pgwardenLogger = (Logger) LoggerFactory.getLogger("io.pgwarden");
+        pgwardenLogger.addAppender(log);
+        try {
+            clients.run();
+            afterAllOfThisTheProxyStillServes(); // by then the closes have been handled
+        } finally {
+            pgwardenLogger.detachAppender(log);
+        }
+        List<ILoggingEvent> errors = log.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR) || e.getThrowableProxy() != null).toList();
+        assertFalse(!errors.isEmpty(), () -> "logged: " + errors.get(0).getFormattedMessage() + " "
+                + (errors.get(0).getThrowableProxy() == null ? "" : errors.get(0).getThrowableProxy().getClassName()
+                + ": " + errors.get(0).getThrowableProxy().getMessage()));
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static byte[] saslInitial(String mechanism, String data) {
+        byte[] bytes = data.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(RawPgClient.cString(mechanism));
+        body.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        body.writeBytes(bytes);
+        return RawPgClient.typed('p', body.toByteArray());
+    }
+
+    @Test
+    void garbageInTheScramExchangeIsRefusedWithoutAStackTrace() throws Exception {
+        String[] clientFirsts = {"garbage", "n,,n=,r=", "p=tls-server-end-point,,n=x,r=a"};
+        String[] clientFinals = {"garbage", "c=biws,r=WRONG,p=AAAA", "c=biws,r=%s,p=!!!not base64!!!", "c=!!!,r=%s,p=AAAA",
+                "c=biws,r=%s", "c=biws,r=%s,p="};
+        assertNoErrorLogged(() -> {
+            for (String first : clientFirsts) {
+                try (RawPgClient client = client()) {
+                    client.send(RawPgClient.startupPacket(3 << 16, "user", "orders-service", "database", "orders"));
+                    assertEquals('R', client.read().type());
+                    client.send(saslInitial("SCRAM-SHA-256", first));
+                    Message answer = client.read();
+                    assertEquals('E', answer.type(), first);
+                    assertTrue(List.of("08P01", "28P01").contains(answer.fields().get('C')), first + ": " + answer.fields());
+                    assertTrue(client.closedByServer(), "closed after the error");
+                }
+            }
+            for (String last : clientFinals) {
+                try (RawPgClient client = client()) {
+                    client.send(RawPgClient.startupPacket(3 << 16, "user", "orders-service", "database", "orders"));
+                    assertEquals('R', client.read().type());
+                    client.send(saslInitial("SCRAM-SHA-256", "n,,n=,r=clientnonce"));
+                    Message serverFirst = client.read();
+                    assertEquals('R', serverFirst.type(), serverFirst.fields().toString());
+                    String text = new String(serverFirst.body(), 4, serverFirst.body().length - 4, java.nio.charset.StandardCharsets.UTF_8);
+                    String nonce = text.substring(2, text.indexOf(','));
+                    client.send(RawPgClient.typed('p', String.format(last, nonce).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    Message answer = client.read();
+                    assertEquals('E', answer.type(), last);
+                    assertTrue(List.of("08P01", "28P01").contains(answer.fields().get('C')), last + ": " + answer.fields());
+                    assertTrue(client.closedByServer(), "closed after the error");
+                }
+            }
+        });
+    }
+
+    @Test
+    void packetsBufferedAfterAStartupLogNoStackTrace() throws Exception {
+        assertNoErrorLogged(() -> {
+            byte[] startup = RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders");
+            for (byte[] extra : new byte[][] {SSL_REQUEST, GSSENC_REQUEST, startup}) {
+                try (RawPgClient client = client()) {
+                    // the startup and what follows it wait in pgwarden's buffer behind the SSLRequest
+                    client.send(concat(SSL_REQUEST, concat(startup, extra)));
+                    assertEquals('N', client.readByte());
+                    client.socket().shutdownOutput(); // at the close pgwarden decodes what it still holds
+                    assertTrue(client.closedByServer(), "closed");
+                }
+            }
+        });
+    }
+
     @Test
     void protocolVersion2IsRefusedAsPostgresDoes() throws IOException {
         try (RawPgClient client = client()) {
@@ -132,7 +291,7 @@ class MalformedStartupIT {
             client.send(RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders"));
             assertEquals('R', client.read().type());
             client.query("SELECT 1");
-            assertFatal(client, "08P01", "expected password response");
+            assertFatal(client, "08P01", "expected password response, got message type 81"); // PostgreSQL's words
         }
     }
 

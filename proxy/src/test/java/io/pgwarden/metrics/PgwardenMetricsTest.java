@@ -56,6 +56,16 @@ class PgwardenMetricsTest {
     }
 
     @Test
+    void refusedLoginsAreCountedByLimitFromZero() {
+        assertEquals(0, scrape().value("pgwarden_logins_refused_total", Map.of("limit", "max_pending_logins")));
+        metrics.loginRefused(LoginRefusal.MAX_PENDING_LOGINS_PER_ADDRESS);
+        metrics.loginRefused(LoginRefusal.MAX_PENDING_LOGINS_PER_ADDRESS);
+        PrometheusText text = scrape();
+        assertEquals(0, text.value("pgwarden_logins_refused_total", Map.of("limit", "max_pending_logins")));
+        assertEquals(2, text.value("pgwarden_logins_refused_total", Map.of("limit", "max_pending_logins_per_address")));
+    }
+
+    @Test
     void timersAreHistogramsWithBucketsFrom100MicrosecondsTo30Seconds() {
         DatabaseMeters orders = metrics.forDatabase("orders");
         orders.clientWaitEnded(TimeUnit.MICROSECONDS.toNanos(50), false);

@@ -8,18 +8,39 @@ import io.pgwarden.protocol.ProtocolException;
 import java.util.List;
 
 /**
- * Decodes the untyped startup-phase packets (int32 length, int32 code, body). One packet per call:
- * the handler that follows decides whether the next bytes are another startup packet (after an
- * SSLRequest answered 'N') or typed messages, and swaps this decoder out.
+ * Decodes the untyped startup-phase packets (int32 length, int32 code, body), one packet per read:
+ * the handler that follows answers an encryption request before the next packet is decoded (and
+ * asks {@link #bufferedBytes()} whether the client sent more without waiting for the answer), and
+ * swaps this decoder out after the StartupMessage.
+ *
+ * <p>A StartupMessage or CancelRequest ends the phase: nothing after it is decoded here. The bytes
+ * after a StartupMessage are typed messages, handed to the next decoder when this one is removed.
+ * Nothing is decoded once the connection is closed either: what a client left behind when it (or
+ * pgwarden) closed has no one to answer it.
  */
 public final class StartupPacketDecoder extends ByteToMessageDecoder {
 
     /** PostgreSQL refuses startup packets longer than this (MAX_STARTUP_PACKET_LENGTH). */
     public static final int MAX_STARTUP_PACKET_LENGTH = 10_000;
 
+    private boolean phaseOver;
+
+    public StartupPacketDecoder() {
+        setSingleDecode(true);
+    }
+
+    /** Bytes received and not decoded yet: the client sent them before it had an answer to the last packet. */
+    public int bufferedBytes() {
+        return actualReadableBytes();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (in.readableBytes() < 4) {
+        if (!ctx.channel().isActive()) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (phaseOver || in.readableBytes() < 4) {
             return;
         }
         int length = in.getInt(in.readerIndex());
@@ -33,7 +54,9 @@ public final class StartupPacketDecoder extends ByteToMessageDecoder {
         ByteBuf packet = in.readSlice(length);
         packet.skipBytes(4);
         int code = packet.readInt();
-        out.add(decodePacket(code, packet));
+        StartupPacket decoded = decodePacket(code, packet);
+        phaseOver = decoded instanceof StartupMessage || decoded instanceof CancelRequest;
+        out.add(decoded);
     }
 
     static StartupPacket decodePacket(int code, ByteBuf body) {

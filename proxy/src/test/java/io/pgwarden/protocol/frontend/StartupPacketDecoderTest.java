@@ -14,6 +14,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -59,14 +60,43 @@ class StartupPacketDecoderTest {
     }
 
     @Test
-    void decodesSslGssAndCancelRequests() {
-        EmbeddedChannel channel = new EmbeddedChannel(new StartupPacketDecoder());
+    void decodesSslGssAndCancelRequestsOnePerRead() {
+        StartupPacketDecoder decoder = new StartupPacketDecoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
         channel.writeInbound(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("0000000804d2162f" + "0000000804d21630"
                 + "0000001004d2162e0000303900abcdef")));
         assertSame(SslRequest.INSTANCE, channel.readInbound());
+        assertNull(channel.readInbound(), "the rest waits for the answer to the first");
+        assertEquals(24, decoder.bufferedBytes());
+        channel.writeInbound(Unpooled.EMPTY_BUFFER);
         assertSame(GssEncRequest.INSTANCE, channel.readInbound());
+        channel.writeInbound(Unpooled.EMPTY_BUFFER);
         assertEquals(new CancelRequest(12345, 0x00abcdef), channel.readInbound());
+        assertEquals(0, decoder.bufferedBytes());
         channel.finish();
+    }
+
+    @Test
+    void decodesNothingAfterTheStartupMessageNorAfterTheClose() {
+        StartupPacketDecoder decoder = new StartupPacketDecoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        byte[] startup = startupBytes();
+        channel.writeInbound(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(startup), Unpooled.wrappedBuffer(startup)));
+        assertInstanceOf(StartupMessage.class, channel.readInbound());
+        channel.writeInbound(Unpooled.EMPTY_BUFFER);
+        assertNull(channel.readInbound(), "what follows a StartupMessage is typed messages, for the next decoder");
+        assertEquals(startup.length, decoder.bufferedBytes());
+        channel.close(); // the client left: what it left behind is not decoded either
+        assertNull(channel.readInbound());
+        channel.finishAndReleaseAll();
+
+        EmbeddedChannel another = new EmbeddedChannel(new StartupPacketDecoder());
+        another.writeInbound(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("0000000804d2162f")),
+                Unpooled.wrappedBuffer(startup)));
+        assertSame(SslRequest.INSTANCE, another.readInbound());
+        another.close();
+        assertNull(another.readInbound(), "a StartupMessage buffered when the connection closed is not decoded");
+        another.finishAndReleaseAll();
     }
 
     @Test
