@@ -30,7 +30,8 @@ final class ConfigReader {
             "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout");
     static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
-    static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address");
+    static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
+            "max_message_size");
 
     static final int DEFAULT_BACKEND_PORT = 5432;
     static final String DEFAULT_ADMIN = "postgres";
@@ -67,7 +68,9 @@ final class ConfigReader {
             return new LimitsConfig(
                     section.integer("max_client_connections").orElse(LimitsConfig.DEFAULT.maxClientConnections()),
                     section.integer("max_pending_logins").orElse(LimitsConfig.DEFAULT.maxPendingLogins()),
-                    section.integer("max_pending_logins_per_address").orElse(LimitsConfig.DEFAULT.maxPendingLoginsPerAddress()));
+                    section.integer("max_pending_logins_per_address").orElse(LimitsConfig.DEFAULT.maxPendingLoginsPerAddress()),
+                    (int) Math.min(Integer.MAX_VALUE, section.value("max_message_size", ByteSizes::parse)
+                            .orElse((long) LimitsConfig.DEFAULT.maxMessageSize())));
         }).orElse(LimitsConfig.DEFAULT);
         return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits), pool);
     }

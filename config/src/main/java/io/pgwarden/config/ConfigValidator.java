@@ -43,6 +43,8 @@ final class ConfigValidator {
         checkRange("limits.max_client_connections", limits.maxClientConnections(), 0, 10_000_000);
         checkRange("limits.max_pending_logins", limits.maxPendingLogins(), 0, 1_000_000);
         checkRange("limits.max_pending_logins_per_address", limits.maxPendingLoginsPerAddress(), 0, 1_000_000);
+        // below 64 kB even ordinary queries would be refused; above PostgreSQL's own limit it means nothing
+        checkRange("limits.max_message_size", limits.maxMessageSize(), 64 * 1024, LimitsConfig.POSTGRES_MAX_MESSAGE_SIZE);
         String perAddress = "limits.max_pending_logins_per_address";
         if (diagnostics.isSet(perAddress) && limits.maxPendingLogins() > 0
                 && limits.maxPendingLoginsPerAddress() > limits.maxPendingLogins()) {

@@ -164,6 +164,21 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void theLargestClientMessageIs64MiBByDefaultAndIsWrittenAsPostgresWritesSizes() throws ConfigException {
+        assertEquals(64 << 20, parse(MINIMAL).limits().maxMessageSize());
+        assertEquals(1 << 20, parse(MINIMAL + "limits:\n  max_message_size: 1MB\n").limits().maxMessageSize());
+        assertEquals(512 * 1024, parse(MINIMAL + "limits:\n  max_message_size: 512kB\n").limits().maxMessageSize());
+        assertEquals(100_000, parse(MINIMAL + "limits:\n  max_message_size: 100000\n").limits().maxMessageSize());
+        assertEquals(List.of("limits.max_message_size (line 13): must be between 65536 and 1073741823"),
+                errorsOf(MINIMAL + "limits:\n  max_message_size: 2GB\n"));
+        assertEquals(List.of("limits.max_message_size (line 13): must be between 65536 and 1073741823"),
+                errorsOf(MINIMAL + "limits:\n  max_message_size: 1kB\n"));
+        assertEquals(List.of("limits.max_message_size (line 13): '64 MiB' is not a size; write bytes or a whole number"
+                        + " and a unit: 64kB, 64MB, 1GB"),
+                errorsOf(MINIMAL + "limits:\n  max_message_size: 64 MiB\n"));
+    }
+
+    @Test
     void pendingLoginsAreLimitedByDefaultAndTheLimitsCanBeSet() throws ConfigException {
         assertEquals(new LimitsConfig(0, 1000, 100), parse(MINIMAL).limits());
         assertEquals(new LimitsConfig(0, 1000, 100), parse(MINIMAL + "limits:\n  max_client_connections: 0\n").limits());

@@ -156,7 +156,8 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             refuseDatabase(ctx, "not granted");
             return;
         }
-        ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES, new MessageFrameDecoder());
+        ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES,
+                new MessageFrameDecoder(context.config().limits().maxMessageSize()));
         DatabaseConfig database = route.get();
         Optional<String> overQuota = context.quotas().admit(service, database);
         if (overQuota.isPresent()) {

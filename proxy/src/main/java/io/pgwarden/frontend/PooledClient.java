@@ -17,6 +17,7 @@ import io.pgwarden.pool.DatabasePool;
 import io.pgwarden.pool.PoolClient;
 import io.pgwarden.pool.ServerLease;
 import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.backend.BackendKeyData;
 import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.frontend.FrontendMessages;
@@ -502,6 +503,13 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         if (cause instanceof java.io.IOException) {
             log.debug("client connection failed: {}", cause.toString());
             ctx.close();
+        } else if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            // refused from its length alone, before any of it is held: what one client can make pgwarden buffer is bounded
+            int limit = context.config().limits().maxMessageSize();
+            log.info("client {} of database \"{}\" sent a message over limits.max_message_size ({} bytes): {}", clientId,
+                    database.name(), limit, cause.getMessage());
+            ClientErrors.fatal(client, SqlState.PROGRAM_LIMIT_EXCEEDED, "message too long: pgwarden accepts messages of at most "
+                    + limit + " bytes (limits.max_message_size)");
         } else {
             StartupHandler.failConnection(ctx, cause);
         }

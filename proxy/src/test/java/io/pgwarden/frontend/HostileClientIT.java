@@ -80,6 +80,43 @@ class HostileClientIT {
     }
 
     @Test
+    void aMessageDeclaredLargerThanMaxMessageSizeIsRefusedBeforeAnyOfItIsHeld() throws Exception {
+        long directBefore = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        try (RawPgClient client = client()) {
+            java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream();
+            header.write('Q');
+            int declared = 1000 << 20; // 1000 MiB, over the default 64 MiB
+            header.writeBytes(new byte[] {(byte) (declared >>> 24), (byte) (declared >>> 16), (byte) (declared >>> 8), (byte) declared});
+            client.send(header.toByteArray());
+            try {
+                for (int i = 0; i < 64; i++) {
+                    client.send(new byte[64 * 1024]); // what a client would stream of it
+                }
+            } catch (java.net.SocketException closed) {
+                // closed already: fine
+            }
+            Message error = client.read();
+            assertEquals('E', error.type());
+            assertEquals("FATAL", error.fields().get('S'));
+            assertEquals("54000", error.fields().get('C'), error.fields().toString());
+            assertTrue(error.fields().get('M').contains("limits.max_message_size"), error.fields().get('M'));
+            assertTrue(client.closedByServer());
+        }
+        long grown = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory() - directBefore;
+        assertTrue(grown < 8L * 1024 * 1024, "direct memory grew by " + grown + " bytes");
+    }
+
+    @Test
+    void aLargeMessageUnderTheLimitIsForwarded() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("select length('" + "x".repeat(4 << 20) + "')");
+            List<Message> messages = new ArrayList<>();
+            assertEquals("TDCZ", client.typesUntilReady(messages));
+            assertTrue(new String(messages.get(1).body()).contains("4194304"));
+        }
+    }
+
+    @Test
     void aMalformedParseIsAnsweredWithProtocolViolationAndLeaksNothing() throws Exception {
         try (RawPgClient client = client()) {
             client.send(unterminatedParse(1024), RawPgClient.sync());
