@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP server of {@link HttpRoutes}, in the proxy's process but on its own single event loop:
  * rendering a scrape takes milliseconds, which must not land on a loop that forwards client bytes.
- * Pipeline: {@code http} (HttpServerCodec), {@code aggregate} (requests up to 64 KiB), {@code routes}.
+ * Pipeline: {@code http} (HttpServerCodec), {@code aggregate} (requests up to 64 KiB),
+ * {@code deadline} ({@link HttpRequestDeadline}, {@code http.read_timeout}), {@code routes}.
+ * At most {@code http.max_connections} are open; past it a new connection is closed at once,
+ * before it costs a pipeline.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
@@ -41,6 +44,7 @@ public final class HttpEndpoint implements AutoCloseable {
     public static HttpEndpoint start(HttpConfig http, HttpRoutes routes) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1);
+        HttpConnectionCap cap = new HttpConnectionCap(http.maxConnections());
         try {
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -48,9 +52,16 @@ public final class HttpEndpoint implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            assert ch.eventLoop().inEventLoop() : "the cap's books belong to the endpoint's one loop";
+                            if (!admitted(cap)) {
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(closed -> cap.closed());
                             ch.pipeline()
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                    .addLast("deadline", new HttpRequestDeadline(http.readTimeout()))
                                     .addLast("routes", new RequestHandler(routes));
                         }
                     })
@@ -64,6 +75,18 @@ public final class HttpEndpoint implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    private static boolean admitted(HttpConnectionCap cap) {
+        return switch (cap.admit()) {
+            case ADMITTED -> true;
+            case REFUSED_FIRST -> {
+                log.warn("HTTP endpoint: {} connections open (http.max_connections); closing new ones until one closes",
+                        cap.max());
+                yield false;
+            }
+            case REFUSED -> false;
+        };
     }
 
     /** The port actually bound (the config may say 0). */
