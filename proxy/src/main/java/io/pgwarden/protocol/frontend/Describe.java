@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pgwarden.protocol.CStrings;
 import io.pgwarden.protocol.Frames;
+import io.pgwarden.protocol.ProtocolException;
 
 /**
  * Describe ('D') and Close ('C') share a shape: a kind ('S' statement or 'P' portal) and a name.
@@ -17,6 +18,9 @@ public record Describe(byte type, byte kind, String name) {
 
     public static Describe decode(ByteBuf frame) {
         ByteBuf body = Frames.body(frame);
+        if (!body.isReadable()) {
+            throw new ProtocolException("no data left in message"); // PostgreSQL's words for the missing kind
+        }
         byte kind = body.readByte();
         return new Describe(Frames.type(frame), kind, CStrings.read(body));
     }
