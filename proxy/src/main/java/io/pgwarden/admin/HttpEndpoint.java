@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.pgwarden.Transport;
 import io.pgwarden.config.HttpConfig;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,11 +59,7 @@ public final class HttpEndpoint implements AutoCloseable {
                                 return;
                             }
                             ch.closeFuture().addListener(closed -> cap.closed());
-                            ch.pipeline()
-                                    .addLast("http", new HttpServerCodec())
-                                    .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast("deadline", new HttpRequestDeadline(http.readTimeout()))
-                                    .addLast("routes", new RequestHandler(routes));
+                            addHandlers(ch, http.readTimeout(), routes);
                         }
                     })
                     .bind(http.host(), http.port())
@@ -75,6 +72,15 @@ public final class HttpEndpoint implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** The pipeline of one admitted connection (also what the fuzz test drives, on an embedded channel). */
+    static void addHandlers(Channel ch, Duration readTimeout, HttpRoutes routes) {
+        ch.pipeline()
+                .addLast("http", new HttpServerCodec())
+                .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast("deadline", new HttpRequestDeadline(readTimeout))
+                .addLast("routes", new RequestHandler(routes));
     }
 
     private static boolean admitted(HttpConnectionCap cap) {
@@ -109,6 +115,12 @@ public final class HttpEndpoint implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (request.decoderResult().isFailure()) {
+                // the codec gave up on the bytes (a bad request line or headers) and reads no more of them
+                log.debug("HTTP endpoint: bad request from {}: {}", ctx.channel().remoteAddress(), request.decoderResult().cause().toString());
+                ctx.writeAndFlush(HttpRoutes.badRequest(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             FullHttpResponse response;
             try {
                 response = routes.respond(request, ctx.alloc());
