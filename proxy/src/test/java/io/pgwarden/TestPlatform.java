@@ -22,7 +22,7 @@ public final class TestPlatform implements AutoCloseable {
     /** The routing file of the tests; {@code PG_PORT} and pool sizes are filled in. */
     public static final String CONFIG = """
             listen: {host: 127.0.0.1, port: 0}
-            http: {host: 127.0.0.1, port: 0}
+            http: {host: 127.0.0.1, port: 0, read_timeout: "${HTTP_READ_TIMEOUT:-10s}", max_connections: "${HTTP_MAX_CONNECTIONS:-256}"}
             admin_services: [ops]
             backends:
               main: {host: 127.0.0.1, port: "${PG_PORT}", admin_user: postgres}
@@ -85,7 +85,7 @@ public final class TestPlatform implements AutoCloseable {
         return start(Map.of());
     }
 
-    /** @param overrides extra variables for {@link #CONFIG} (POOL_SIZE, QUERY_WAIT_TIMEOUT, SERVER_IDLE_TIMEOUT, TRUSTED_MIN_IDLE) */
+    /** @param overrides extra variables for {@link #CONFIG} (POOL_SIZE, QUERY_WAIT_TIMEOUT, SERVER_IDLE_TIMEOUT, TRUSTED_MIN_IDLE, HTTP_READ_TIMEOUT, HTTP_MAX_CONNECTIONS) */
     public static TestPlatform start(Map<String, String> overrides) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
         try {

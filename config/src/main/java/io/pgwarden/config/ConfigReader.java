@@ -20,7 +20,7 @@ final class ConfigReader {
     static final List<String> ROOT_KEYS =
             List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits");
     static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops");
-    static final List<String> HTTP_KEYS = List.of("host", "port", "metrics");
+    static final List<String> HTTP_KEYS = List.of("host", "port", "metrics", "read_timeout", "max_connections");
     static final List<String> BACKEND_KEYS = List.of(
             "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval",
             "max_connections", "headroom");
@@ -105,7 +105,9 @@ final class ConfigReader {
                 true,
                 map.nonEmptyString("host", HttpConfig.DEFAULT_HOST),
                 map.integer("port").orElse(HttpConfig.DEFAULT_PORT),
-                map.bool("metrics").orElse(true));
+                map.bool("metrics").orElse(true),
+                map.duration("read_timeout").orElse(HttpConfig.DEFAULT_READ_TIMEOUT),
+                map.integer("max_connections").orElse(HttpConfig.DEFAULT_MAX_CONNECTIONS));
     }
 
     private BackendConfig readBackend(String name, YamlMap map) {

@@ -20,6 +20,9 @@ final class ConfigValidator {
     /** Below this the sampler would be a load of its own on the instance. */
     static final Duration MIN_SAMPLE_INTERVAL = Duration.ofMillis(100);
 
+    /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
+    static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
+
     private final Diagnostics diagnostics;
 
     ConfigValidator(Diagnostics diagnostics) {
@@ -83,6 +86,11 @@ final class ConfigValidator {
     private void checkHttp(PgwardenConfig config) {
         HttpConfig http = config.http();
         checkRange("http.port", http.port(), 0, 65_535);
+        checkPositive("http.read_timeout", http.readTimeout());
+        if (http.readTimeout().compareTo(MAX_HTTP_READ_TIMEOUT) > 0) {
+            diagnostics.error("http.read_timeout", "must be at most 1h: a scrape that waits longer holds a connection for nothing");
+        }
+        checkRange("http.max_connections", http.maxConnections(), 1, 1_000_000);
         if (http.enabled() && http.port() != 0 && http.port() == config.listen().port()) {
             diagnostics.error(diagnostics.isSet("http.port") ? "http.port" : "http",
                     "is the same port as listen.port (" + http.port() + "); the HTTP endpoint needs its own");

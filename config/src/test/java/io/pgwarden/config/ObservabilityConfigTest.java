@@ -34,10 +34,34 @@ class ObservabilityConfigTest {
     }
 
     @Test
+    void httpReadTimeoutAndConnectionCapHaveDefaultsAndParse() throws ConfigException {
+        HttpConfig defaults = parse(MINIMAL + "http:\n").http();
+        assertEquals(Duration.ofSeconds(10), defaults.readTimeout());
+        assertEquals(256, defaults.maxConnections());
+
+        HttpConfig set = parse(MINIMAL + "http: {read_timeout: 500ms, max_connections: 4}\n").http();
+        assertEquals(new HttpConfig(true, "127.0.0.1", 9930, true, Duration.ofMillis(500), 4), set);
+    }
+
+    @Test
+    void httpReadTimeoutAndConnectionCapAreChecked() {
+        assertEquals(List.of("http.read_timeout (line 12): must be greater than 0"),
+                errorsOf(MINIMAL + "http: {read_timeout: 0}\n"));
+        assertEquals(List.of("http.read_timeout (line 12): '10' has no unit; write e.g. 10s (units: ms, s, m, h)"),
+                errorsOf(MINIMAL + "http: {read_timeout: 10}\n"));
+        assertEquals(List.of("http.read_timeout (line 12): must be at most 1h: a scrape that waits longer holds a connection for nothing"),
+                errorsOf(MINIMAL + "http: {read_timeout: 2h}\n"));
+        assertEquals(List.of("http.max_connections (line 12): must be between 1 and 1000000"),
+                errorsOf(MINIMAL + "http: {max_connections: 0}\n"));
+        assertEquals(List.of("http.max_connections (line 12): must be a whole number, not 'many'"),
+                errorsOf(MINIMAL + "http: {max_connections: many}\n"));
+    }
+
+    @Test
     void httpKeysAreChecked() {
         assertEquals(List.of("http.metrics (line 12): must be true or false, not 'maybe'"),
                 errorsOf(MINIMAL + "http: {metrics: maybe}\n"));
-        assertEquals(List.of("http.prot (line 12): unknown key; expected one of: host, port, metrics"),
+        assertEquals(List.of("http.prot (line 12): unknown key; expected one of: host, port, metrics, read_timeout, max_connections"),
                 errorsOf(MINIMAL + "http: {prot: 1}\n"));
         assertEquals(List.of("http.port (line 12): must be between 0 and 65535"),
                 errorsOf(MINIMAL + "http: {port: 70000}\n"));

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.pgwarden.Transport;
 import io.pgwarden.config.HttpConfig;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP server of {@link HttpRoutes}, in the proxy's process but on its own single event loop:
  * rendering a scrape takes milliseconds, which must not land on a loop that forwards client bytes.
- * Pipeline: {@code http} (HttpServerCodec), {@code aggregate} (requests up to 64 KiB), {@code routes}.
+ * Pipeline: {@code http} (HttpServerCodec), {@code aggregate} (requests up to 64 KiB),
+ * {@code deadline} ({@link HttpRequestDeadline}, {@code http.read_timeout}), {@code routes}.
+ * At most {@code http.max_connections} are open; past it a new connection is closed at once,
+ * before it costs a pipeline.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
@@ -41,6 +45,7 @@ public final class HttpEndpoint implements AutoCloseable {
     public static HttpEndpoint start(HttpConfig http, HttpRoutes routes) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1);
+        HttpConnectionCap cap = new HttpConnectionCap(http.maxConnections());
         try {
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -48,10 +53,13 @@ public final class HttpEndpoint implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline()
-                                    .addLast("http", new HttpServerCodec())
-                                    .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast("routes", new RequestHandler(routes));
+                            assert ch.eventLoop().inEventLoop() : "the cap's books belong to the endpoint's one loop";
+                            if (!admitted(cap)) {
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(closed -> cap.closed());
+                            addHandlers(ch, http.readTimeout(), routes);
                         }
                     })
                     .bind(http.host(), http.port())
@@ -64,6 +72,27 @@ public final class HttpEndpoint implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** The pipeline of one admitted connection (also what the fuzz test drives, on an embedded channel). */
+    static void addHandlers(Channel ch, Duration readTimeout, HttpRoutes routes) {
+        ch.pipeline()
+                .addLast("http", new HttpServerCodec())
+                .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast("deadline", new HttpRequestDeadline(readTimeout))
+                .addLast("routes", new RequestHandler(routes));
+    }
+
+    private static boolean admitted(HttpConnectionCap cap) {
+        return switch (cap.admit()) {
+            case ADMITTED -> true;
+            case REFUSED_FIRST -> {
+                log.warn("HTTP endpoint: {} connections open (http.max_connections); closing new ones until one closes",
+                        cap.max());
+                yield false;
+            }
+            case REFUSED -> false;
+        };
     }
 
     /** The port actually bound (the config may say 0). */
@@ -86,6 +115,12 @@ public final class HttpEndpoint implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (request.decoderResult().isFailure()) {
+                // the codec gave up on the bytes (a bad request line or headers) and reads no more of them
+                log.debug("HTTP endpoint: bad request from {}: {}", ctx.channel().remoteAddress(), request.decoderResult().cause().toString());
+                ctx.writeAndFlush(HttpRoutes.badRequest(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             FullHttpResponse response;
             try {
                 response = routes.respond(request, ctx.alloc());

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  *   GET /health/live    200 while the process serves
  *   GET /health/ready   200 when every {@link HealthCheck} passes, else 503 listing the problems
  *   GET /pools          SHOW POOLS as a JSON array
- *   other paths 404; other methods 405
+ *   other paths 404; other methods 405; a request the codec cannot read 400 (then a close)
  * </pre>
  */
 public final class HttpRoutes {
@@ -45,7 +45,12 @@ public final class HttpRoutes {
     }
 
     FullHttpResponse respond(FullHttpRequest request, ByteBufAllocator alloc) {
-        String path = new QueryStringDecoder(request.uri()).path();
+        String path;
+        try {
+            path = new QueryStringDecoder(request.uri()).path();
+        } catch (IllegalArgumentException badEscape) {
+            return badRequest(alloc); // e.g. "%.1": the client's mistake, not ours to log
+        }
         boolean known = switch (path) {
             case "/metrics", "/health/live", "/health/ready", "/pools" -> true;
             default -> false;
@@ -78,6 +83,13 @@ public final class HttpRoutes {
             return text(alloc, HttpResponseStatus.OK, "ready\n");
         }
         return text(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: " + String.join("; ", problems) + "\n");
+    }
+
+    /** For bytes the HTTP codec could not read as a request; the connection closes after it. */
+    static FullHttpResponse badRequest(ByteBufAllocator alloc) {
+        FullHttpResponse response = text(alloc, HttpResponseStatus.BAD_REQUEST, "bad request\n");
+        response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        return response;
     }
 
     static FullHttpResponse internalError(ByteBufAllocator alloc, RuntimeException e) {

@@ -54,6 +54,8 @@ final class InfoTables {
         row(table, "http.host", http.host(), HttpConfig.DEFAULT_HOST);
         row(table, "http.port", http.port(), HttpConfig.DEFAULT_PORT);
         row(table, "http.metrics", http.metrics(), true);
+        row(table, "http.read_timeout", duration(http.readTimeout()), duration(HttpConfig.DEFAULT_READ_TIMEOUT));
+        row(table, "http.max_connections", http.maxConnections(), HttpConfig.DEFAULT_MAX_CONNECTIONS);
         row(table, "admin_services", String.join(",", config.adminServices()), "");
         for (BackendConfig backend : config.backends().values()) {
             String at = "backends." + backend.name() + ".";

@@ -267,6 +267,7 @@ class AdminSessionTest {
         assertTrue(rows.contains(row("key", "admin_services", "value", "ops", "default", "", "changeable", "no")));
         assertTrue(rows.contains(row("key", "databases.orders.pool_size", "value", "4", "default", "20", "changeable", "no")));
         assertTrue(rows.contains(row("key", "backends.main.sample_interval", "value", "0", "default", "10s", "changeable", "no")));
+        assertTrue(rows.contains(row("key", "http.read_timeout", "value", "10s", "default", "10s", "changeable", "no")));
         for (Map<String, String> row : rows) {
             assertFalse(row.get("key").contains("password"), row.toString());
             assertFalse(String.valueOf(row.get("value")).contains("-pw"), row.toString());

@@ -165,6 +165,7 @@ class HostileClientIT {
                 RawPgClient.typed('P', "no NUL anywhere".getBytes()),
                 RawPgClient.typed('P', new byte[] {'S', '_', '1', 0, 's', 'e', 'l'}), // named, its text unterminated
                 RawPgClient.typed('B', new byte[] {0, 'x', 'y'}), // statement name without its NUL
+                RawPgClient.typed('B', new byte[] {'p'}), // portal name without its NUL (found by FrontendMessagesFuzzTest)
                 RawPgClient.typed('D', new byte[] {'S', 'n', 'o', 'n', 'u', 'l'}),
                 RawPgClient.typed('C', new byte[] {'S', 'n', 'o', 'n', 'u', 'l'}),
                 RawPgClient.typed('D', new byte[] {}),

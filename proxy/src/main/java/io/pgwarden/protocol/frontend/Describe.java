@@ -19,7 +19,7 @@ public record Describe(byte type, byte kind, String name) {
     public static Describe decode(ByteBuf frame) {
         ByteBuf body = Frames.body(frame);
         if (!body.isReadable()) {
-            throw new ProtocolException("invalid message format");
+            throw new ProtocolException("no data left in message"); // PostgreSQL's words for the missing kind
         }
         byte kind = body.readByte();
         return new Describe(Frames.type(frame), kind, CStrings.read(body));

@@ -60,6 +60,16 @@ class RenamingMessagesTest {
         frame.release();
     }
 
+    /** Found by FrontendMessagesFuzzTest (crash-close-without-kind): an IndexOutOfBoundsException, not 08P01. */
+    @Test
+    void describeOrCloseWithoutAKindIsAProtocolError() {
+        ByteBuf frame = shifted("43" + "00000004");
+        io.pgwarden.protocol.ProtocolException error =
+                org.junit.jupiter.api.Assertions.assertThrows(io.pgwarden.protocol.ProtocolException.class, () -> Describe.decode(frame));
+        assertEquals("no data left in message", error.getMessage());
+        frame.release();
+    }
+
     /** The message as the frame decoder hands it over: a pooled slice, behind two other bytes. */
     private static ByteBuf shifted(String hex) {
         ByteBuf read = io.netty.buffer.PooledByteBufAllocator.DEFAULT.buffer();
