@@ -58,7 +58,7 @@ class ConfigLoaderTest {
                 """);
 
         PoolSettings pool = new PoolSettings(PoolMode.SESSION, 5, 1, Duration.ofSeconds(10), Duration.ofMinutes(5),
-                Duration.ZERO, Duration.ofMillis(500), "", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250,
+                Duration.ZERO, Duration.ofMillis(500), "", Duration.ZERO, Duration.ofMinutes(5), Duration.ZERO, 250,
                 0, 1, 0, 0, Duration.ofSeconds(5));
         PgwardenConfig expected = new PgwardenConfig(
                 new ListenConfig("0.0.0.0", 7432),
