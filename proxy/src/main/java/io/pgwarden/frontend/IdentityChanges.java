@@ -1,6 +1,7 @@
 package io.pgwarden.frontend;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 /**
  * Statements that may change who a server session acts as ({@code SET ROLE}, {@code SET SESSION
@@ -19,15 +20,31 @@ final class IdentityChanges {
     private IdentityChanges() {
     }
 
-    /** True when the text in {@code [from, to)} may change the session's role; reads bytes, allocates nothing. */
+    /** Stops at the bytes a watched word can start with; stateless, so one serves every scan. */
+    private static final ByteProcessor NOT_A_FIRST_LETTER = b -> {
+        int c = lowerCase(b);
+        return c != 'r' && c != 'a' && c != 's';
+    };
+
+    /**
+     * True when the text in {@code [from, to)} may change the session's role; reads bytes, allocates
+     * nothing. {@link ByteBuf#forEachByte} skips the other bytes without a check per byte: a 4 MB
+     * query must not hold the event loop.
+     */
     static boolean mayChangeIdentity(ByteBuf text, int from, int to) {
-        for (int i = from; i < to; i++) {
-            int c = lowerCase(text.getByte(i));
-            if (c == 'r' && matches(text, i, to, ROLE)
-                    || c == 'a' && matches(text, i, to, AUTHORIZATION)
-                    || c == 's' && matches(text, i, to, SET_CONFIG)) {
+        int i = from;
+        while (i < to) {
+            int at = text.forEachByte(i, to - i, NOT_A_FIRST_LETTER);
+            if (at < 0) {
+                return false;
+            }
+            int c = lowerCase(text.getByte(at));
+            if (c == 'r' && matches(text, at, to, ROLE)
+                    || c == 'a' && matches(text, at, to, AUTHORIZATION)
+                    || c == 's' && matches(text, at, to, SET_CONFIG)) {
                 return true;
             }
+            i = at + 1;
         }
         return false;
     }

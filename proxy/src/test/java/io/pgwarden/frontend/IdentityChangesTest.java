@@ -37,4 +37,12 @@ class IdentityChangesTest {
     void wordsThatOnlyLookLikeItAreFalseAlarmsOnTheSafeSide(String sql) {
         assertTrue(scan(sql), sql);
     }
+
+    @org.junit.jupiter.api.Test
+    void aWordAtTheEndOfALongTextIsFoundAndNoneIsFoundInALongTextWithout() {
+        String filler = "select 'xxxxxxxxxxxxxxxxxxxx'; ".repeat(50_000); // ~1.5 MB of letters it must look past
+        assertTrue(scan(filler + "set role admin"));
+        assertFalse(scan(filler));
+        assertTrue(scan(filler + "select SET_config('x', 'y', false)"));
+    }
 }
