@@ -6,6 +6,7 @@ import io.pgwarden.RawPgClient;
 import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
 import io.pgwarden.config.DatabaseConfig;
+import io.pgwarden.frontend.FrontendFuzz.Feature;
 import io.pgwarden.frontend.FrontendFuzz.Sequence;
 import io.pgwarden.frontend.FuzzConversation.Outcome;
 import org.junit.jupiter.api.AfterAll;
@@ -20,8 +21,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,10 +45,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <pre>
  * ./mvnw -q -pl proxy -am verify -Dtest=none -Dit.test=ProtocolFuzzIT -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dfailsafe.failIfNoSpecifiedTests=false -Dfuzz.seed=SEED [-Dfuzz.round=ROUND -Dfuzz.rounds=1] \
- *     [-Dfuzz.database=orders_tx] [-Dfuzz.seconds=120] [-Dfuzz.clients=4]
+ *     [-Dfuzz.database=orders_tx] [-Dfuzz.seconds=120] [-Dfuzz.clients=4] [-Dfuzz.without=broken_messages,execute_without_sync]
  * </pre>
- * The system properties reach the test through failsafe's {@code argLine}-free property passing
- * (Maven user properties are system properties of the forked JVM).
+ * (failsafe hands Maven's {@code -D} properties to the test JVM). A round replayed alone starts
+ * from new connections; if it passes then, replay from round 0 up to it ({@code -Dfuzz.rounds=ROUND+1}).
  */
 @WithPlatform({"TX_POOL_SIZE=3", "POOL_SIZE=6", "QUERY_WAIT_TIMEOUT=3s"})
 class ProtocolFuzzIT {
@@ -57,6 +60,9 @@ class ProtocolFuzzIT {
     private static final int FIRST_ROUND = Integer.getInteger("fuzz.round", 0);
     private static final int MAX_ROUNDS = Integer.getInteger("fuzz.rounds", Integer.MAX_VALUE);
     private static final String ONLY_DATABASE = System.getProperty("fuzz.database", "");
+    /** Features to leave out, comma-separated ({@link FrontendFuzz.Feature}), to look past a known bug. */
+    private static final String WITHOUT = System.getProperty("fuzz.without", "");
+    private static final Set<Feature> LEFT_OUT = features(WITHOUT);
     /** Longer than the platform's query_wait_timeout (3 s), so a client starved of a server hears 53300 first. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(6);
     private static final Duration SETTLE_DEADLINE = Duration.ofSeconds(10);
@@ -93,7 +99,7 @@ class ProtocolFuzzIT {
             for (; round - FIRST_ROUND < MAX_ROUNDS && System.nanoTime() < deadline; round++) {
                 List<Sequence> sequences = new ArrayList<>();
                 for (int i = 0; i < CLIENTS; i++) {
-                    sequences.add(FrontendFuzz.generate(sequenceSeed(database, round, i)));
+                    sequences.add(FrontendFuzz.generate(sequenceSeed(database, round, i), LEFT_OUT));
                 }
                 List<String> violations = playRound(executor, database, clients, sequences, outcomes);
                 Round report = new Round(database, round, sequences);
@@ -231,6 +237,16 @@ class ProtocolFuzzIT {
         }, String::isEmpty);
     }
 
+    private static Set<Feature> features(String names) {
+        Set<Feature> features = EnumSet.noneOf(Feature.class);
+        for (String name : names.split(",")) {
+            if (!name.isBlank()) {
+                features.add(Feature.valueOf(name.strip().toUpperCase(java.util.Locale.ROOT)));
+            }
+        }
+        return features;
+    }
+
     /** SplitMix64 over (seed, database, round, client): each sequence's seed, the same on every replay. */
     private static long sequenceSeed(String database, int round, int client) {
         long seed = mix(SEED + database.hashCode());
@@ -264,7 +280,7 @@ class ProtocolFuzzIT {
             StringBuilder text = new StringBuilder("protocol fuzz of ").append(database).append(", seed ").append(SEED)
                     .append(", round ").append(round).append(":\n").append(what)
                     .append("\nreplay: -Dfuzz.seed=").append(SEED).append(" -Dfuzz.round=").append(round)
-                    .append(" -Dfuzz.rounds=1 -Dfuzz.database=").append(database)
+                    .append(" -Dfuzz.rounds=1 -Dfuzz.database=").append(database).append(WITHOUT.isBlank() ? "" : " -Dfuzz.without=" + WITHOUT)
                     .append("\nthe round's sequences, one per client, played at once:");
             for (int i = 0; i < sequences.size(); i++) {
                 text.append("\n  client ").append(i).append(", ").append(sequences.get(i).describe());
