@@ -3,8 +3,10 @@ package io.pgwarden.frontend;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Seeded random conversations a logged-in client has with pgwarden: valid frontend messages,
@@ -86,22 +88,23 @@ public final class FrontendFuzz {
         /** One message in five broken inside its frame. */
         BROKEN_MESSAGES,
         /** A simple query right after an Execute no Sync followed. */
-        EXECUTE_WITHOUT_SYNC
+        EXECUTE_WITHOUT_SYNC,
+        /** A Sync in the middle of the COPY FROM STDIN scenarios (a Flush instead). */
+        SYNC_DURING_COPY
     }
 
     public static Sequence generate(long seed) {
-        return generate(seed, java.util.EnumSet.noneOf(Feature.class));
+        return generate(seed, EnumSet.noneOf(Feature.class));
     }
 
-    public static Sequence generate(long seed, java.util.Set<Feature> without) {
+    public static Sequence generate(long seed, Set<Feature> without) {
         Random random = new Random(seed);
         boolean breakMessages = !without.contains(Feature.BROKEN_MESSAGES);
-        boolean unsynced = !without.contains(Feature.EXECUTE_WITHOUT_SYNC);
         List<Sent> messages = new ArrayList<>();
         int chunks = 1 + random.nextInt(4);
         for (int c = 0; c < chunks; c++) {
             if (random.nextInt(3) == 0) {
-                scenario(random, messages, unsynced);
+                scenario(random, messages, without);
             } else {
                 int count = 1 + random.nextInt(4);
                 for (int i = 0; i < count; i++) {
@@ -123,7 +126,7 @@ public final class FrontendFuzz {
             }
             return new Sequence(seed, List.copyOf(messages), Ending.HANG_UP, marker);
         }
-        settle(random, messages, marker, unsynced);
+        settle(random, messages, marker, without);
         return new Sequence(seed, List.copyOf(messages), Ending.SETTLE, marker);
     }
 
@@ -146,12 +149,13 @@ public final class FrontendFuzz {
     }
 
     /** A short run of messages that reaches a corner random picks seldom reach. */
-    private static void scenario(Random random, List<Sent> out, boolean unsynced) {
+    private static void scenario(Random random, List<Sent> out, Set<Feature> without) {
+        Sent syncInCopy = without.contains(Feature.SYNC_DURING_COPY) ? flush() : sync();
         switch (random.nextInt(6)) {
             case 0 -> { // COPY FROM STDIN by Query, with Sync and Flush inside, ended any way or not at all
                 out.add(query("COPY fuzz_copy FROM STDIN"));
                 for (int i = random.nextInt(4); i > 0; i--) {
-                    out.add(random.nextInt(3) == 0 ? (random.nextBoolean() ? sync() : flush()) : copyData(i + "\n"));
+                    out.add(random.nextInt(3) == 0 ? (random.nextBoolean() ? syncInCopy : flush()) : copyData(i + "\n"));
                 }
                 int end = random.nextInt(3);
                 if (end < 2) {
@@ -163,7 +167,7 @@ public final class FrontendFuzz {
                 out.add(bind("", "", false));
                 out.add(execute("", 0));
                 out.add(copyData("7\n"));
-                out.add(sync());
+                out.add(syncInCopy);
                 out.add(copyData("8\n"));
                 out.add(random.nextBoolean() ? copyDone() : copyFail());
                 out.add(sync());
@@ -203,7 +207,7 @@ public final class FrontendFuzz {
                 out.add(parse("", "SELECT 3", false));
                 out.add(bind("", "", false));
                 out.add(execute("", 0));
-                if (!unsynced) {
+                if (without.contains(Feature.EXECUTE_WITHOUT_SYNC)) {
                     out.add(sync());
                 }
                 out.add(query("SELECT 4"));
@@ -220,7 +224,7 @@ public final class FrontendFuzz {
      * Brings any state back to idle: CopyFail ends a COPY FROM STDIN (and is ignored outside one),
      * Sync ends skip-to-Sync, ROLLBACK a transaction; the marker's row tells the client it has read all.
      */
-    private static void settle(Random random, List<Sent> out, String marker, boolean unsynced) {
+    private static void settle(Random random, List<Sent> out, String marker, Set<Feature> without) {
         out.add(copyFail());
         out.add(sync());
         out.add(query("ROLLBACK"));
@@ -229,7 +233,7 @@ public final class FrontendFuzz {
             out.add(parse("", "SELECT 5", false));
             out.add(bind("", "", false));
             out.add(execute("", 0));
-            if (!unsynced) {
+            if (without.contains(Feature.EXECUTE_WITHOUT_SYNC)) {
                 out.add(sync());
             }
         }

@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <pre>
  * ./mvnw -q -pl proxy -am verify -Dtest=none -Dit.test=ProtocolFuzzIT -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dfailsafe.failIfNoSpecifiedTests=false -Dfuzz.seed=SEED [-Dfuzz.round=ROUND -Dfuzz.rounds=1] \
- *     [-Dfuzz.database=orders_tx] [-Dfuzz.seconds=120] [-Dfuzz.clients=4] [-Dfuzz.without=broken_messages,execute_without_sync]
+ *     [-Dfuzz.database=orders_tx] [-Dfuzz.seconds=120] [-Dfuzz.clients=4] [-Dfuzz.without=broken_messages,execute_without_sync,sync_during_copy]
  * </pre>
  * (failsafe hands Maven's {@code -D} properties to the test JVM). A round replayed alone starts
  * from new connections; if it passes then, replay from round 0 up to it ({@code -Dfuzz.rounds=ROUND+1}).
@@ -102,9 +102,9 @@ class ProtocolFuzzIT {
                     sequences.add(FrontendFuzz.generate(sequenceSeed(database, round, i), LEFT_OUT));
                 }
                 List<String> violations = playRound(executor, database, clients, sequences, outcomes);
-                Round report = new Round(database, round, sequences);
+                Round report = new Round(database, round, sequences, () -> whoHoldsServers(database, clients) + "\n" + leaksSoFar());
                 if (!violations.isEmpty()) {
-                    throw report.failure(String.join("\n", violations));
+                    throw report.failure(String.join("\n", violations) + "\n" + leaksSoFar());
                 }
                 int connected = connected(clients);
                 report.check("a new connection is served", () -> newConnectionIsServed(database));
@@ -225,6 +225,39 @@ class ProtocolFuzzIT {
         }
     }
 
+    /** For a failure's report: whether Netty found a leaked buffer, once garbage is collected. */
+    private static String leaksSoFar() {
+        try {
+            leaks.assertNoneAfterGc();
+            return "Netty leaks: none reported";
+        } catch (Exception | AssertionError e) {
+            return "Netty leaks: " + e.getMessage();
+        }
+    }
+
+    /** Which of this round's clients SHOW CLIENTS shows linked to a server, by the client's port. */
+    private static String whoHoldsServers(String database, RawPgClient[] clients) throws Exception {
+        Map<Integer, Integer> clientByPort = new java.util.HashMap<>();
+        for (int i = 0; i < clients.length; i++) {
+            if (clients[i] != null) {
+                clientByPort.put(clients[i].socket().getLocalPort(), i);
+            }
+        }
+        List<String> holders = new ArrayList<>();
+        try (Connection console = platform.console(); Statement st = console.createStatement();
+             ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+            while (rs.next()) {
+                String link = rs.getString("link");
+                if (database.equals(rs.getString("database")) && link != null && !link.isEmpty()) {
+                    Integer client = clientByPort.get(rs.getInt("port"));
+                    holders.add((client == null ? "a client not of this round, port " + rs.getInt("port") : "client " + client)
+                            + " (state " + rs.getString("state") + ", server " + link + ")");
+                }
+            }
+        }
+        return "linked to a server now (SHOW CLIENTS): " + (holders.isEmpty() ? "nobody" : String.join(", ", holders));
+    }
+
     private static void noBackendBusy() throws Exception {
         Eventually.await("no orders_db backend active or in a transaction", SETTLE_DEADLINE, () -> {
             try (Connection admin = platform.admin(); Statement st = admin.createStatement();
@@ -266,13 +299,19 @@ class ProtocolFuzzIT {
     }
 
     /** One round's sequences, to put in front of whatever failed in it. */
-    private record Round(String database, int round, List<Sequence> sequences) {
+    private record Round(String database, int round, List<Sequence> sequences, Eventually.Probe<String> holders) {
 
         void check(String invariant, Check check) {
             try {
                 check.run();
             } catch (Exception | AssertionError e) {
-                throw failure(invariant + ": " + e);
+                String holding;
+                try {
+                    holding = holders.read();
+                } catch (Exception unreadable) {
+                    holding = "(SHOW CLIENTS unreadable: " + unreadable + ")";
+                }
+                throw failure(invariant + ": " + e + "\n" + holding);
             }
         }
 
