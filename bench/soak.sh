@@ -193,7 +193,7 @@ for i in "${!LOADS[@]}"; do
   # shellcheck disable=SC2086
   set -- ${LOADS[$i]}
   db="${!#}"
-  (cd "$W/pglog" && PGPASSWORD=bench-pass "${@:1:$#-1}" -h 127.0.0.1 -p "$PGW_PORT" -U bench "$db") \
+  (cd "$W/pglog" && PGPASSWORD=bench-pass exec "${@:1:$#-1}" -h 127.0.0.1 -p "$PGW_PORT" -U bench "$db") \
     >"$W/load-$i.out" 2>"$W/load-$i.err" &
   LOAD_PIDS+=($!)
 done
@@ -209,6 +209,19 @@ for ((s = 1; s <= seconds; s++)); do
   sample "$s" >>"$SAMPLES"
   ((s % 60 == 0)) && say "  $((s / 60)) min: $(tail -1 "$SAMPLES")"
 done
+# a load still running 30 s after its end hangs (a client waiting for an answer that never comes):
+# what the console says about the clients then goes into the report, and the load is stopped
+alive() { local i n=0; for i in "${!LOAD_PIDS[@]}"; do kill -0 "${LOAD_PIDS[$i]}" 2>/dev/null && n=$((n + 1)); done; echo "$n"; }
+for _ in $(seq 150); do (($(alive) == 0)) && break; sleep 0.2; done
+HUNG=() clients_when_hung=""
+if (($(alive) > 0)); then
+  clients_when_hung="$(PGPASSWORD=ops-pass psql -X -h 127.0.0.1 -p "$PGW_PORT" -U ops -d pgwarden -A -F' ' \
+    -c "SHOW CLIENTS" 2>&1 | awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } NR > 1 && NF > 5 && $c["user"] != "ops" {
+      print $c["database"], $c["state"], "port", $c["port"], "link", ($c["link"] == "" ? "-" : $c["link"]), $c["application_name"] }' || true)"
+  for i in "${!LOAD_PIDS[@]}"; do
+    if kill -0 "${LOAD_PIDS[$i]}" 2>/dev/null; then HUNG+=("$i"); kill "${LOAD_PIDS[$i]}"; fi
+  done
+fi
 for pid in "${LOAD_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 LOAD_PIDS=()
 
@@ -222,14 +235,15 @@ done
 
 # ---------------------------------------------------------------- the report
 load_line() { # N: what pgbench N reported
-  local f="$W/load-$1.out"
-  printf '%s | %s | %s | %s' "$(awk '/^tps = / {print $3; exit}' "$f")" \
+  local f="$W/load-$1.out" status=ok
+  [[ " ${HUNG[*]} " == *" $1 "* ]] && status="**hung**, stopped 30 s after its end"
+  printf '%s | %s | %s | %s | %s' "$status" "$(awk '/^tps = / {print $3; exit}' "$f")" \
     "$(awk -F'[: ]+' '/^number of transactions actually processed/ {print $6; exit}' "$f")" \
     "$(awk -F'[: ]+' '/^number of failed transactions/ {print $5; exit}' "$f")" \
     "$(grep -m1 -iE 'error|fatal|abort' "$W/load-$1.err" | tr '|' '/' | cut -c1-120 || true)"
 }
 {
-  echo "# Soak: pgwarden for $((seconds / 60)) min $((seconds % 60)) s under mixed load and hostile traffic"
+  echo "# Soak: pgwarden for $duration under mixed load and hostile traffic"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM," \
        "load average before $(cut -d' ' -f1-3 /proc/loadavg) at the end; PostgreSQL $PG_VERSION, $(java -version 2>&1 | head -1)," \
@@ -237,8 +251,8 @@ load_line() { # N: what pgbench N reported
   echo
   echo "## Load (all at once, through pgwarden; \`pgbench -i -s $scale\`)"
   echo
-  echo "| load | tps | transactions | failed | first error |"
-  echo "|---|---:|---:|---:|---|"
+  echo "| load | status | tps | transactions | failed | first error |"
+  echo "|---|---|---:|---:|---:|---|"
   for i in "${!LOADS[@]}"; do echo "| \`${LOADS[$i]}\` | $(load_line "$i") |"; done
   echo
   echo "Hostile traffic (\`FuzzTraffic\`, the protocol fuzzer's sequences, seed $seed): $(grep -m1 'outcomes' "$W/hostile.out" | sed 's/^fuzz-traffic: //' || echo 'no summary: see below')."
@@ -251,6 +265,14 @@ load_line() { # N: what pgbench N reported
     echo '```'
   fi
   echo
+  if [[ -n "$clients_when_hung" ]]; then
+    echo "SHOW CLIENTS while a load hung (database, state, port, link to a server, application):"
+    echo
+    echo '```text'
+    echo "$clients_when_hung"
+    echo '```'
+    echo
+  fi
   echo "Netty leak reports in pgwarden's log: $(grep -c 'LEAK:' "$W/pgwarden.log" || true);" \
        "ERROR lines: $(grep -c ' ERROR ' "$W/pgwarden.log" || true)."
   echo
@@ -266,5 +288,5 @@ load_line() { # N: what pgbench N reported
 } >"$W/header.md"
 cp "$SAMPLES" "$out/$name.csv"
 java -cp "$BENCH_JAR" io.pgwarden.bench.report.SoakReport "$SAMPLES" "$W/header.md" "$out/$name.md" "$out/$name.png" \
-  "pgwarden soak, $((seconds / 60)) min, $date_tag"
+  "pgwarden soak, $duration, $date_tag"
 say "wrote $out/$name.md, $out/$name.png and $out/$name.csv"

@@ -70,7 +70,8 @@ public final class LineCharts {
                 maxValue = Math.max(maxValue, v);
             }
         }
-        double top = maxValue <= 0 ? 1 : BarChart.niceCeiling(maxValue);
+        // four gridlines at round values: the step is rounded up, not the top
+        double top = maxValue <= 0 ? 4 : 4 * BarChart.niceCeiling(maxValue / 4);
         double lastSecond = seconds.length == 0 ? 1 : Math.max(1, seconds[seconds.length - 1]);
 
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
