@@ -168,9 +168,9 @@ sample() { # SECOND: one line of the CSV; a value that cannot be read is left em
   direct="$(metric 'jvm_buffer_memory_used_bytes{id="direct"' "$W/metrics.txt")"
   heap="$(metric 'jvm_memory_used_bytes{area="heap"' "$W/metrics.txt")"
   backends="$(psql_admin -d postgres -Atc "SELECT count(*) FROM pg_stat_activity WHERE datname = 'bench' AND backend_type = 'client backend'" 2>/dev/null || true)"
-  pools_now="$(pools)"
-  tx="$(grep '^bench_tx,' <<<"$pools_now" | cut -d, -f2-4)"
-  session="$(grep '^bench_session,' <<<"$pools_now" | cut -d, -f2-4)"
+  pools_now="$(pools || true)"
+  tx="$(grep '^bench_tx,' <<<"$pools_now" | cut -d, -f2-4 || true)"
+  session="$(grep '^bench_session,' <<<"$pools_now" | cut -d, -f2-4 || true)"
   servers="$(awk -F, '{ n += $5 } END { if (NR) print n }' <<<"$pools_now")"
   echo "$1,$rss,$direct,$heap,$fds,$threads,$backends,$servers,${tx:-,,},${session:-,,}"
 }
@@ -228,7 +228,7 @@ LOAD_PIDS=()
 # after the load: every client gone, so every pool must read cl_active 0 and sv_active 0
 after=""
 for _ in $(seq 50); do
-  after="$(pools)"
+  after="$(pools || true)"
   awk -F, '$2 != 0 || $3 != 0 { busy = 1 } END { exit busy }' <<<"$after" && break
   sleep 0.2
 done
@@ -246,7 +246,7 @@ load_line() { # N: what pgbench N reported
   echo "# Soak: pgwarden for $duration under mixed load and hostile traffic"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM," \
-       "load average before $(cut -d' ' -f1-3 /proc/loadavg) at the end; PostgreSQL $PG_VERSION, $(java -version 2>&1 | head -1)," \
+       "load average before $(cut -d' ' -f1-3 /proc/loadavg) at the end; PostgreSQL $PG_VERSION, $(java -version 2>&1 | sed -n 1p)," \
        "pgwarden built from $built_from, JVM options: ${PGWARDEN_JAVA_OPTS:-none}. Made by \`bench/soak.sh --duration $duration --rate $rate --hostile $hostile --scale $scale\`."
   echo
   echo "## Load (all at once, through pgwarden; \`pgbench -i -s $scale\`)"
@@ -261,7 +261,7 @@ load_line() { # N: what pgbench N reported
     echo "What the hostile clients saw broken (first lines):"
     echo
     echo '```text'
-    grep -A3 'violation\|fuzz-traffic: bench' "$W/hostile.out" | head -40
+    grep -A3 'violation\|fuzz-traffic: bench' "$W/hostile.out" | sed -n '1,40p' # sed reads to the end: no SIGPIPE under pipefail
     echo '```'
   fi
   echo

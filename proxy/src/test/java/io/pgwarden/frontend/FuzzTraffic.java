@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * java -cp proxy/target/test-classes:proxy/target/pgwarden.jar io.pgwarden.frontend.FuzzTraffic \
  *     --port 6432 --user hostile --password PW --databases bench_tx,bench_session --clients 2 --seconds 60 [--seed 1]
  * </pre>
+ * With {@code --sequence SEED} it plays just that sequence (a seed a failure printed) on the first
+ * database and prints what came back.
  * The service must log in with md5 (all {@link RawPgClient} speaks); the databases need a table
  * {@code fuzz_copy (n int)}.
  */
@@ -47,11 +49,30 @@ public final class FuzzTraffic {
         }
         for (String required : List.of("port", "user", "password", "databases")) {
             if (!options.containsKey(required)) {
-                System.err.println("usage: FuzzTraffic --port P --user U --password PW --databases a,b [--clients N] [--seconds S] [--seed X]");
+                System.err.println("usage: FuzzTraffic --port P --user U --password PW --databases a,b [--clients N] [--seconds S] [--seed X | --sequence SEED]");
                 System.exit(2);
             }
         }
-        new FuzzTraffic(options).run();
+        FuzzTraffic traffic = new FuzzTraffic(options);
+        if (options.containsKey("sequence")) {
+            traffic.replay(Long.parseLong(options.get("sequence")));
+        } else {
+            traffic.run();
+        }
+    }
+
+    /** Plays one sequence on the first database and prints it with what came back. */
+    private void replay(long sequenceSeed) throws IOException {
+        FrontendFuzz.Sequence sequence = FrontendFuzz.generate(sequenceSeed);
+        System.out.println(sequence.describe());
+        try (RawPgClient client = login(options.get("databases").split(",")[0])) {
+            FuzzConversation conversation = new FuzzConversation(client, READ_TIMEOUT);
+            try {
+                System.out.println("outcome " + conversation.play(sequence) + "; read: " + conversation.transcript());
+            } catch (Violation v) {
+                System.out.println("violation: " + v.getMessage());
+            }
+        }
     }
 
     private void run() throws InterruptedException {

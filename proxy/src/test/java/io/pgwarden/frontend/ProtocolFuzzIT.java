@@ -104,7 +104,7 @@ class ProtocolFuzzIT {
                 List<String> violations = playRound(executor, database, clients, sequences, outcomes);
                 Round report = new Round(database, round, sequences, () -> whoHoldsServers(database, clients) + "\n" + leaksSoFar());
                 if (!violations.isEmpty()) {
-                    throw report.failure(String.join("\n", violations) + "\n" + leaksSoFar());
+                    throw report.failure(String.join("\n", violations));
                 }
                 int connected = connected(clients);
                 report.check("a new connection is served", () -> newConnectionIsServed(database));
@@ -298,26 +298,26 @@ class ProtocolFuzzIT {
         void run() throws Exception;
     }
 
-    /** One round's sequences, to put in front of whatever failed in it. */
-    private record Round(String database, int round, List<Sequence> sequences, Eventually.Probe<String> holders) {
+    /** One round's sequences, and how to tell who holds a server and what leaked, for a failure's report. */
+    private record Round(String database, int round, List<Sequence> sequences, Eventually.Probe<String> diagnosis) {
 
         void check(String invariant, Check check) {
             try {
                 check.run();
             } catch (Exception | AssertionError e) {
-                String holding;
-                try {
-                    holding = holders.read();
-                } catch (Exception unreadable) {
-                    holding = "(SHOW CLIENTS unreadable: " + unreadable + ")";
-                }
-                throw failure(invariant + ": " + e + "\n" + holding);
+                throw failure(invariant + ": " + e);
             }
         }
 
         AssertionError failure(String what) {
+            String diagnosed;
+            try {
+                diagnosed = diagnosis.read();
+            } catch (Exception unreadable) {
+                diagnosed = "(no diagnosis: " + unreadable + ")";
+            }
             StringBuilder text = new StringBuilder("protocol fuzz of ").append(database).append(", seed ").append(SEED)
-                    .append(", round ").append(round).append(":\n").append(what)
+                    .append(", round ").append(round).append(":\n").append(what).append('\n').append(diagnosed)
                     .append("\nreplay: -Dfuzz.seed=").append(SEED).append(" -Dfuzz.round=").append(round)
                     .append(" -Dfuzz.rounds=1 -Dfuzz.database=").append(database).append(WITHOUT.isBlank() ? "" : " -Dfuzz.without=" + WITHOUT)
                     .append("\nthe round's sequences, one per client, played at once:");
