@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (failsafe hands Maven's {@code -D} properties to the test JVM). A round replayed alone starts
  * from new connections; if it passes then, replay from round 0 up to it ({@code -Dfuzz.rounds=ROUND+1}).
  */
-@WithPlatform({"TX_POOL_SIZE=3", "POOL_SIZE=6", "QUERY_WAIT_TIMEOUT=3s"})
+@WithPlatform({"TX_POOL_SIZE=3", "POOL_SIZE=8", "QUERY_WAIT_TIMEOUT=3s"})
 class ProtocolFuzzIT {
 
     private static final long SEED = Long.getLong("fuzz.seed", new java.security.SecureRandom().nextLong());
@@ -90,6 +90,12 @@ class ProtocolFuzzIT {
     void randomConversationsLeavePgwardenWhole(String database) throws Exception {
         assumeTrue(ONLY_DATABASE.isEmpty() || ONLY_DATABASE.equals(database), "fuzz.database=" + ONLY_DATABASE);
         boolean transactionMode = "orders_tx".equals(database);
+        int poolSize = platform.config().databases().get(database).pool().size();
+        if (!transactionMode && CLIENTS >= poolSize) {
+            // each session client holds a server: the new connection of the checks needs one more
+            throw new IllegalArgumentException("fuzz.clients=" + CLIENTS + ": at most " + (poolSize - 1)
+                    + " for the session pool's " + poolSize + " servers");
+        }
         RawPgClient[] clients = new RawPgClient[CLIENTS];
         Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
         ExecutorService executor = Executors.newFixedThreadPool(CLIENTS);
@@ -136,7 +142,7 @@ class ProtocolFuzzIT {
             plays.add(executor.submit(() -> {
                 try {
                     if (clients[client] == null) {
-                        clients[client] = login(database);
+                        clients[client] = loginOrExplain(database);
                     }
                     Outcome outcome = new FuzzConversation(clients[client], READ_TIMEOUT).play(sequences.get(client));
                     synchronized (outcomes) {
@@ -161,6 +167,15 @@ class ProtocolFuzzIT {
             }
         }
         return violations;
+    }
+
+    /** A login of a fuzz client; one refused or unanswered is a violation too (a login borrows a server). */
+    private static RawPgClient loginOrExplain(String database) {
+        try {
+            return login(database);
+        } catch (IOException | RuntimeException e) {
+            throw new FuzzConversation.Violation("the login failed: " + e);
+        }
     }
 
     private static RawPgClient login(String database) throws IOException {
