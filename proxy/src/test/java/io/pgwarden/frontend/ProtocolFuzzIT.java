@@ -44,24 +44,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>A failure names its seed and round and lists every client's messages. Replay, or fuzz longer:
  * <pre>
  * ./mvnw -q -pl proxy -am verify -Dtest=none -Dit.test=ProtocolFuzzIT -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dfailsafe.failIfNoSpecifiedTests=false -Dfuzz.seed=SEED [-Dfuzz.round=ROUND -Dfuzz.rounds=1] \
- *     [-Dfuzz.database=orders_tx] [-Dfuzz.seconds=120] [-Dfuzz.clients=4] [-Dfuzz.without=broken_messages,execute_without_sync,sync_during_copy]
+ *     -Dfailsafe.failIfNoSpecifiedTests=false -DprotocolFuzz.seed=SEED [-DprotocolFuzz.round=ROUND -DprotocolFuzz.rounds=1] \
+ *     [-DprotocolFuzz.database=orders_tx] [-DprotocolFuzz.seconds=120] [-DprotocolFuzz.clients=4] [-DprotocolFuzz.without=broken_messages,execute_without_sync,sync_during_copy]
  * </pre>
  * (failsafe hands Maven's {@code -D} properties to the test JVM). A round replayed alone starts
- * from new connections; if it passes then, replay from round 0 up to it ({@code -Dfuzz.rounds=ROUND+1}).
+ * from new connections; if it passes then, replay from round 0 up to it ({@code -DprotocolFuzz.rounds=ROUND+1}).
  */
 @WithPlatform({"TX_POOL_SIZE=3", "POOL_SIZE=8", "QUERY_WAIT_TIMEOUT=3s"})
 class ProtocolFuzzIT {
 
-    private static final long SEED = Long.getLong("fuzz.seed", new java.security.SecureRandom().nextLong());
+    private static final long SEED = Long.getLong("protocolFuzz.seed", new java.security.SecureRandom().nextLong());
     /** Fuzzing time per pool mode; 12 s each keeps the class near 35 s with the platform's start. */
-    private static final Duration BUDGET = Duration.ofSeconds(Long.getLong("fuzz.seconds", 12));
-    private static final int CLIENTS = Integer.getInteger("fuzz.clients", 4);
-    private static final int FIRST_ROUND = Integer.getInteger("fuzz.round", 0);
-    private static final int MAX_ROUNDS = Integer.getInteger("fuzz.rounds", Integer.MAX_VALUE);
-    private static final String ONLY_DATABASE = System.getProperty("fuzz.database", "");
+    private static final Duration BUDGET = Duration.ofSeconds(Long.getLong("protocolFuzz.seconds", 12));
+    private static final int CLIENTS = Integer.getInteger("protocolFuzz.clients", 4);
+    private static final int FIRST_ROUND = Integer.getInteger("protocolFuzz.round", 0);
+    private static final int MAX_ROUNDS = Integer.getInteger("protocolFuzz.rounds", Integer.MAX_VALUE);
+    private static final String ONLY_DATABASE = System.getProperty("protocolFuzz.database", "");
     /** Features to leave out, comma-separated ({@link FrontendFuzz.Feature}), to look past a known bug. */
-    private static final String WITHOUT = System.getProperty("fuzz.without", "");
+    private static final String WITHOUT = System.getProperty("protocolFuzz.without", "");
     private static final Set<Feature> LEFT_OUT = features(WITHOUT);
     /** Longer than the platform's query_wait_timeout (3 s), so a client starved of a server hears 53300 first. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(6);
@@ -76,7 +76,7 @@ class ProtocolFuzzIT {
         try (Connection c = platform.connect("orders-service", "orders"); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS fuzz_copy (n int)");
         }
-        System.out.println("ProtocolFuzzIT seed " + SEED + " (replay with -Dfuzz.seed=" + SEED + ")");
+        System.out.println("ProtocolFuzzIT seed " + SEED + " (replay with -DprotocolFuzz.seed=" + SEED + ")");
     }
 
     @AfterAll
@@ -88,12 +88,12 @@ class ProtocolFuzzIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"orders", "orders_tx"})
     void randomConversationsLeavePgwardenWhole(String database) throws Exception {
-        assumeTrue(ONLY_DATABASE.isEmpty() || ONLY_DATABASE.equals(database), "fuzz.database=" + ONLY_DATABASE);
+        assumeTrue(ONLY_DATABASE.isEmpty() || ONLY_DATABASE.equals(database), "protocolFuzz.database=" + ONLY_DATABASE);
         boolean transactionMode = "orders_tx".equals(database);
         int poolSize = platform.config().databases().get(database).pool().size();
         if (!transactionMode && CLIENTS >= poolSize) {
             // each session client holds a server: the new connection of the checks needs one more
-            throw new IllegalArgumentException("fuzz.clients=" + CLIENTS + ": at most " + (poolSize - 1)
+            throw new IllegalArgumentException("protocolFuzz.clients=" + CLIENTS + ": at most " + (poolSize - 1)
                     + " for the session pool's " + poolSize + " servers");
         }
         RawPgClient[] clients = new RawPgClient[CLIENTS];
@@ -333,8 +333,9 @@ class ProtocolFuzzIT {
             }
             StringBuilder text = new StringBuilder("protocol fuzz of ").append(database).append(", seed ").append(SEED)
                     .append(", round ").append(round).append(":\n").append(what).append('\n').append(diagnosed)
-                    .append("\nreplay: -Dfuzz.seed=").append(SEED).append(" -Dfuzz.round=").append(round)
-                    .append(" -Dfuzz.rounds=1 -Dfuzz.database=").append(database).append(WITHOUT.isBlank() ? "" : " -Dfuzz.without=" + WITHOUT)
+                    .append("\nreplay: -DprotocolFuzz.seed=").append(SEED).append(" -DprotocolFuzz.round=").append(round)
+                    .append(" -DprotocolFuzz.rounds=1 -DprotocolFuzz.clients=").append(CLIENTS)
+                    .append(" -DprotocolFuzz.database=").append(database).append(WITHOUT.isBlank() ? "" : " -DprotocolFuzz.without=" + WITHOUT)
                     .append("\nthe round's sequences, one per client, played at once:");
             for (int i = 0; i < sequences.size(); i++) {
                 text.append("\n  client ").append(i).append(", ").append(sequences.get(i).describe());
