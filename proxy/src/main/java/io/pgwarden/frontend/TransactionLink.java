@@ -186,8 +186,10 @@ final class TransactionLink implements ServerSide {
     }
 
     private void onCopyEnd(ByteBuf frame) {
-        if (!copyIn && !pending.isEmpty()) {
-            copyEndedAt = pending.tailPlace(); // ahead of the server's CopyInResponse (or after a failed COPY: harmless)
+        if (!copyIn && !pending.isEmpty() && copyEndedAt < 0) {
+            // ahead of the server's CopyInResponse: the first end counts (PostgreSQL ignores a second
+            // one, and a CopyDone or CopyFail after a failed COPY, outside COPY)
+            copyEndedAt = pending.tailPlace();
         }
         copyIn = false;
         if (timed) {

@@ -252,6 +252,21 @@ class HostileClientIT {
         }
     }
 
+    /* Found by ProtocolFuzzIT (seeds 63-66): a CopyFail after the COPY ended must not move where it ended. */
+    @Test
+    void aCopyFailAfterTheCopyEndedDoesNotCostTheClientItsNextAnswer() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("create temp table if not exists ended (v int)");
+            client.typesUntilReady(null);
+            client.send(RawPgClient.parse("", "copy ended from stdin"), RawPgClient.bind(""), RawPgClient.execute(),
+                    RawPgClient.typed('c', new byte[0]), RawPgClient.sync(), RawPgClient.typed('f', RawPgClient.cString("late")),
+                    RawPgClient.sync(), RawPgClient.typed('Q', RawPgClient.cString("select 1")));
+            assertEquals("12GCZ", client.typesUntilReady(null));
+            assertEquals("Z", client.typesUntilReady(null), "the CopyFail outside COPY is ignored, its Sync answered");
+            assertEquals("TDCZ", client.typesUntilReady(null), "the query after it is answered");
+        }
+    }
+
     @Test
     void noClientCanLeaveAnotherClientADifferentCurrentUser() throws Exception {
         String[] changes = {
