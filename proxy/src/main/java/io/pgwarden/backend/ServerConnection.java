@@ -240,7 +240,12 @@ public final class ServerConnection extends ChannelDuplexHandler {
         ByteBuf frame = (ByteBuf) msg;
         bytesToServer += frame.readableBytes();
         switch (Frames.type(frame)) {
-            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> requestSent();
+            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> {
+                requestSent();
+                // its ReadyForQuery ends an unsynced extended query too: PostgreSQL commits that
+                // implicit transaction with the simple query's
+                extendedQueryOpen = false;
+            }
             case FrontendMessages.SYNC -> {
                 requestSent();
                 extendedQueryOpen = false;

@@ -252,6 +252,17 @@ class HostileClientIT {
         }
     }
 
+    /* Found by ProtocolFuzzIT: a simple query after an unsynced Execute ends both, as its ReadyForQuery says. */
+    @Test
+    void aQueryAfterAnExecuteWithoutSyncFreesTheServerAtItsReadyForQuery() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.parse("", "select 5"), RawPgClient.bind(""), RawPgClient.execute(),
+                    RawPgClient.typed('Q', RawPgClient.cString("select 6")));
+            assertEquals("12DCTDCZ", client.typesUntilReady(null));
+            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+        }
+    }
+
     /* Found by ProtocolFuzzIT (seeds 63-66): a CopyFail after the COPY ended must not move where it ended. */
     @Test
     void aCopyFailAfterTheCopyEndedDoesNotCostTheClientItsNextAnswer() throws Exception {
