@@ -66,11 +66,12 @@ final class TransactionLink implements ServerSide {
     /** COPY FROM STDIN is taking this client's data: PostgreSQL ignores Sync and Flush until CopyDone or CopyFail. */
     private boolean copyIn;
     /**
-     * Where the client's CopyDone or CopyFail fell among its requests when it came before the
-     * server's CopyInResponse (a client that pipelines a whole COPY), or -1: the Syncs before that
-     * place were read by the COPY, the ones after it are real.
+     * Where the client's CopyDone and CopyFail fell among its requests when they came before the
+     * server's CopyInResponse (a client that pipelines whole COPYs), oldest first: for the COPY that
+     * begins, the Syncs before its end were read by the COPY, the ones after it are real. Ends that
+     * fall before the COPY's own request belonged to a COPY that failed or never began.
      */
-    private long copyEndedAt = -1;
+    private final java.util.ArrayDeque<Long> copyEndsAhead = new java.util.ArrayDeque<>(2);
     private boolean watchStatementDrops;
     private boolean answeredSinceFlush;
     /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
@@ -97,7 +98,7 @@ final class TransactionLink implements ServerSide {
         pending.clear();
         skippingToSync = false;
         copyIn = false;
-        copyEndedAt = -1;
+        copyEndsAhead.clear();
         if (!lease.attach(this)) {
             return false;
         }
@@ -186,10 +187,8 @@ final class TransactionLink implements ServerSide {
     }
 
     private void onCopyEnd(ByteBuf frame) {
-        if (!copyIn && !pending.isEmpty() && copyEndedAt < 0) {
-            // ahead of the server's CopyInResponse: the first end counts (PostgreSQL ignores a second
-            // one, and a CopyDone or CopyFail after a failed COPY, outside COPY)
-            copyEndedAt = pending.tailPlace();
+        if (!copyIn && !pending.isEmpty()) {
+            copyEndsAhead.add(pending.tailPlace()); // ahead of the server's CopyInResponse (boxed: once per COPY at most)
         }
         copyIn = false;
         if (timed) {
@@ -403,7 +402,7 @@ final class TransactionLink implements ServerSide {
                     idleInTransactionSinceNanos = server.transactionStatus() == TransactionStatus.IDLE ? 0 : System.nanoTime();
                 }
                 if (pending.isEmpty()) {
-                    copyEndedAt = -1;
+                    copyEndsAhead.clear();
                     if (lease.endIfIdle()) {
                         outbox.flush(lease); // the responses, then the news that the lease is over
                     }
@@ -420,13 +419,24 @@ final class TransactionLink implements ServerSide {
      * be answered, and must not keep the server from being free afterwards.
      */
     private void onCopyIn() {
-        long sentBeforeCopyEnd = copyEndedAt < 0 ? Long.MAX_VALUE : copyEndedAt - pending.headPlace() - 1;
+        long copyRequest = pending.headPlace();
+        while (!copyEndsAhead.isEmpty() && copyEndsAhead.peek() <= copyRequest) {
+            copyEndsAhead.poll(); // the end of an earlier COPY that failed or never began: PostgreSQL ignored it
+        }
+        Long endedAt = copyEndsAhead.poll();
+        long sentBeforeCopyEnd = endedAt == null ? Long.MAX_VALUE : endedAt - copyRequest - 1;
         int ignored = pending.removeFollowing(Kind.SYNC, (int) Math.min(Integer.MAX_VALUE, sentBeforeCopyEnd));
         for (int i = 0; i < ignored; i++) {
             server.readyForQuerySkipped();
         }
-        copyIn = copyEndedAt < 0;
-        copyEndedAt = -1;
+        if (ignored > 0 && !copyEndsAhead.isEmpty()) {
+            // the places after the removed Syncs moved down with them
+            java.util.ArrayDeque<Long> shifted = new java.util.ArrayDeque<>(copyEndsAhead.size());
+            copyEndsAhead.forEach(place -> shifted.add(place - ignored));
+            copyEndsAhead.clear();
+            copyEndsAhead.addAll(shifted);
+        }
+        copyIn = endedAt == null;
         if (copyIn) {
             waitingForClient();
         }

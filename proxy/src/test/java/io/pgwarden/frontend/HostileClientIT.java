@@ -252,6 +252,31 @@ class HostileClientIT {
         }
     }
 
+    /* Found by ProtocolFuzzIT: several COPYs pipelined whole, each with a Sync inside and one after. */
+    @Test
+    void copiesPipelinedWholeOneAfterAnotherAreEachAnsweredAndTheServerFreed() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("create temp table if not exists piped2 (v int)");
+            client.typesUntilReady(null);
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (int copy = 0; copy < 3; copy++) {
+                for (byte[] m : new byte[][] {RawPgClient.parse("", "copy piped2 from stdin"), RawPgClient.bind(""),
+                        RawPgClient.execute(), RawPgClient.typed('d', "7\n".getBytes()), RawPgClient.sync(),
+                        RawPgClient.typed('d', "8\n".getBytes()), RawPgClient.typed('c', new byte[0]), RawPgClient.sync()}) {
+                    all.writeBytes(m);
+                }
+            }
+            all.writeBytes(RawPgClient.typed('Q', RawPgClient.cString("select count(*) from piped2")));
+            client.send(all.toByteArray());
+            for (int copy = 0; copy < 3; copy++) {
+                assertEquals("12GCZ", client.typesUntilReady(null), "COPY " + copy);
+            }
+            List<Message> messages = new ArrayList<>();
+            assertEquals("TDCZ", client.typesUntilReady(messages));
+            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+        }
+    }
+
     /* Found by ProtocolFuzzIT: a simple query after an unsynced Execute ends both, as its ReadyForQuery says. */
     @Test
     void aQueryAfterAnExecuteWithoutSyncFreesTheServerAtItsReadyForQuery() throws Exception {
