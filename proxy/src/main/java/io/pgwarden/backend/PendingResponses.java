@@ -28,6 +28,11 @@ public final class PendingResponses {
         /** A client's Close of a statement: pgwarden answers CloseComplete itself. */
         CLOSE_ANSWERED(Visibility.ANSWERED, true),
         SYNC(Visibility.FORWARDED, false),
+        /**
+         * A message PostgreSQL will refuse (a Flush with a body): its ErrorResponse is its only
+         * answer, and PostgreSQL skips to the next Sync after it.
+         */
+        REFUSED(Visibility.FORWARDED, true),
         QUERY(Visibility.FORWARDED, false),
         FUNCTION_CALL(Visibility.FORWARDED, false),
         /** pgwarden's own simple query (settings): hide everything up to and with its ReadyForQuery. */
@@ -69,6 +74,7 @@ public final class PendingResponses {
                         || type == BackendMessages.PORTAL_SUSPENDED;
                 case CLOSE, CLOSE_HIDDEN, CLOSE_ANSWERED -> type == BackendMessages.CLOSE_COMPLETE;
                 case SYNC, QUERY, FUNCTION_CALL, QUERY_HIDDEN -> type == BackendMessages.READY_FOR_QUERY;
+                case REFUSED -> false; // ended by its error, and the skip to Sync after it
             };
         }
     }

@@ -181,6 +181,8 @@ final class TransactionLink implements ServerSide {
     private void onFlush(ByteBuf frame) {
         if (copyIn) {
             ReferenceCountUtil.release(frame);
+        } else if (frame.readableBytes() > Frames.HEADER_LENGTH) {
+            send(frame, Kind.REFUSED, null); // a Flush with a body: PostgreSQL answers 08P01 and skips to Sync
         } else {
             write(frame);
         }

@@ -277,6 +277,19 @@ class HostileClientIT {
         }
     }
 
+    /* Found by ProtocolFuzzIT: PostgreSQL refuses a Flush with a body, then skips to Sync. */
+    @Test
+    void aFlushWithABodyIsRefusedAsPostgresRefusesItAndTheServerIsFreed() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.typed('H', new byte[] {1, 2, 3, 4, 5}), RawPgClient.typed('Q', RawPgClient.cString("select 1")),
+                    RawPgClient.sync());
+            List<Message> messages = new ArrayList<>();
+            assertEquals("EZ", client.typesUntilReady(messages), "the Query is skipped up to the Sync");
+            assertEquals("08P01", messages.get(0).fields().get('C'));
+            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+        }
+    }
+
     /* Found by ProtocolFuzzIT: a simple query after an unsynced Execute ends both, as its ReadyForQuery says. */
     @Test
     void aQueryAfterAnExecuteWithoutSyncFreesTheServerAtItsReadyForQuery() throws Exception {
