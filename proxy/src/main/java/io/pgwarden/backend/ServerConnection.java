@@ -186,6 +186,14 @@ public final class ServerConnection extends ChannelDuplexHandler {
     }
 
     /**
+     * A Query that followed an unsynced extended query has been answered with ReadyForQuery:
+     * PostgreSQL ran it, and committed the extended query's implicit transaction with it.
+     */
+    public void extendedQueryEnded() {
+        extendedQueryOpen = false;
+    }
+
+    /**
      * A Query or Sync written here that PostgreSQL will not answer: one skipped after an
      * extended-protocol error, or a Sync read while COPY FROM STDIN takes data. Whoever matches
      * responses to requests (transaction mode) says so, so that the boundary stays true.
@@ -240,12 +248,9 @@ public final class ServerConnection extends ChannelDuplexHandler {
         ByteBuf frame = (ByteBuf) msg;
         bytesToServer += frame.readableBytes();
         switch (Frames.type(frame)) {
-            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> {
-                requestSent();
-                // its ReadyForQuery ends an unsynced extended query too: PostgreSQL commits that
-                // implicit transaction with the simple query's
-                extendedQueryOpen = false;
-            }
+            // a Query also ends an unsynced extended query, but only if PostgreSQL runs it (after an
+            // error it skips it up to the Sync): who matches answers to requests says so (extendedQueryEnded)
+            case FrontendMessages.QUERY, FrontendMessages.FUNCTION_CALL -> requestSent();
             case FrontendMessages.SYNC -> {
                 requestSent();
                 extendedQueryOpen = false;

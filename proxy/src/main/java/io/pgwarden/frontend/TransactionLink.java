@@ -72,6 +72,8 @@ final class TransactionLink implements ServerSide {
      * fall before the COPY's own request belonged to a COPY that failed or never began.
      */
     private final java.util.ArrayDeque<Long> copyEndsAhead = new java.util.ArrayDeque<>(2);
+    /** The place of the last extended-protocol request sent: a Query after it ends that extended query when it is answered. */
+    private long lastExtendedPlace = -1;
     private boolean watchStatementDrops;
     private boolean answeredSinceFlush;
     /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
@@ -99,6 +101,7 @@ final class TransactionLink implements ServerSide {
         skippingToSync = false;
         copyIn = false;
         copyEndsAhead.clear();
+        lastExtendedPlace = -1;
         if (!lease.attach(this)) {
             return false;
         }
@@ -349,6 +352,9 @@ final class TransactionLink implements ServerSide {
             busySinceNanos = System.nanoTime();
             idleInTransactionSinceNanos = 0;
         }
+        if (kind.extended()) {
+            lastExtendedPlace = pending.tailPlace();
+        }
         pending.add(kind, payload);
         write(message);
     }
@@ -392,6 +398,10 @@ final class TransactionLink implements ServerSide {
         }
         outbox.write(frame);
         if (head != null && head.completedBy(type)) {
+            if ((head == Kind.QUERY || head == Kind.FUNCTION_CALL) && lastExtendedPlace >= 0
+                    && lastExtendedPlace < pending.headPlace()) {
+                server.extendedQueryEnded(); // PostgreSQL ran this query, ending the extended one before it
+            }
             completeHead();
             if (type == BackendMessages.READY_FOR_QUERY) {
                 if (log.isTraceEnabled()) {
@@ -430,6 +440,9 @@ final class TransactionLink implements ServerSide {
         int ignored = pending.removeFollowing(Kind.SYNC, (int) Math.min(Integer.MAX_VALUE, sentBeforeCopyEnd));
         for (int i = 0; i < ignored; i++) {
             server.readyForQuerySkipped();
+        }
+        if (lastExtendedPlace > copyRequest) {
+            lastExtendedPlace -= ignored;
         }
         if (ignored > 0 && !copyEndsAhead.isEmpty()) {
             // the places after the removed Syncs moved down with them

@@ -290,6 +290,32 @@ class HostileClientIT {
         }
     }
 
+    /*
+     * Found by ProtocolFuzzIT: a Query that PostgreSQL skips (an extended-protocol error before it,
+     * no Sync yet) does not end the extended query. A client that leaves then must not leave its
+     * server in the pool, skipping to a Sync that never comes (its reset would wait for ever).
+     */
+    @Test
+    void aClientLeavingWhilePostgresSkipsToSyncDoesNotLeaveAStuckServerInThePool() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.parse("", "select 1/0"), RawPgClient.bind(""), RawPgClient.execute(),
+                    RawPgClient.typed('Q', RawPgClient.cString("select 'skipped'")));
+            Message error = client.readUntil('E');
+            assertEquals("22012", error.fields().get('C'));
+            client.send(new byte[] {'B', 0, 0, 0, 0}); // a length under 4: pgwarden's FATAL and the client's end
+            assertEquals("FATAL", client.readUntil('E').fields().get('S'));
+            assertTrue(client.closedByServer());
+        }
+        Eventually.await("no orders_db backend left waiting for a Sync", Duration.ofSeconds(5), () -> {
+            try (Connection admin = platform.admin(); Statement st = admin.createStatement();
+                 ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where datname = 'orders_db'"
+                         + " and backend_type = 'client backend' and state <> 'idle' and pid <> pg_backend_pid()")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }, n -> n == 0);
+    }
+
     /* Found by ProtocolFuzzIT: a simple query after an unsynced Execute ends both, as its ReadyForQuery says. */
     @Test
     void aQueryAfterAnExecuteWithoutSyncFreesTheServerAtItsReadyForQuery() throws Exception {
