@@ -14,9 +14,15 @@ import java.util.Optional;
 /**
  * Statements pgwarden runs on a server connection for itself (settings, rollback, reset): each as
  * its own simple Query, pipelined, results dropped. Completes with the first error, if any, once
- * every statement has been answered.
+ * every statement has been answered. A server that does not answer within {@link #TIMEOUT} (one
+ * PostgreSQL keeps waiting for something else, or a frozen one) is closed: nothing that holds a
+ * server waits without an end.
  */
 public final class InternalQuery implements ServerListener {
+
+    /** Settings, ROLLBACK and DISCARD ALL take milliseconds; a server silent this long is not coming back. */
+    static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(10);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InternalQuery.class);
 
     private final Promise<Optional<ErrorResponse>> promise;
     private int awaitingReady;
@@ -44,6 +50,13 @@ public final class InternalQuery implements ServerListener {
         }
         server.channel().flush();
         server.read();
+        io.netty.util.concurrent.ScheduledFuture<?> timeout = server.channel().eventLoop().schedule(() -> {
+            if (!promise.isDone()) {
+                log.warn("{} did not answer pgwarden's own statements within {} s: closing it", server, TIMEOUT.toSeconds());
+                server.channel().close(); // onServerClosed fails the promise
+            }
+        }, TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        promise.addListener(f -> timeout.cancel(false));
         return promise;
     }
 

@@ -43,6 +43,22 @@ class InternalQueryTest {
         assertInstanceOf(BackendUnavailableException.class, result.cause());
     }
 
+    /** PostgreSQL still skipping to a Sync (or frozen) never answers: the server is closed, the caller told. */
+    @Test
+    void aServerSilentPastTheTimeoutIsClosedAndTheCallerTold() {
+        Future<Optional<ErrorResponse>> result = InternalQuery.run(server, List.of("ROLLBACK"));
+        release(channel.readOutbound());
+        channel.advanceTimeBy(InternalQuery.TIMEOUT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(!result.isDone() && channel.isActive(), "still within the timeout");
+        channel.advanceTimeBy(2, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+        assertTrue(!channel.isActive(), "closed");
+        assertTrue(result.isDone());
+        assertInstanceOf(BackendUnavailableException.class, result.cause());
+    }
+
     private static void release(Object message) {
         ReferenceCountUtil.release(message);
     }
