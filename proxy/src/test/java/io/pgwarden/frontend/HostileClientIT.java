@@ -55,6 +55,11 @@ class HostileClientIT {
         }
     }
 
+    /** The client is idle at ReadyForQuery 'I' (or gone): it must hold no server. */
+    private static void awaitNoServerHeld() throws Exception {
+        Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+    }
+
     private static int activeServers() throws SQLException {
         try (Connection console = platform.console(); Statement st = console.createStatement()) {
             return TestPlatform.poolCount(st, DATABASE, "sv_active");
@@ -212,7 +217,7 @@ class HostileClientIT {
             String types = client.typesUntilReady(messages);
             assertEquals("EZ", types, "PostgreSQL skips the Query up to the Sync");
             assertEquals("42601", messages.get(0).fields().get('C'));
-            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            awaitNoServerHeld();
         }
     }
 
@@ -228,7 +233,7 @@ class HostileClientIT {
             List<Message> messages = new ArrayList<>();
             assertEquals("CZ", client.typesUntilReady(messages), "PostgreSQL ignores a Sync during COPY");
             assertEquals("COPY 2", new String(messages.get(0).body(), 0, 6));
-            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            awaitNoServerHeld();
         }
     }
 
@@ -246,7 +251,7 @@ class HostileClientIT {
             client.send(RawPgClient.typed('d', "7\n".getBytes()), RawPgClient.typed('c', new byte[0]), RawPgClient.sync());
             List<Message> messages = new ArrayList<>();
             assertEquals("CZ", client.typesUntilReady(messages));
-            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            awaitNoServerHeld();
             client.query("select 1");
             assertEquals("TDCZ", client.typesUntilReady(null), "nothing stray arrives afterwards");
         }
@@ -273,7 +278,7 @@ class HostileClientIT {
             }
             List<Message> messages = new ArrayList<>();
             assertEquals("TDCZ", client.typesUntilReady(messages));
-            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            awaitNoServerHeld();
         }
     }
 
@@ -286,7 +291,7 @@ class HostileClientIT {
             List<Message> messages = new ArrayList<>();
             assertEquals("EZ", client.typesUntilReady(messages), "the Query is skipped up to the Sync");
             assertEquals("08P01", messages.get(0).fields().get('C'));
-            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            awaitNoServerHeld();
         }
     }
 
@@ -323,7 +328,7 @@ class HostileClientIT {
             client.send(RawPgClient.parse("", "select 5"), RawPgClient.bind(""), RawPgClient.execute(),
                     RawPgClient.typed('Q', RawPgClient.cString("select 6")));
             assertEquals("12DCTDCZ", client.typesUntilReady(null));
-            Eventually.await("the idle client holding no server", Duration.ofSeconds(5), HostileClientIT::activeServers, n -> n == 0);
+            awaitNoServerHeld();
         }
     }
 
