@@ -27,6 +27,11 @@ public final class PendingResponses {
         CLOSE_HIDDEN(Visibility.HIDDEN, true),
         /** A client's Close of a statement: pgwarden answers CloseComplete itself. */
         CLOSE_ANSWERED(Visibility.ANSWERED, true),
+        /**
+         * A request pgwarden refuses itself as PostgreSQL would (a Bind of a statement whose plan
+         * changed result type): the payload is the ErrorResponse, sent in its place among the responses.
+         */
+        ERROR_ANSWERED(Visibility.ANSWERED, true),
         SYNC(Visibility.FORWARDED, false),
         /**
          * A message PostgreSQL will refuse (a Flush with a body): its ErrorResponse is its only
@@ -75,6 +80,7 @@ public final class PendingResponses {
                 case CLOSE, CLOSE_HIDDEN, CLOSE_ANSWERED -> type == BackendMessages.CLOSE_COMPLETE;
                 case SYNC, QUERY, FUNCTION_CALL, QUERY_HIDDEN -> type == BackendMessages.READY_FOR_QUERY;
                 case REFUSED -> false; // ended by its error, and the skip to Sync after it
+                case ERROR_ANSWERED -> false; // pgwarden answers it
             };
         }
     }

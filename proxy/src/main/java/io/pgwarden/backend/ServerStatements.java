@@ -8,8 +8,7 @@ import java.util.List;
 /**
  * The named statements prepared on one server connection, least recently used first, at most
  * {@code capacity}. A strict LRU on purpose: a frequency-based cache (TinyLFU) may refuse the very
- * statement about to be bound. A statement whose plan went stale under DDL stays listed, unusable,
- * until it is closed on the way to being prepared again. Used on the server's event loop only.
+ * statement about to be bound. Used on the server's event loop only.
  */
 public final class ServerStatements {
 
@@ -20,9 +19,9 @@ public final class ServerStatements {
         this.capacity = capacity;
     }
 
-    /** True when prepared here and usable; counts as a use. */
+    /** True when prepared here; counts as a use. */
     public boolean contains(String name) {
-        return prepared.get(name) == Boolean.TRUE;
+        return prepared.get(name) != null;
     }
 
     /** Records {@code name} as prepared; returns the statements to close to stay within capacity. */
@@ -45,7 +44,7 @@ public final class ServerStatements {
 
     /** A statement that turned out not to be prepared after all (its Parse failed or was skipped). */
     public void remove(String name) {
-        prepared.remove(name, Boolean.TRUE); // a stale one it was to replace is still there
+        prepared.remove(name);
     }
 
     /** The server says it has no such statement (26000): someone deallocated it behind pgwarden's back. */
@@ -53,23 +52,6 @@ public final class ServerStatements {
         prepared.remove(name);
     }
 
-    /**
-     * The server refused to run the statement's cached plan (0A000, "cached plan must not change
-     * result type", after DDL): it still exists there, but must be closed and prepared anew.
-     */
-    public void markStale(String name) {
-        prepared.computeIfPresent(name, (n, usable) -> Boolean.FALSE);
-    }
-
-    /** True when {@code name} was stale, and is forgotten now: the caller closes it on the server. */
-    public boolean takeStale(String name) {
-        return prepared.remove(name, Boolean.FALSE);
-    }
-
-    /** A stale statement's Close was skipped after an error: it is still there, still stale. */
-    public void restoreStale(String name) {
-        prepared.put(name, Boolean.FALSE);
-    }
 
     /** A statement still prepared after all (its Close was skipped after an error). */
     public void restore(String name) {

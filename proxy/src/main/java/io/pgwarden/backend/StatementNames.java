@@ -22,6 +22,11 @@ public final class StatementNames {
     private static final int MAX_NAMES = 100_000;
 
     private final ConcurrentHashMap<Definition, String> names = new ConcurrentHashMap<>();
+    /**
+     * Names whose plans changed result type under DDL, with PostgreSQL's error about it: clients
+     * holding them must prepare again.
+     */
+    private final ConcurrentHashMap<String, io.pgwarden.protocol.backend.ErrorResponse> retired = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong();
 
     /** The bytes of a definition, compared by content. */
@@ -45,7 +50,24 @@ public final class StatementNames {
         }
         if (names.size() >= MAX_NAMES) {
             names.clear(); // statements keep their old names where already prepared; new ones get new names
+            retired.clear();
         }
         return names.computeIfAbsent(key, k -> PREFIX + "s" + next.incrementAndGet());
+    }
+
+    /**
+     * PostgreSQL refused to run {@code name}'s plan: its result type changed (0A000 after DDL). Its
+     * definition gets a new name at the next Parse, so whoever prepares it now gets a fresh plan; a
+     * client still bound to the old name is told with PostgreSQL's own {@code error} (drivers such
+     * as pgjdbc recognise it by its routine and prepare again).
+     */
+    public void retire(String name, io.pgwarden.protocol.backend.ErrorResponse error) {
+        retired.put(name, error);
+        names.values().remove(name); // rare (DDL): a scan is fine
+    }
+
+    /** PostgreSQL's error for a retired name (to tell a client still bound to it), or null. */
+    public io.pgwarden.protocol.backend.ErrorResponse retiredError(String name) {
+        return retired.isEmpty() ? null : retired.get(name);
     }
 }

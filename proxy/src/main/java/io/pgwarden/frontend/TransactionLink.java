@@ -48,9 +48,6 @@ final class TransactionLink implements ServerSide {
     private record Redefinition(Statement existing) {
     }
 
-    /** pgwarden closes a statement whose plan went stale, before preparing it again. */
-    private record StaleClose(String serverName) {
-    }
 
     private final Channel client;
     private final ClientOutbox outbox;
@@ -229,6 +226,9 @@ final class TransactionLink implements ServerSide {
         Statement statement = statements.get(name);
         if (statement == null) {
             statement = Statement.unknown(name); // the server answers 26000
+        } else if (names.retiredError(statement.serverName()) != null) {
+            refuseStaleResultType(frame, names.retiredError(statement.serverName()));
+            return;
         } else {
             ensurePrepared(statement);
             if (statement.changesIdentity()) {
@@ -237,6 +237,18 @@ final class TransactionLink implements ServerSide {
             watchStatementDrops |= statement.dropsStatements();
         }
         send(Bind.withStatement(server.channel().alloc(), frame, statement.serverName()), Kind.BIND, statement);
+    }
+
+    /**
+     * The client binds a statement whose result type changed under DDL since it prepared it: it
+     * knows the old type, so it gets PostgreSQL's error (as it would from its own server-side
+     * statement) and prepares again, under pgwarden's new name for the definition.
+     */
+    private void refuseStaleResultType(ByteBuf frame, ErrorResponse postgresError) {
+        frame.release();
+        skippingToSync = true; // as PostgreSQL after an error: the Execute behind it must not run
+        pending.add(Kind.ERROR_ANSWERED, postgresError);
+        answerReadyRequests();
     }
 
     private void onParse(ByteBuf frame) {
@@ -334,11 +346,6 @@ final class TransactionLink implements ServerSide {
 
     private void prepare(Statement statement, Kind kind) {
         ServerStatements prepared = server.sessionState().statements();
-        if (prepared.takeStale(statement.serverName())) {
-            // its plan went stale under DDL: the server still has it, so it goes before it comes back
-            send(Describe.closeStatement(statement.serverName()).encode(server.channel().alloc()), Kind.CLOSE_HIDDEN,
-                    new StaleClose(statement.serverName()));
-        }
         List<String> evicted = prepared.add(statement.serverName());
         send(Parse.encode(server.channel().alloc(), statement.serverName(), Unpooled.wrappedBuffer(statement.definition())),
                 kind, statement);
@@ -477,7 +484,7 @@ final class TransactionLink implements ServerSide {
             ReferenceCountUtil.release(frame);
             return; // its ReadyForQuery completes it
         }
-        repairRecord(head, pending.peekPayload(), ErrorResponse.sqlState(frame));
+        repairRecord(head, pending.peekPayload(), frame);
         outbox.write(inClientNames(frame, pending.peekPayload()));
         while (!pending.isEmpty() && pending.peekKind() != Kind.SYNC) {
             Kind skipped = pending.peekKind();
@@ -499,7 +506,8 @@ final class TransactionLink implements ServerSide {
      * the client's retry (pgjdbc re-prepares on both errors by itself) prepares it afresh instead of
      * failing on this server for good.
      */
-    private void repairRecord(Kind head, Object payload, String sqlState) {
+    private void repairRecord(Kind head, Object payload, ByteBuf error) {
+        String sqlState = ErrorResponse.sqlState(error);
         if (!(payload instanceof Statement statement) || statement.serverName().equals(StatementNames.UNKNOWN)) {
             return;
         }
@@ -507,7 +515,8 @@ final class TransactionLink implements ServerSide {
         if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(sqlState)) {
             prepared.gone(statement.serverName()); // deallocated behind pgwarden's back
         } else if (head == Kind.BIND && SqlState.FEATURE_NOT_SUPPORTED.equals(sqlState)) {
-            prepared.markStale(statement.serverName()); // cached plan must not change result type
+            // cached plan must not change result type: its definition gets a new name
+            names.retire(statement.serverName(), ErrorResponse.decode(error));
         }
     }
 
@@ -523,13 +532,7 @@ final class TransactionLink implements ServerSide {
                 }
             }
             case PARSE_ANSWERED -> statements.remove((Statement) payload);
-            case CLOSE_HIDDEN -> {
-                if (payload instanceof StaleClose stale) {
-                    prepared.restoreStale(stale.serverName());
-                } else {
-                    prepared.restore((String) payload);
-                }
-            }
+            case CLOSE_HIDDEN -> prepared.restore((String) payload);
             case CLOSE_ANSWERED -> {
                 if (payload != null) {
                     statements.put((Statement) payload);
@@ -572,7 +575,9 @@ final class TransactionLink implements ServerSide {
     /** Requests pgwarden answers itself go out once everything before them has been answered. */
     private void answerReadyRequests() {
         while (!pending.isEmpty() && pending.peekKind().answered()) {
-            outbox.write(BackendMessages.empty(client.alloc(), pending.peekKind().answer()));
+            Kind kind = pending.peekKind();
+            outbox.write(kind == Kind.ERROR_ANSWERED ? ((ErrorResponse) pending.peekPayload()).encode(client.alloc())
+                    : BackendMessages.empty(client.alloc(), kind.answer()));
             pending.remove();
             answeredSinceFlush = true;
         }

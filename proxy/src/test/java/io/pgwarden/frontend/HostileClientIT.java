@@ -358,11 +358,13 @@ class HostileClientIT {
         for (String change : changes) {
             try (Connection sneaky = platform.connect("md5-service", "md5-pw", DATABASE, new java.util.Properties());
                  Statement st = sneaky.createStatement()) {
+                sneaky.setAutoCommit(false); // one transaction, one server: the check sees the change
                 st.execute(change);
                 try (ResultSet rs = st.executeQuery("select current_user")) {
                     rs.next();
                     assertEquals("pg_database_owner", rs.getString(1), "the change took effect for: " + change);
                 }
+                sneaky.commit(); // a session-level change outlives the transaction on that server
             }
             // every server of the pool: none may hand the next client another current_user
             List<Connection> others = new ArrayList<>();

@@ -94,12 +94,9 @@ class StatementLifecycleIT {
     }
 
     /*
-     * Not yet: the client that heals first re-prepares the shared server statement, and the other
-     * client's next Bind then succeeds against a plan whose result type it does not know (it reads
-     * an int8 as its cached int4: 0). Directly, that client would get 0A000 and heal too. Needs a
-     * generation per shared statement (issue 11, item 1).
+     * Two clients share one server statement. After the DDL, each must get PostgreSQL's 0A000 once
+     * and heal (pgjdbc re-prepares), never a result read with the old type (an int8 read as int4: 0).
      */
-    @org.junit.jupiter.api.Disabled("issue 11 item 1: other clients of a re-prepared shared statement keep stale result types")
     @Test
     void aColumnTypeChangedUnderAPreparedStatementHealsAsItDoesDirectly() throws Exception {
         try (Connection owner = platform.connect("orders-service", "orders"); Statement st = owner.createStatement()) {
