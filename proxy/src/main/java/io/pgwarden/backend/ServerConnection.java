@@ -52,6 +52,8 @@ public final class ServerConnection extends ChannelDuplexHandler {
     private long requestStartNanos;
     private long transactionStartNanos;
     private long bytesToServer;
+    /** The first failure of this connection was logged; the rest (one per queued write) are not. */
+    private boolean failureLogged;
     private long bytesFromServer;
 
     ServerConnection(Channel channel, DatabaseConfig database, BackendKeyData backendKey, Map<String, String> parameters,
@@ -293,6 +295,13 @@ public final class ServerConnection extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (failureLogged) {
+            // every write queued behind a broken socket fails on its own: one line per connection is enough
+            log.debug("server connection for database \"{}\" (pid {}): {}", database.name(), backendKey.processId(), cause.toString());
+            ctx.close();
+            return;
+        }
+        failureLogged = true;
         if (cause instanceof java.io.IOException) {
             // reset by PostgreSQL (a terminated backend, a restart): an expected fault, the close tells the rest
             log.info("server connection for database \"{}\" (pid {}) lost: {}",

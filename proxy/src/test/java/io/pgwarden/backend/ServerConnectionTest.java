@@ -148,4 +148,22 @@ class ServerConnectionTest {
         serverSends("530000001154696d655a6f6e650043455400"); // ParameterStatus(TimeZone, CET)
         assertEquals("CET", server.parameters().get("TimeZone"));
     }
+
+    /** 8,192 queued writes failing on one broken socket once made 8,192 log lines. */
+    @Test
+    void aBrokenConnectionIsLoggedOnceHoweverManyWritesFail() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ServerConnection.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender = new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            for (int i = 0; i < 1000; i++) {
+                channel.pipeline().fireExceptionCaught(new java.io.IOException("writevAddresses(..) failed: Connection reset by peer"));
+            }
+            long infoOrWorse = appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO)).count();
+            assertEquals(1, infoOrWorse);
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
 }
