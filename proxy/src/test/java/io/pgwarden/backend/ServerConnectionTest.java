@@ -156,6 +156,13 @@ class ServerConnectionTest {
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender = new ch.qos.logback.core.read.ListAppender<>();
         appender.start();
         logger.addAppender(appender);
+        // Netty fails every queued write while the close is under way: keep the channel open as it is then
+        channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void close(io.netty.channel.ChannelHandlerContext ctx, io.netty.channel.ChannelPromise promise) {
+                promise.setSuccess();
+            }
+        });
         try {
             for (int i = 0; i < 1000; i++) {
                 channel.pipeline().fireExceptionCaught(new java.io.IOException("writevAddresses(..) failed: Connection reset by peer"));
