@@ -10,6 +10,7 @@ import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.backend.NegotiateProtocolVersion;
 import io.pgwarden.protocol.frontend.CancelRequest;
+import io.pgwarden.protocol.frontend.EarlyTerminate;
 import io.pgwarden.protocol.frontend.GssEncRequest;
 import io.pgwarden.protocol.frontend.SslRequest;
 import io.pgwarden.protocol.frontend.StartupMessage;
@@ -88,6 +89,8 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             onCancel(ctx, cancel);
         } else if (packet instanceof StartupMessage startup) {
             onStartup(ctx, startup);
+        } else if (packet instanceof EarlyTerminate) {
+            ctx.close(); // as PostgreSQL: not a word to a client that has already left
         }
     }
 
