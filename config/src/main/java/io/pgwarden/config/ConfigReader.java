@@ -31,7 +31,7 @@ final class ConfigReader {
     static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
     static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
-            "max_message_size");
+            "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
 
     static final int DEFAULT_BACKEND_PORT = 5432;
     static final String DEFAULT_ADMIN = "postgres";
@@ -70,7 +70,11 @@ final class ConfigReader {
                     section.integer("max_pending_logins").orElse(LimitsConfig.DEFAULT.maxPendingLogins()),
                     section.integer("max_pending_logins_per_address").orElse(LimitsConfig.DEFAULT.maxPendingLoginsPerAddress()),
                     (int) Math.min(Integer.MAX_VALUE, section.value("max_message_size", ByteSizes::parse)
-                            .orElse((long) LimitsConfig.DEFAULT.maxMessageSize())));
+                            .orElse((long) LimitsConfig.DEFAULT.maxMessageSize())),
+                    section.duration("login_timeout").orElse(LimitsConfig.DEFAULT.loginTimeout()),
+                    section.integer("auth_failures").orElse(LimitsConfig.DEFAULT.authFailures()),
+                    section.duration("auth_failure_window").orElse(LimitsConfig.DEFAULT.authFailureWindow()),
+                    section.duration("auth_failure_max_delay").orElse(LimitsConfig.DEFAULT.authFailureMaxDelay()));
         }).orElse(LimitsConfig.DEFAULT);
         return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits), pool);
     }

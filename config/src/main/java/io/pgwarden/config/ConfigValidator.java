@@ -23,6 +23,9 @@ final class ConfigValidator {
     /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
     static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
 
+    /** PostgreSQL's authentication_timeout allows at most 600 s. */
+    static final Duration MAX_LOGIN_TIMEOUT = Duration.ofMinutes(10);
+
     private final Diagnostics diagnostics;
 
     ConfigValidator(Diagnostics diagnostics) {
@@ -48,6 +51,20 @@ final class ConfigValidator {
         checkRange("limits.max_pending_logins_per_address", limits.maxPendingLoginsPerAddress(), 0, 1_000_000);
         // below 64 kB even ordinary queries would be refused; above PostgreSQL's own limit it means nothing
         checkRange("limits.max_message_size", limits.maxMessageSize(), 64 * 1024, LimitsConfig.POSTGRES_MAX_MESSAGE_SIZE);
+        checkPositive("limits.login_timeout", limits.loginTimeout());
+        if (limits.loginTimeout().compareTo(MAX_LOGIN_TIMEOUT) > 0) {
+            diagnostics.error("limits.login_timeout", "must be at most 10m: a login pending longer only holds a connection");
+        }
+        checkRange("limits.auth_failures", limits.authFailures(), 0, 1_000_000);
+        checkPositive("limits.auth_failure_window", limits.authFailureWindow());
+        checkPositive("limits.auth_failure_max_delay", limits.authFailureMaxDelay());
+        if (limits.authFailures() > 0 && limits.loginTimeout().compareTo(Duration.ZERO) > 0
+                && limits.authFailureMaxDelay().compareTo(limits.loginTimeout()) >= 0) {
+            // a delayed answer must come before the login timeout, else the timeout's other answer would tell the two apart
+            diagnostics.error(diagnostics.isSet("limits.auth_failure_max_delay") ? "limits.auth_failure_max_delay" : "limits.login_timeout",
+                    "auth_failure_max_delay (" + limits.authFailureMaxDelay().toMillis() + "ms) must be shorter than login_timeout ("
+                            + limits.loginTimeout().toMillis() + "ms)");
+        }
         String perAddress = "limits.max_pending_logins_per_address";
         if (diagnostics.isSet(perAddress) && limits.maxPendingLogins() > 0
                 && limits.maxPendingLoginsPerAddress() > limits.maxPendingLogins()) {

@@ -192,6 +192,39 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void theLoginTimeoutAndTheFailedLoginThrottleHaveDefaultsAndCanBeSet() throws ConfigException {
+        LimitsConfig defaults = parse(MINIMAL).limits();
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.loginTimeout(), "PostgreSQL's authentication_timeout");
+        assertEquals(10, defaults.authFailures());
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.authFailureWindow());
+        assertEquals(java.time.Duration.ofSeconds(5), defaults.authFailureMaxDelay());
+        LimitsConfig set = parse(MINIMAL + "limits:\n  login_timeout: 5s\n  auth_failures: 3\n  auth_failure_window: 10m\n"
+                + "  auth_failure_max_delay: 2s\n").limits();
+        assertEquals(new LimitsConfig(0, 1000, 100, 64 << 20, java.time.Duration.ofSeconds(5), 3, java.time.Duration.ofMinutes(10),
+                java.time.Duration.ofSeconds(2)), set);
+        assertEquals(0, parse(MINIMAL + "limits:\n  auth_failures: 0\n").limits().authFailures(), "0: no throttling");
+    }
+
+    @Test
+    void theLoginTimeoutAndTheThrottleAreChecked() throws ConfigException {
+        assertEquals(List.of("limits.login_timeout (line 13): must be greater than 0"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 0s\n"));
+        assertEquals(List.of("limits.login_timeout (line 13): must be at most 10m: a login pending longer only holds a connection"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 11m\n"));
+        assertEquals(List.of("limits.auth_failures (line 13): must be between 0 and 1000000",
+                        "limits.auth_failure_window (line 14): must be greater than 0"),
+                errorsOf(MINIMAL + "limits:\n  auth_failures: -1\n  auth_failure_window: 0s\n"));
+        assertEquals(List.of("limits.auth_failure_max_delay (line 14): auth_failure_max_delay (5000ms) must be shorter than "
+                        + "login_timeout (5000ms)"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 5s\n  auth_failure_max_delay: 5s\n"));
+        assertEquals(List.of("limits.login_timeout (line 13): auth_failure_max_delay (5000ms) must be shorter than "
+                        + "login_timeout (2000ms)"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 2s\n"), "against the default delay");
+        assertEquals(java.time.Duration.ofSeconds(2), parse(MINIMAL + "limits:\n  login_timeout: 2s\n  auth_failures: 0\n")
+                .limits().loginTimeout(), "no throttle, no delay to compare");
+    }
+
+    @Test
     void oneAddressMayNotHaveMorePendingLoginsThanAll() {
         assertEquals(List.of("limits.max_pending_logins_per_address (line 14): is 200, more than limits.max_pending_logins (100)"),
                 errorsOf(MINIMAL + "limits:\n  max_pending_logins: 100\n  max_pending_logins_per_address: 200\n"));
