@@ -1,6 +1,7 @@
 package io.pgwarden.frontend;
 
 import io.pgwarden.config.LimitsConfig;
+import io.pgwarden.metrics.ThrottleKey;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -37,23 +38,8 @@ public final class FailedLogins {
     static final Duration FIRST_DELAY = Duration.ofMillis(100);
     static final int MAX_KEYS = 10_000;
 
-    /** Which kind of key an episode of throttling is for: the label of its metric. */
-    public enum By {
-        SERVICE("service"), ADDRESS("address");
-
-        private final String label;
-
-        By(String label) {
-            this.label = label;
-        }
-
-        public String label() {
-            return label;
-        }
-    }
-
     /** A key reached its threshold with this failure: throttling starts (one log line, one count). */
-    public record Episode(By by, String key, int failures, Duration window) {
+    public record Episode(ThrottleKey by, String key, int failures, Duration window) {
     }
 
     /** What a failure calls for: wait {@code delay} before the 28P01; and the episodes it started (usually none). */
@@ -99,8 +85,8 @@ public final class FailedLogins {
         long now = nanoClock.getAsLong();
         Duration delay = max(delay(current(byService, service, now)), delay(current(byAddress, address, now)));
         List<Episode> started = new ArrayList<>(2);
-        count(byService, service, now, By.SERVICE, service).ifPresent(started::add);
-        count(byAddress, address, now, By.ADDRESS, address.getHostAddress()).ifPresent(started::add);
+        count(byService, service, now, ThrottleKey.SERVICE, service).ifPresent(started::add);
+        count(byAddress, address, now, ThrottleKey.ADDRESS, address.getHostAddress()).ifPresent(started::add);
         return new Verdict(delay, started);
     }
 
@@ -123,7 +109,7 @@ public final class FailedLogins {
         return delay.compareTo(maxDelay) > 0 ? maxDelay : delay;
     }
 
-    private <K> Optional<Episode> count(Map<K, Count> counts, K key, long now, By by, String shown) {
+    private <K> Optional<Episode> count(Map<K, Count> counts, K key, long now, ThrottleKey by, String shown) {
         Count count = counts.get(key);
         if (count == null) {
             if (counts.size() >= MAX_KEYS) {

@@ -1,5 +1,6 @@
 package io.pgwarden.frontend;
 
+import io.pgwarden.metrics.ThrottleKey;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -44,8 +45,8 @@ class FailedLoginsTest {
     void theThresholdStartsOneEpisodePerKeyAndNoMore() {
         assertEquals(List.of(), books.failed("orders-service", ATTACKER).started());
         assertEquals(List.of(), books.failed("orders-service", ATTACKER).started());
-        assertEquals(List.of(new FailedLogins.Episode(FailedLogins.By.SERVICE, "orders-service", 3, Duration.ofSeconds(60)),
-                        new FailedLogins.Episode(FailedLogins.By.ADDRESS, "127.0.0.2", 3, Duration.ofSeconds(60))),
+        assertEquals(List.of(new FailedLogins.Episode(ThrottleKey.SERVICE, "orders-service", 3, Duration.ofSeconds(60)),
+                        new FailedLogins.Episode(ThrottleKey.ADDRESS, "127.0.0.2", 3, Duration.ofSeconds(60))),
                 books.failed("orders-service", ATTACKER).started(), "both keys reached it with the same failure");
         for (int i = 0; i < 5; i++) {
             assertEquals(List.of(), books.failed("orders-service", ATTACKER).started(), "one log line per episode");
