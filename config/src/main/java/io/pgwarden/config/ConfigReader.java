@@ -23,7 +23,8 @@ final class ConfigReader {
     static final List<String> HTTP_KEYS = List.of("host", "port", "metrics", "read_timeout", "max_connections");
     static final List<String> BACKEND_KEYS = List.of(
             "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval",
-            "max_connections", "headroom");
+            "max_connections", "headroom", "tls");
+    static final List<String> BACKEND_TLS_KEYS = List.of("mode", "ca", "cert", "key");
     static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
@@ -126,7 +127,27 @@ final class ConfigReader {
                 map.bool("embedded").orElse(false),
                 map.duration("sample_interval").orElse(BackendConfig.DEFAULT_SAMPLE_INTERVAL),
                 map.integer("max_connections").orElse(0),
-                map.integer("headroom").orElse(BackendConfig.DEFAULT_HEADROOM));
+                map.integer("headroom").orElse(BackendConfig.DEFAULT_HEADROOM),
+                map.map("tls").map(this::readBackendTls).orElse(BackendTlsConfig.DEFAULT));
+    }
+
+    private BackendTlsConfig readBackendTls(YamlMap map) {
+        map.rejectUnknownKeys(BACKEND_TLS_KEYS);
+        return new BackendTlsConfig(
+                map.value("mode", ConfigReader::backendTlsMode).orElse(BackendTlsConfig.DEFAULT.mode()),
+                map.string("ca").orElse(null),
+                map.string("cert").orElse(null),
+                map.string("key").orElse(null));
+    }
+
+    private static BackendTlsMode backendTlsMode(String text) {
+        for (BackendTlsMode mode : BackendTlsMode.values()) {
+            if (mode.yamlName().equals(text)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("must be " + yamlNames(BackendTlsMode.values(), BackendTlsMode::yamlName)
+                + ", not '" + text + "'");
     }
 
     private DatabaseConfig readDatabase(String name, YamlMap map, PoolSettings poolSection) {

@@ -94,9 +94,31 @@ final class ConfigValidator {
         String sampleInterval = KeyPath.child(at, "sample_interval");
         checkRange(KeyPath.child(at, "max_connections"), backend.maxConnections(), 0, 1_000_000);
         checkRange(KeyPath.child(at, "headroom"), backend.headroom(), 0, 1_000_000);
+        checkBackendTls(KeyPath.child(at, "tls"), backend.tls());
         if (diagnostics.isSet(sampleInterval) && !backend.sampleInterval().isZero()
                 && backend.sampleInterval().compareTo(MIN_SAMPLE_INTERVAL) < 0) {
             diagnostics.error(sampleInterval, "must be 0 (no sampling) or at least " + MIN_SAMPLE_INTERVAL.toMillis() + "ms");
+        }
+    }
+
+    /** Files are read when pgwarden starts (a missing or unreadable one stops it, naming the key); here only their combination. */
+    private void checkBackendTls(String at, BackendTlsConfig tls) {
+        for (String file : List.of("ca", "cert", "key")) {
+            String value = file.equals("ca") ? tls.ca() : file.equals("cert") ? tls.cert() : tls.key();
+            if (value != null && value.isEmpty()) {
+                diagnostics.error(KeyPath.child(at, file), "must not be empty: leave it out for none");
+            }
+        }
+        if (tls.mode() == BackendTlsMode.DISABLE && (tls.ca() != null || tls.cert() != null)) {
+            diagnostics.error(KeyPath.child(at, "mode"), "is disable, so ca, cert and key would not be used: leave them out or set a mode");
+        }
+        if ((tls.mode() == BackendTlsMode.VERIFY_CA || tls.mode() == BackendTlsMode.VERIFY_FULL) && tls.ca() == null) {
+            diagnostics.error(KeyPath.child(at, "mode"), "is " + tls.mode().yamlName()
+                    + ": give the CA to verify the server's certificate with in " + KeyPath.child(at, "ca"));
+        }
+        if ((tls.cert() == null) != (tls.key() == null)) {
+            diagnostics.error(KeyPath.child(at, tls.cert() == null ? "key" : "cert"), "needs "
+                    + KeyPath.child(at, tls.cert() == null ? "cert" : "key") + " too: a client certificate comes with its key");
         }
     }
 

@@ -4,6 +4,8 @@ import static io.pgwarden.config.TestConfigs.MINIMAL;
 import static io.pgwarden.config.TestConfigs.errorsOf;
 import static io.pgwarden.config.TestConfigs.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
 import java.util.List;
@@ -222,6 +224,44 @@ class ConfigValidatorTest {
                 errorsOf(MINIMAL + "limits:\n  login_timeout: 2s\n"), "against the default delay");
         assertEquals(java.time.Duration.ofSeconds(2), parse(MINIMAL + "limits:\n  login_timeout: 2s\n  auth_failures: 0\n")
                 .limits().loginTimeout(), "no throttle, no delay to compare");
+    }
+
+    /** MINIMAL with {@code tls:} under backends.main; its first key is on line 4. */
+    private static String withBackendTls(String tlsLines) {
+        return MINIMAL.replace("    host: 127.0.0.1\n", "    host: 127.0.0.1\n    tls:\n" + tlsLines);
+    }
+
+    @Test
+    void backendTlsDefaultsToPreferAsLibpqAndTakesItsModes() throws ConfigException {
+        assertEquals(BackendTlsConfig.DEFAULT, parse(MINIMAL).backends().get("main").tls());
+        assertEquals(BackendTlsMode.PREFER, BackendTlsConfig.DEFAULT.mode());
+        BackendTlsConfig full = parse(withBackendTls("      mode: verify-full\n      ca: /etc/pgwarden/ca.pem\n"
+                + "      cert: /etc/pgwarden/client.pem\n      key: /etc/pgwarden/client.key\n")).backends().get("main").tls();
+        assertEquals(new BackendTlsConfig(BackendTlsMode.VERIFY_FULL, "/etc/pgwarden/ca.pem", "/etc/pgwarden/client.pem",
+                "/etc/pgwarden/client.key"), full);
+        for (BackendTlsMode mode : BackendTlsMode.values()) {
+            String ca = mode.asksForTls() || mode == BackendTlsMode.ALLOW ? "      ca: ca.pem\n" : "";
+            assertEquals(mode, parse(withBackendTls("      mode: " + mode.yamlName() + "\n" + ca)).backends().get("main").tls().mode());
+        }
+        assertTrue(new BackendTlsConfig(BackendTlsMode.REQUIRE, "ca.pem", null, null).verifiesCertificate(), "as libpq with a root cert");
+        assertFalse(new BackendTlsConfig(BackendTlsMode.REQUIRE, null, null, null).verifiesCertificate());
+    }
+
+    @Test
+    void backendTlsMistakesAreReportedWithKeyAndLine() {
+        assertEquals(List.of("backends.main.tls.mode (line 5): must be disable or allow or prefer or require or verify-ca "
+                        + "or verify-full, not 'on'"),
+                errorsOf(withBackendTls("      mode: on\n")));
+        assertEquals(List.of("backends.main.tls.mode (line 5): is verify-full: give the CA to verify the server's certificate "
+                        + "with in backends.main.tls.ca"),
+                errorsOf(withBackendTls("      mode: verify-full\n")));
+        assertEquals(List.of("backends.main.tls.cert (line 5): needs backends.main.tls.key too: a client certificate comes with its key"),
+                errorsOf(withBackendTls("      cert: client.pem\n")));
+        assertEquals(List.of("backends.main.tls.mode (line 5): is disable, so ca, cert and key would not be used: leave them out "
+                        + "or set a mode"),
+                errorsOf(withBackendTls("      mode: disable\n      ca: ca.pem\n")));
+        assertEquals(List.of("backends.main.tls.sslmode (line 5): unknown key; expected one of: mode, ca, cert, key"),
+                errorsOf(withBackendTls("      sslmode: require\n")));
     }
 
     @Test
