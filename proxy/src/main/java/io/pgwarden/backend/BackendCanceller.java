@@ -57,7 +57,7 @@ public final class BackendCanceller {
         try {
             tls = contexts.computeIfAbsent(backend, BackendTls::of);
         } catch (java.io.UncheckedIOException e) {
-            log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), e.getCause().getMessage());
+            log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), e.getMessage());
             return done.setSuccess(null);
         }
         new Bootstrap().group(loops).channel(transport.socketChannelClass()).resolver(resolver)

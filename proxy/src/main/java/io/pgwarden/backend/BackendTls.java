@@ -53,8 +53,9 @@ public final class BackendTls {
             }
             return new BackendTls(backend, builder.build());
         } catch (SSLException | IllegalArgumentException e) {
-            throw new UncheckedIOException(new java.io.IOException("backends." + backend.name() + ".tls: cannot use the "
-                    + reading + (reading.equals("cert") ? "/key pair" : "") + " file: " + e.getMessage(), e));
+            String message = "backends." + backend.name() + ".tls: cannot use the " + reading
+                    + (reading.equals("cert") ? "/key pair" : "") + " file: " + e.getMessage();
+            throw new UncheckedIOException(message, new java.io.IOException(message, e));
         }
     }
 
