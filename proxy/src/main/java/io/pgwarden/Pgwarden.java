@@ -78,6 +78,7 @@ public final class Pgwarden implements AutoCloseable {
                 new AccessPolicy(config),
                 new io.pgwarden.frontend.ClientQuotas(config),
                 new io.pgwarden.frontend.PendingLogins(config.limits()),
+                new io.pgwarden.frontend.FailedLogins(config.limits()),
                 new ServiceCredentials(config),
                 pools,
                 new CancelRegistry(),

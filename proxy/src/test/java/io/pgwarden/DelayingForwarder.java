@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class DelayingForwarder implements AutoCloseable {
 
     private static final int CANCEL_REQUEST_CODE = 80877102;
+    private static final int SSL_REQUEST_CODE = 80877103;
 
     private final ServerSocket listener;
     private final int upstreamPort;
@@ -60,8 +61,14 @@ public final class DelayingForwarder implements AutoCloseable {
 
     private void serve(Socket client) {
         try (client) {
+            DataInputStream in = new DataInputStream(client.getInputStream());
             byte[] head = new byte[8];
-            new DataInputStream(client.getInputStream()).readFully(head);
+            in.readFully(head);
+            if (ByteBuffer.wrap(head).getInt(4) == SSL_REQUEST_CODE) {
+                // pgwarden's default tls.mode prefer asks first; the PostgreSQL of the tests has no TLS: 'N', and the packet follows
+                client.getOutputStream().write('N');
+                in.readFully(head);
+            }
             boolean cancel = ByteBuffer.wrap(head).getInt(0) == 16 && ByteBuffer.wrap(head).getInt(4) == CANCEL_REQUEST_CODE;
             if (cancel) {
                 Thread.sleep(cancelDelayMillis);

@@ -16,6 +16,7 @@ import java.time.Duration;
  *                      (max_connections - superuser_reserved_connections - reserved_connections - headroom)
  * @param headroom       connections left free for admin and migration tools when the budget is read
  *                      from the instance
+ * @param tls            TLS on every connection to this instance
  */
 public record BackendConfig(
         String name,
@@ -27,7 +28,8 @@ public record BackendConfig(
         boolean embedded,
         Duration sampleInterval,
         int maxConnections,
-        int headroom) {
+        int headroom,
+        BackendTlsConfig tls) {
 
     public static final Duration DEFAULT_SAMPLE_INTERVAL = Duration.ofSeconds(10);
     public static final int DEFAULT_HEADROOM = 10;
@@ -44,9 +46,16 @@ public record BackendConfig(
         this(name, host, port, adminUser, adminPassword, adminDatabase, embedded, sampleInterval, 0, DEFAULT_HEADROOM);
     }
 
+    /** With libpq's default TLS (prefer); for code written before {@code tls} existed. */
+    public BackendConfig(String name, String host, int port, String adminUser, String adminPassword, String adminDatabase,
+                         boolean embedded, Duration sampleInterval, int maxConnections, int headroom) {
+        this(name, host, port, adminUser, adminPassword, adminDatabase, embedded, sampleInterval, maxConnections, headroom,
+                BackendTlsConfig.DEFAULT);
+    }
+
     /** The same backend at another address (the demo's embedded servers may get free ports). */
     public BackendConfig withAddress(String newHost, int newPort) {
         return new BackendConfig(name, newHost, newPort, adminUser, adminPassword, adminDatabase, embedded,
-                sampleInterval, maxConnections, headroom);
+                sampleInterval, maxConnections, headroom, tls);
     }
 }

@@ -23,7 +23,8 @@ final class ConfigReader {
     static final List<String> HTTP_KEYS = List.of("host", "port", "metrics", "read_timeout", "max_connections");
     static final List<String> BACKEND_KEYS = List.of(
             "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval",
-            "max_connections", "headroom");
+            "max_connections", "headroom", "tls");
+    static final List<String> BACKEND_TLS_KEYS = List.of("mode", "ca", "cert", "key");
     static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
@@ -31,7 +32,7 @@ final class ConfigReader {
     static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
     static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
-            "max_message_size");
+            "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
 
     static final int DEFAULT_BACKEND_PORT = 5432;
     static final String DEFAULT_ADMIN = "postgres";
@@ -70,7 +71,11 @@ final class ConfigReader {
                     section.integer("max_pending_logins").orElse(LimitsConfig.DEFAULT.maxPendingLogins()),
                     section.integer("max_pending_logins_per_address").orElse(LimitsConfig.DEFAULT.maxPendingLoginsPerAddress()),
                     (int) Math.min(Integer.MAX_VALUE, section.value("max_message_size", ByteSizes::parse)
-                            .orElse((long) LimitsConfig.DEFAULT.maxMessageSize())));
+                            .orElse((long) LimitsConfig.DEFAULT.maxMessageSize())),
+                    section.duration("login_timeout").orElse(LimitsConfig.DEFAULT.loginTimeout()),
+                    section.integer("auth_failures").orElse(LimitsConfig.DEFAULT.authFailures()),
+                    section.duration("auth_failure_window").orElse(LimitsConfig.DEFAULT.authFailureWindow()),
+                    section.duration("auth_failure_max_delay").orElse(LimitsConfig.DEFAULT.authFailureMaxDelay()));
         }).orElse(LimitsConfig.DEFAULT);
         return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits), pool);
     }
@@ -122,7 +127,27 @@ final class ConfigReader {
                 map.bool("embedded").orElse(false),
                 map.duration("sample_interval").orElse(BackendConfig.DEFAULT_SAMPLE_INTERVAL),
                 map.integer("max_connections").orElse(0),
-                map.integer("headroom").orElse(BackendConfig.DEFAULT_HEADROOM));
+                map.integer("headroom").orElse(BackendConfig.DEFAULT_HEADROOM),
+                map.map("tls").map(this::readBackendTls).orElse(BackendTlsConfig.DEFAULT));
+    }
+
+    private BackendTlsConfig readBackendTls(YamlMap map) {
+        map.rejectUnknownKeys(BACKEND_TLS_KEYS);
+        return new BackendTlsConfig(
+                map.value("mode", ConfigReader::backendTlsMode).orElse(BackendTlsConfig.DEFAULT.mode()),
+                map.string("ca").orElse(null),
+                map.string("cert").orElse(null),
+                map.string("key").orElse(null));
+    }
+
+    private static BackendTlsMode backendTlsMode(String text) {
+        for (BackendTlsMode mode : BackendTlsMode.values()) {
+            if (mode.yamlName().equals(text)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("must be " + yamlNames(BackendTlsMode.values(), BackendTlsMode::yamlName)
+                + ", not '" + text + "'");
     }
 
     private DatabaseConfig readDatabase(String name, YamlMap map, PoolSettings poolSection) {

@@ -23,6 +23,9 @@ final class ConfigValidator {
     /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
     static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
 
+    /** PostgreSQL's authentication_timeout allows at most 600 s. */
+    static final Duration MAX_LOGIN_TIMEOUT = Duration.ofMinutes(10);
+
     private final Diagnostics diagnostics;
 
     ConfigValidator(Diagnostics diagnostics) {
@@ -48,6 +51,20 @@ final class ConfigValidator {
         checkRange("limits.max_pending_logins_per_address", limits.maxPendingLoginsPerAddress(), 0, 1_000_000);
         // below 64 kB even ordinary queries would be refused; above PostgreSQL's own limit it means nothing
         checkRange("limits.max_message_size", limits.maxMessageSize(), 64 * 1024, LimitsConfig.POSTGRES_MAX_MESSAGE_SIZE);
+        checkPositive("limits.login_timeout", limits.loginTimeout());
+        if (limits.loginTimeout().compareTo(MAX_LOGIN_TIMEOUT) > 0) {
+            diagnostics.error("limits.login_timeout", "must be at most 10m: a login pending longer only holds a connection");
+        }
+        checkRange("limits.auth_failures", limits.authFailures(), 0, 1_000_000);
+        checkPositive("limits.auth_failure_window", limits.authFailureWindow());
+        checkPositive("limits.auth_failure_max_delay", limits.authFailureMaxDelay());
+        if (limits.authFailures() > 0 && limits.loginTimeout().compareTo(Duration.ZERO) > 0
+                && limits.authFailureMaxDelay().compareTo(limits.loginTimeout()) >= 0) {
+            // a delayed answer must come before the login timeout, else the timeout's other answer would tell the two apart
+            diagnostics.error(diagnostics.isSet("limits.auth_failure_max_delay") ? "limits.auth_failure_max_delay" : "limits.login_timeout",
+                    "auth_failure_max_delay (" + limits.authFailureMaxDelay().toMillis() + "ms) must be shorter than login_timeout ("
+                            + limits.loginTimeout().toMillis() + "ms)");
+        }
         String perAddress = "limits.max_pending_logins_per_address";
         if (diagnostics.isSet(perAddress) && limits.maxPendingLogins() > 0
                 && limits.maxPendingLoginsPerAddress() > limits.maxPendingLogins()) {
@@ -77,9 +94,31 @@ final class ConfigValidator {
         String sampleInterval = KeyPath.child(at, "sample_interval");
         checkRange(KeyPath.child(at, "max_connections"), backend.maxConnections(), 0, 1_000_000);
         checkRange(KeyPath.child(at, "headroom"), backend.headroom(), 0, 1_000_000);
+        checkBackendTls(KeyPath.child(at, "tls"), backend.tls());
         if (diagnostics.isSet(sampleInterval) && !backend.sampleInterval().isZero()
                 && backend.sampleInterval().compareTo(MIN_SAMPLE_INTERVAL) < 0) {
             diagnostics.error(sampleInterval, "must be 0 (no sampling) or at least " + MIN_SAMPLE_INTERVAL.toMillis() + "ms");
+        }
+    }
+
+    /** Files are read when pgwarden starts (a missing or unreadable one stops it, naming the key); here only their combination. */
+    private void checkBackendTls(String at, BackendTlsConfig tls) {
+        for (String file : List.of("ca", "cert", "key")) {
+            String value = file.equals("ca") ? tls.ca() : file.equals("cert") ? tls.cert() : tls.key();
+            if (value != null && value.isEmpty()) {
+                diagnostics.error(KeyPath.child(at, file), "must not be empty: leave it out for none");
+            }
+        }
+        if (tls.mode() == BackendTlsMode.DISABLE && (tls.ca() != null || tls.cert() != null)) {
+            diagnostics.error(KeyPath.child(at, "mode"), "is disable, so ca, cert and key would not be used: leave them out or set a mode");
+        }
+        if ((tls.mode() == BackendTlsMode.VERIFY_CA || tls.mode() == BackendTlsMode.VERIFY_FULL) && tls.ca() == null) {
+            diagnostics.error(KeyPath.child(at, "mode"), "is " + tls.mode().yamlName()
+                    + ": give the CA to verify the server's certificate with in " + KeyPath.child(at, "ca"));
+        }
+        if ((tls.cert() == null) != (tls.key() == null)) {
+            diagnostics.error(KeyPath.child(at, tls.cert() == null ? "key" : "cert"), "needs "
+                    + KeyPath.child(at, tls.cert() == null ? "cert" : "key") + " too: a client certificate comes with its key");
         }
     }
 

@@ -4,6 +4,8 @@ import static io.pgwarden.config.TestConfigs.MINIMAL;
 import static io.pgwarden.config.TestConfigs.errorsOf;
 import static io.pgwarden.config.TestConfigs.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
 import java.util.List;
@@ -189,6 +191,77 @@ class ConfigValidatorTest {
         assertEquals(List.of("limits.max_pending_logins (line 13): must be between 0 and 1000000",
                         "limits.max_pending_logins_per_address (line 14): must be between 0 and 1000000"),
                 errorsOf(MINIMAL + "limits:\n  max_pending_logins: -1\n  max_pending_logins_per_address: 1000001\n"));
+    }
+
+    @Test
+    void theLoginTimeoutAndTheFailedLoginThrottleHaveDefaultsAndCanBeSet() throws ConfigException {
+        LimitsConfig defaults = parse(MINIMAL).limits();
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.loginTimeout(), "PostgreSQL's authentication_timeout");
+        assertEquals(10, defaults.authFailures());
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.authFailureWindow());
+        assertEquals(java.time.Duration.ofSeconds(5), defaults.authFailureMaxDelay());
+        LimitsConfig set = parse(MINIMAL + "limits:\n  login_timeout: 5s\n  auth_failures: 3\n  auth_failure_window: 10m\n"
+                + "  auth_failure_max_delay: 2s\n").limits();
+        assertEquals(new LimitsConfig(0, 1000, 100, 64 << 20, java.time.Duration.ofSeconds(5), 3, java.time.Duration.ofMinutes(10),
+                java.time.Duration.ofSeconds(2)), set);
+        assertEquals(0, parse(MINIMAL + "limits:\n  auth_failures: 0\n").limits().authFailures(), "0: no throttling");
+    }
+
+    @Test
+    void theLoginTimeoutAndTheThrottleAreChecked() throws ConfigException {
+        assertEquals(List.of("limits.login_timeout (line 13): must be greater than 0"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 0s\n"));
+        assertEquals(List.of("limits.login_timeout (line 13): must be at most 10m: a login pending longer only holds a connection"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 11m\n"));
+        assertEquals(List.of("limits.auth_failures (line 13): must be between 0 and 1000000",
+                        "limits.auth_failure_window (line 14): must be greater than 0"),
+                errorsOf(MINIMAL + "limits:\n  auth_failures: -1\n  auth_failure_window: 0s\n"));
+        assertEquals(List.of("limits.auth_failure_max_delay (line 14): auth_failure_max_delay (5000ms) must be shorter than "
+                        + "login_timeout (5000ms)"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 5s\n  auth_failure_max_delay: 5s\n"));
+        assertEquals(List.of("limits.login_timeout (line 13): auth_failure_max_delay (5000ms) must be shorter than "
+                        + "login_timeout (2000ms)"),
+                errorsOf(MINIMAL + "limits:\n  login_timeout: 2s\n"), "against the default delay");
+        assertEquals(java.time.Duration.ofSeconds(2), parse(MINIMAL + "limits:\n  login_timeout: 2s\n  auth_failures: 0\n")
+                .limits().loginTimeout(), "no throttle, no delay to compare");
+    }
+
+    /** MINIMAL with {@code tls:} under backends.main; its first key is on line 4. */
+    private static String withBackendTls(String tlsLines) {
+        return MINIMAL.replace("    host: 127.0.0.1\n", "    host: 127.0.0.1\n    tls:\n" + tlsLines);
+    }
+
+    @Test
+    void backendTlsDefaultsToPreferAsLibpqAndTakesItsModes() throws ConfigException {
+        assertEquals(BackendTlsConfig.DEFAULT, parse(MINIMAL).backends().get("main").tls());
+        assertEquals(BackendTlsMode.PREFER, BackendTlsConfig.DEFAULT.mode());
+        BackendTlsConfig full = parse(withBackendTls("      mode: verify-full\n      ca: /etc/pgwarden/ca.pem\n"
+                + "      cert: /etc/pgwarden/client.pem\n      key: /etc/pgwarden/client.key\n")).backends().get("main").tls();
+        assertEquals(new BackendTlsConfig(BackendTlsMode.VERIFY_FULL, "/etc/pgwarden/ca.pem", "/etc/pgwarden/client.pem",
+                "/etc/pgwarden/client.key"), full);
+        for (BackendTlsMode mode : BackendTlsMode.values()) {
+            String ca = mode.asksForTls() || mode == BackendTlsMode.ALLOW ? "      ca: ca.pem\n" : "";
+            assertEquals(mode, parse(withBackendTls("      mode: " + mode.yamlName() + "\n" + ca)).backends().get("main").tls().mode());
+        }
+        assertTrue(new BackendTlsConfig(BackendTlsMode.REQUIRE, "ca.pem", null, null).verifiesCertificate(), "as libpq with a root cert");
+        assertFalse(new BackendTlsConfig(BackendTlsMode.REQUIRE, null, null, null).verifiesCertificate());
+    }
+
+    @Test
+    void backendTlsMistakesAreReportedWithKeyAndLine() {
+        assertEquals(List.of("backends.main.tls.mode (line 5): must be disable or allow or prefer or require or verify-ca "
+                        + "or verify-full, not 'on'"),
+                errorsOf(withBackendTls("      mode: on\n")));
+        assertEquals(List.of("backends.main.tls.mode (line 5): is verify-full: give the CA to verify the server's certificate "
+                        + "with in backends.main.tls.ca"),
+                errorsOf(withBackendTls("      mode: verify-full\n")));
+        assertEquals(List.of("backends.main.tls.cert (line 5): needs backends.main.tls.key too: a client certificate comes with its key"),
+                errorsOf(withBackendTls("      cert: client.pem\n")));
+        assertEquals(List.of("backends.main.tls.mode (line 5): is disable, so ca, cert and key would not be used: leave them out "
+                        + "or set a mode"),
+                errorsOf(withBackendTls("      mode: disable\n      ca: ca.pem\n")));
+        assertEquals(List.of("backends.main.tls.sslmode (line 5): unknown key; expected one of: mode, ca, cert, key"),
+                errorsOf(withBackendTls("      sslmode: require\n")));
     }
 
     @Test

@@ -11,8 +11,11 @@ import java.util.function.Supplier;
 
 /**
  * The client side of one SCRAM-SHA-256 exchange, as libpq runs it: pgwarden logging in to
- * PostgreSQL. No channel binding ({@code n,,}), and an empty user name, as libpq sends: the
- * server takes the user from the startup packet.
+ * PostgreSQL, with an empty user name, as libpq sends: the server takes the user from the startup
+ * packet. Channel binding as libpq's {@code channel_binding=prefer} (see {@link #forOffer}): over
+ * TLS, SCRAM-SHA-256-PLUS bound to the server's certificate ({@code p=tls-server-end-point}) when
+ * the server offers it, else {@code y} (the client could bind, the server did not offer it);
+ * without TLS {@code n}.
  *
  * <pre>
  * READY --clientFirstMessage--> AWAITING_SERVER_FIRST --readServerFirst--> AWAITING_KEYS
@@ -42,13 +45,20 @@ public final class ScramClientExchange {
         FAILED
     }
 
-    private static final String GS2_HEADER = "n,,";
-    private static final String BINDING_ATTRIBUTE = "c=biws"; // base64 of the GS2 header
+    /** The -PLUS mechanism: SCRAM-SHA-256 bound to the TLS channel. */
+    public static final String MECHANISM_PLUS = ScramFunctions.MECHANISM_PLUS;
+
+    private static final String NO_BINDING = "n,,";
 
     private final String password;
     private final ScramKeyCache keyCache;
     private final String clientFirstBare;
     private final String clientNonce;
+    private final String mechanism;
+    /** gs2-header: {@code n,,}, {@code y,,} or {@code p=tls-server-end-point,,}. */
+    private final String gs2Header;
+    /** client-final-message's {@code c=}: base64 of the GS2 header, and of the binding data with -PLUS. */
+    private final String bindingAttribute;
 
     private State state = State.READY;
     /** From server-first-message to client-final-message: what the proof signs, and the keys to sign it with. */
@@ -68,7 +78,35 @@ public final class ScramClientExchange {
 
     /** An exchange that takes the keys derived from the password from {@code keyCache} when it has them. */
     public ScramClientExchange(String password, ScramKeyCache keyCache) {
-        this(password, "", ScramFunctions::randomNonce, keyCache);
+        this(password, "", ScramFunctions::randomNonce, keyCache, MECHANISM, NO_BINDING, new byte[0]);
+    }
+
+    /**
+     * The exchange libpq would run for the mechanisms the server offers ({@code channel_binding=prefer}):
+     * SCRAM-SHA-256-PLUS when the connection is TLS and the server offers it, else SCRAM-SHA-256
+     * (flagged {@code y} over TLS, so that a server that stripped -PLUS from the offer is caught).
+     *
+     * @throws AuthenticationFailedException if the server offers neither
+     */
+    public static ScramClientExchange forOffer(String password, ScramKeyCache keyCache, java.util.List<String> offered,
+                                               ChannelBinding channel) throws AuthenticationFailedException {
+        if (channel.available() && offered.contains(MECHANISM_PLUS)) {
+            return new ScramClientExchange(password, "", ScramFunctions::randomNonce, keyCache, MECHANISM_PLUS,
+                    "p=" + ChannelBinding.TYPE + ",,", channel.data());
+        }
+        if (!offered.contains(MECHANISM)) {
+            throw new AuthenticationFailedException("backend offers no SASL mechanism pgwarden speaks: " + offered);
+        }
+        return new ScramClientExchange(password, "", ScramFunctions::randomNonce, keyCache, MECHANISM,
+                channel.available() ? "y,," : NO_BINDING, new byte[0]);
+    }
+
+    /** For tests: the exchange {@link #forOffer} picks, with a given nonce. */
+    static ScramClientExchange forOffer(String password, java.util.List<String> offered, ChannelBinding channel,
+                                        Supplier<String> nonces) throws AuthenticationFailedException {
+        ScramClientExchange picked = forOffer(password, new ScramKeyCache(), offered, channel);
+        return new ScramClientExchange(password, "", nonces, new ScramKeyCache(), picked.mechanism, picked.gs2Header,
+                picked.mechanism.equals(MECHANISM_PLUS) ? channel.data() : new byte[0]);
     }
 
     /**
@@ -76,10 +114,11 @@ public final class ScramClientExchange {
      * client-first-message, {@code nonces} supplies the client nonce (printable, no comma).
      */
     ScramClientExchange(String password, String userName, Supplier<String> nonces) {
-        this(password, userName, nonces, new ScramKeyCache());
+        this(password, userName, nonces, new ScramKeyCache(), MECHANISM, NO_BINDING, new byte[0]);
     }
 
-    private ScramClientExchange(String password, String userName, Supplier<String> nonces, ScramKeyCache keyCache) {
+    private ScramClientExchange(String password, String userName, Supplier<String> nonces, ScramKeyCache keyCache,
+                                String mechanism, String gs2Header, byte[] bindingData) {
         Objects.requireNonNull(password, "password");
         if (password.isEmpty()) {
             throw new IllegalArgumentException("an empty password cannot be used for SCRAM");
@@ -88,17 +127,28 @@ public final class ScramClientExchange {
         this.keyCache = Objects.requireNonNull(keyCache, "keyCache");
         this.clientNonce = nonces.get();
         this.clientFirstBare = "n=" + escapeSaslName(userName) + ",r=" + clientNonce;
+        this.mechanism = mechanism;
+        this.gs2Header = gs2Header;
+        byte[] header = gs2Header.getBytes(StandardCharsets.US_ASCII);
+        byte[] binding = java.util.Arrays.copyOf(header, header.length + bindingData.length);
+        System.arraycopy(bindingData, 0, binding, header.length, bindingData.length);
+        this.bindingAttribute = "c=" + Base64.getEncoder().encodeToString(binding);
+    }
+
+    /** The mechanism to name in SASLInitialResponse. */
+    public String mechanism() {
+        return mechanism;
     }
 
     public State state() {
         return state;
     }
 
-    /** The client-first-message for SASLInitialResponse: {@code n,,n=,r=<nonce>}. */
+    /** The client-first-message for SASLInitialResponse: e.g. {@code n,,n=,r=<nonce>}. */
     public byte[] clientFirstMessage() {
         requireState(State.READY);
         state = State.AWAITING_SERVER_FIRST;
-        return (GS2_HEADER + clientFirstBare).getBytes(StandardCharsets.UTF_8);
+        return (gs2Header + clientFirstBare).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -125,7 +175,7 @@ public final class ScramClientExchange {
             reader.readAny(); // optional extensions, none supported
         }
 
-        clientFinalWithoutProof = BINDING_ATTRIBUTE + ",r=" + nonce;
+        clientFinalWithoutProof = bindingAttribute + ",r=" + nonce;
         authMessage = ScramFunctions.authMessage(clientFirstBare.getBytes(StandardCharsets.UTF_8),
                 serverFirstMessage, clientFinalWithoutProof.getBytes(StandardCharsets.US_ASCII));
         keys = keyCache.keys(password, salt, iterations);
@@ -200,7 +250,7 @@ public final class ScramClientExchange {
     /** State only: the password and keys stay out of logs. */
     @Override
     public String toString() {
-        return "ScramClientExchange[" + state + "]";
+        return "ScramClientExchange[" + mechanism + ", " + state + "]";
     }
 
     private static int parseIterations(ScramAttributeReader reader, String text) throws AuthenticationFailedException {

@@ -24,20 +24,31 @@ public interface AdminConnector {
      */
     static AdminConnector pgjdbc(String applicationName, Duration timeout) {
         int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
-        return backend -> {
-            PGSimpleDataSource dataSource = new PGSimpleDataSource();
-            dataSource.setServerNames(new String[] {backend.host()});
-            dataSource.setPortNumbers(new int[] {backend.port()});
-            dataSource.setDatabaseName(backend.adminDatabase());
-            dataSource.setUser(backend.adminUser());
-            if (backend.adminPassword() != null && !backend.adminPassword().isEmpty()) {
-                dataSource.setPassword(backend.adminPassword());
-            }
-            dataSource.setApplicationName(applicationName);
-            dataSource.setConnectTimeout(seconds);
-            dataSource.setLoginTimeout(seconds);
-            dataSource.setSocketTimeout(seconds);
-            return dataSource.getConnection();
-        };
+        return backend -> dataSource(backend, applicationName, seconds).getConnection();
+    }
+
+    /**
+     * pgjdbc's settings for {@code backend}: its TLS mode and CA as pgjdbc's sslmode and sslrootcert
+     * (the same names and meanings as libpq's). The client certificate is not passed: pgjdbc wants
+     * its key in another format (PKCS#8 DER), and these connections log in as admin_user with its password.
+     */
+    static PGSimpleDataSource dataSource(BackendConfig backend, String applicationName, int seconds) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setServerNames(new String[] {backend.host()});
+        dataSource.setPortNumbers(new int[] {backend.port()});
+        dataSource.setDatabaseName(backend.adminDatabase());
+        dataSource.setUser(backend.adminUser());
+        if (backend.adminPassword() != null && !backend.adminPassword().isEmpty()) {
+            dataSource.setPassword(backend.adminPassword());
+        }
+        dataSource.setApplicationName(applicationName);
+        dataSource.setConnectTimeout(seconds);
+        dataSource.setLoginTimeout(seconds);
+        dataSource.setSocketTimeout(seconds);
+        dataSource.setSslMode(backend.tls().mode().yamlName());
+        if (backend.tls().ca() != null) {
+            dataSource.setSslRootCert(backend.tls().ca());
+        }
+        return dataSource;
     }
 }

@@ -3,7 +3,12 @@ package io.pgwarden.backend;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
@@ -27,6 +32,8 @@ public final class BackendCanceller {
     private final AddressResolverGroup<?> resolver;
 
     private final int timeoutMillis;
+    /** One TLS context per backend, made at its first cancel. */
+    private final java.util.Map<BackendConfig, BackendTls> contexts = new java.util.concurrent.ConcurrentHashMap<>();
 
     public BackendCanceller(Transport transport, EventLoopGroup loops, AddressResolverGroup<?> resolver) {
         this(transport, loops, resolver, TIMEOUT_MILLIS);
@@ -39,12 +46,31 @@ public final class BackendCanceller {
         this.timeoutMillis = timeoutMillis;
     }
 
-    /** Sends the request; the future completes when PostgreSQL has closed the cancel connection (it got it). */
+    /**
+     * Sends the request; the future completes when PostgreSQL has closed the cancel connection (it got
+     * it). With a {@code tls.mode} that asks for TLS the request goes over TLS, SSLRequest first, as
+     * libpq 17 sends it: a backend that accepts only TLS connections accepts only TLS cancels.
+     */
     public io.netty.util.concurrent.Future<Void> cancel(BackendConfig backend, BackendKeyData key) {
         io.netty.util.concurrent.Promise<Void> done = loops.next().newPromise();
+        BackendTls tls;
+        try {
+            tls = contexts.computeIfAbsent(backend, BackendTls::of);
+        } catch (java.io.UncheckedIOException e) {
+            log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), e.getMessage());
+            return done.setSuccess(null);
+        }
         new Bootstrap().group(loops).channel(transport.socketChannelClass()).resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
-                .handler(new ChannelInboundHandlerAdapter())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls.mode().asksForTls()) {
+                            ch.pipeline().addLast(TlsNegotiator.NAME, new TlsNegotiator(tls));
+                        }
+                        ch.pipeline().addLast(new CancelWriter(backend, key));
+                    }
+                })
                 .connect(backend.host(), backend.port())
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
@@ -59,11 +85,39 @@ public final class BackendCanceller {
                         f.channel().close();
                     }, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
                     f.channel().closeFuture().addListener(closed -> timeout.cancel(false));
-                    ByteBuf out = f.channel().alloc().buffer(CancelRequest.LENGTH);
-                    new CancelRequest(key.processId(), key.secretKey()).encode(out);
-                    // PostgreSQL closes the connection once it has the request
-                    f.channel().writeAndFlush(out);
                 });
         return done;
+    }
+
+    /** Writes the CancelRequest once the channel is ready for it (after the TLS handshake, when there is one). */
+    private static final class CancelWriter extends ChannelInboundHandlerAdapter {
+
+        private final BackendConfig backend;
+        private final BackendKeyData key;
+
+        CancelWriter(BackendConfig backend, BackendKeyData key) {
+            this.backend = backend;
+            this.key = key;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ByteBuf out = ctx.alloc().buffer(CancelRequest.LENGTH);
+            new CancelRequest(key.processId(), key.secretKey()).encode(out);
+            ctx.writeAndFlush(out); // PostgreSQL closes the connection once it has the request
+            ctx.read();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg); // PostgreSQL answers a cancel with nothing; whatever comes is dropped
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+            log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), root.getMessage());
+            ctx.close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.pgwarden.backend;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -14,14 +15,20 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.Transport;
 import io.pgwarden.auth.ScramKeyCache;
 import io.pgwarden.config.BackendConfig;
+import io.pgwarden.config.BackendTlsMode;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.protocol.MessageFrameDecoder;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 
 /** Opens logged-in server connections to one backend, each on the event loop it is asked for. */
 public final class BackendConnector {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendConnector.class);
 
     private final BackendConfig backend;
     private final Transport transport;
@@ -30,10 +37,13 @@ public final class BackendConnector {
     private final AddressResolverGroup<?> resolver;
     /** SCRAM keys per role and salt: derived once, off the event loop, not on every connection the pools open. */
     private final ScramKeyCache scramKeys;
+    private final BackendTls tls;
 
+    /** @throws java.io.UncheckedIOException when the backend's TLS files cannot be read or used */
     public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark,
                             AddressResolverGroup<?> resolver, ScramKeyCache scramKeys) {
         this.backend = backend;
+        this.tls = BackendTls.of(backend);
         this.transport = transport;
         this.waterMark = waterMark;
         this.resolver = resolver;
@@ -47,11 +57,44 @@ public final class BackendConnector {
     /**
      * Connects and logs in as the database's role. Fails with {@link BackendUnavailableException}
      * (unreachable, or not done within the database's server_connect_timeout) or
-     * {@link BackendLoginException} (PostgreSQL said no).
+     * {@link BackendLoginException} (PostgreSQL said no, or TLS could not be set up as
+     * {@code tls.mode} demands). With {@code tls.mode: allow}, a login PostgreSQL refuses in the
+     * clear is tried once more over TLS, as libpq does.
      */
     public Future<ServerConnection> connect(EventLoop loop, DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters) {
-        Promise<ServerConnection> promise = loop.newPromise();
+        Promise<ServerConnection> result = loop.newPromise();
         long timeoutMillis = database.pool().serverConnectTimeout().toMillis();
+        Channel[] current = new Channel[1]; // the attempt under way: the one a timeout closes
+        Promise<ServerConnection> firstTry = loop.newPromise();
+        current[0] = attempt(loop, database, meters, tls.mode().asksForTls(), timeoutMillis, firstTry).channel();
+        firstTry.addListener(f -> {
+            if (f.isSuccess()) {
+                if (!result.trySuccess(firstTry.getNow())) {
+                    firstTry.getNow().close(); // timed out meanwhile
+                }
+            } else if (tls.mode() == BackendTlsMode.ALLOW && f.cause() instanceof BackendLoginException && !result.isDone()) {
+                log.debug("backend \"{}\" refused a login in the clear ({}); trying TLS, as tls.mode is allow", backend.name(),
+                        f.cause().getMessage());
+                current[0] = attempt(loop, database, meters, true, timeoutMillis, result).channel();
+            } else {
+                result.tryFailure(f.cause());
+            }
+        });
+        ScheduledFuture<?> timeout = loop.schedule(() -> {
+            Channel channel = current[0];
+            String stuck = channel.isActive() ? "did not complete the login" : "was not reached (resolving its host or connecting)";
+            if (result.tryFailure(new BackendUnavailableException("backend \"" + backend.name()
+                    + "\" " + stuck + " within server_connect_timeout (" + timeoutMillis + " ms)", null))) {
+                channel.close();
+            }
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        result.addListener(f -> timeout.cancel(false));
+        return result;
+    }
+
+    /** One connection and login, over TLS (SSLRequest first) or in the clear. */
+    private ChannelFuture attempt(EventLoop loop, DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters,
+                                  boolean overTls, long timeoutMillis, Promise<ServerConnection> promise) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
@@ -64,6 +107,9 @@ public final class BackendConnector {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (overTls) {
+                            ch.pipeline().addLast(TlsNegotiator.NAME, new TlsNegotiator(tls));
+                        }
                         ch.pipeline()
                                 .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
                                 .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, scramKeys, promise));
@@ -77,14 +123,6 @@ public final class BackendConnector {
                         + backend.host() + ":" + backend.port() + ": " + f.cause().getMessage(), f.cause()));
             }
         });
-        ScheduledFuture<?> timeout = loop.schedule(() -> {
-            String stuck = connect.isDone() ? "did not complete the login" : "was not reached (resolving its host or connecting)";
-            if (promise.tryFailure(new BackendUnavailableException("backend \"" + backend.name()
-                    + "\" " + stuck + " within server_connect_timeout (" + timeoutMillis + " ms)", null))) {
-                connect.channel().close();
-            }
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
-        promise.addListener(f -> timeout.cancel(false));
-        return promise;
+        return connect;
     }
 }

@@ -5,7 +5,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
 import io.pgwarden.auth.AuthenticationFailedException;
+import io.pgwarden.auth.ChannelBinding;
 import io.pgwarden.auth.Md5Password;
 import io.pgwarden.auth.ScramClientExchange;
 import io.pgwarden.auth.ScramKeyCache;
@@ -20,6 +23,12 @@ import io.pgwarden.protocol.backend.ParameterStatus;
 import io.pgwarden.protocol.frontend.FrontendMessages;
 import io.pgwarden.protocol.frontend.StartupMessage;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +36,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * The login phase of a connection to PostgreSQL: startup, authentication as the database's role
- * (trust, cleartext, md5 or SCRAM-SHA-256), then the server's parameters and key until the first
+ * (trust, cleartext, md5, SCRAM-SHA-256, or SCRAM-SHA-256-PLUS over TLS; a client certificate, if
+ * any, was given in the TLS handshake before), then the server's parameters and key until the first
  * ReadyForQuery. Then it hands the pipeline to a {@link ServerConnection} and completes the promise.
  *
  * <p>Owned by the channel's event loop. The one step that may not run there, deriving SCRAM keys
@@ -41,7 +51,7 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     /** Where the login is; the SCRAM steps in between are the exchange's own state. */
     private enum LoginState { AUTHENTICATING, AUTHENTICATED, DONE }
 
-    private static final String SCRAM_SHA_256 = ScramClientExchange.MECHANISM;
+    private static final Logger log = LoggerFactory.getLogger(BackendLoginHandler.class);
 
     private final DatabaseConfig database;
     private final io.pgwarden.metrics.DatabaseMeters meters;
@@ -110,11 +120,10 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             case Authentication.MD5_PASSWORD -> ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
                     Md5Password.response(database.password(), database.user(), request.data())));
             case Authentication.SASL -> {
-                if (!request.mechanisms().contains(SCRAM_SHA_256)) {
-                    throw new AuthenticationFailedException("backend offers no SASL mechanism pgwarden speaks: " + request.mechanisms());
-                }
-                scram = new ScramClientExchange(database.password(), scramKeys);
-                ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), SCRAM_SHA_256, scram.clientFirstMessage()));
+                scram = ScramClientExchange.forOffer(database.password(), scramKeys, request.mechanisms(), channelBinding(ctx));
+                log.debug("logging in to database \"{}\" as \"{}\" with {} (offered: {})", database.name(), database.user(),
+                        scram.mechanism(), request.mechanisms());
+                ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), scram.mechanism(), scram.clientFirstMessage()));
             }
             case Authentication.SASL_CONTINUE -> {
                 expect(ScramClientExchange.State.AWAITING_SERVER_FIRST);
@@ -131,6 +140,19 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             }
             default -> throw new AuthenticationFailedException("backend asks for an authentication method pgwarden does not speak (code "
                     + request.code() + ")");
+        }
+    }
+
+    /** Over TLS, the server certificate this connection's handshake got: what SCRAM-SHA-256-PLUS binds to. */
+    private static ChannelBinding channelBinding(ChannelHandlerContext ctx) throws AuthenticationFailedException {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return ChannelBinding.NONE;
+        }
+        try {
+            return ChannelBinding.tls((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0]);
+        } catch (SSLPeerUnverifiedException | ClassCastException e) {
+            throw new AuthenticationFailedException("the backend's TLS certificate cannot be read for channel binding: " + e.getMessage());
         }
     }
 
@@ -191,6 +213,12 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof BackendTlsException || root instanceof SSLException) {
+            // as a refused login: the client hears the database is unavailable (08006), the reason goes to the log
+            fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, root.getMessage())));
+            return;
+        }
         fail(ctx, new BackendUnavailableException("connection to the backend failed: " + cause.getMessage(), cause));
     }
 

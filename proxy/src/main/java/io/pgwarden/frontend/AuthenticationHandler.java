@@ -122,23 +122,51 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         if (service == null) {
             throw new AuthenticationFailedException("no such service"); // the mock exchange never gets here
         }
-        ctx.write(Authentication.saslFinal(ctx.alloc(), serverFinal));
-        authenticated(ctx);
+        afterThrottle(ctx, context.failedLogins().beforeSuccess(address(ctx)), () -> {
+            ctx.write(Authentication.saslFinal(ctx.alloc(), serverFinal));
+            authenticated(ctx);
+        });
     }
 
     private void onMd5(ChannelHandlerContext ctx, String response) throws AuthenticationFailedException {
         if (!Md5Password.verify(service.password(), service.name(), md5Salt, response)) {
             throw new AuthenticationFailedException("md5 response does not match");
         }
-        authenticated(ctx);
+        afterThrottle(ctx, context.failedLogins().beforeSuccess(address(ctx)), () -> authenticated(ctx));
     }
 
     private void failAuthentication(ChannelHandlerContext ctx) {
         state = AuthState.DONE;
         context.metrics().clientAuthFailed(startup.user(), startup.database(),
                 service == null ? AuthFailure.UNKNOWN_SERVICE : AuthFailure.WRONG_PASSWORD);
-        ClientErrors.fatal(ctx.channel(), SqlState.INVALID_PASSWORD,
-                "password authentication failed for user \"" + startup.user() + "\"");
+        FailedLogins.Verdict verdict = context.failedLogins().failed(startup.user(), address(ctx));
+        for (FailedLogins.Episode episode : verdict.started()) {
+            log.warn("{} failed logins within {} s for {} {}: {} delayed (up to limits.auth_failure_max_delay) until the window "
+                    + "ends; counted in pgwarden_login_throttle_episodes_total", episode.failures(), episode.window().toSeconds(),
+                    episode.by().label(), episode.key(), episode.by() == io.pgwarden.metrics.ThrottleKey.SERVICE
+                            ? "its further failures are" : "every further answer to it is");
+            context.metrics().loginThrottleStarted(episode.by());
+        }
+        // the same answer as ever, only later: throttling must not tell a wrong password from anything else
+        afterThrottle(ctx, verdict.delay(), () -> ClientErrors.fatal(ctx.channel(), SqlState.INVALID_PASSWORD,
+                "password authentication failed for user \"" + startup.user() + "\""));
+    }
+
+    /** Runs the answer now, or after the delay {@link FailedLogins} asked for (nothing is read meanwhile). */
+    private static void afterThrottle(ChannelHandlerContext ctx, java.time.Duration delay, Runnable answer) {
+        if (delay.isZero()) {
+            answer.run();
+            return;
+        }
+        ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) { // the client may have given up, or the login timed out meanwhile
+                answer.run();
+            }
+        }, delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private static java.net.InetAddress address(ChannelHandlerContext ctx) {
+        return ((java.net.InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     }
 
     /** The client is the service it says; now: may it open the database it asked for? */

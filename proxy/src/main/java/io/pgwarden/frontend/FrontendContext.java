@@ -13,6 +13,7 @@ public record FrontendContext(
         AccessPolicy access,
         ClientQuotas quotas,
         PendingLogins pendingLogins,
+        FailedLogins failedLogins,
         ServiceCredentials credentials,
         Pools pools,
         CancelRegistry cancels,

@@ -10,6 +10,7 @@ import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.backend.NegotiateProtocolVersion;
 import io.pgwarden.protocol.frontend.CancelRequest;
+import io.pgwarden.protocol.frontend.EarlyTerminate;
 import io.pgwarden.protocol.frontend.GssEncRequest;
 import io.pgwarden.protocol.frontend.SslRequest;
 import io.pgwarden.protocol.frontend.StartupMessage;
@@ -32,8 +33,6 @@ import java.util.concurrent.TimeUnit;
 final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
 
     private static final Logger log = LoggerFactory.getLogger(StartupHandler.class);
-    /** PostgreSQL's authentication_timeout default: the whole login must be done by then. */
-    static final long LOGIN_TIMEOUT_SECONDS = 60;
     /** PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: no authentication message may be longer. */
     static final int MAX_AUTH_MESSAGE_LENGTH = 65_535 + 5;
     /** Refused connections get one log line per this many. */
@@ -58,12 +57,13 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             refuse(ctx, refusal.get());
             return;
         }
+        long timeoutMillis = context.config().limits().loginTimeout().toMillis(); // PostgreSQL's authentication_timeout
         ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
-            log.info("client {} did not finish its login within {} s", ctx.channel().remoteAddress(), LOGIN_TIMEOUT_SECONDS);
+            log.info("client {} did not finish its login within {} ms (limits.login_timeout)", ctx.channel().remoteAddress(), timeoutMillis);
             context.metrics().clientAuthFailed(io.pgwarden.metrics.Labels.UNKNOWN, io.pgwarden.metrics.Labels.UNKNOWN,
                     io.pgwarden.metrics.AuthFailure.TIMEOUT);
             ClientErrors.fatal(ctx.channel(), SqlState.PROTOCOL_VIOLATION, "canceling authentication due to timeout");
-        }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
         login = new PendingLogin(context.pendingLogins(), address, timeout);
         ctx.channel().closeFuture().addListener(f -> login.end());
         ctx.read();
@@ -88,6 +88,8 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             onCancel(ctx, cancel);
         } else if (packet instanceof StartupMessage startup) {
             onStartup(ctx, startup);
+        } else if (packet instanceof EarlyTerminate) {
+            ctx.close(); // as PostgreSQL: not a word to a client that has already left
         }
     }
 

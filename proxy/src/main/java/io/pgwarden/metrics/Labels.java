@@ -14,6 +14,8 @@ public final class Labels {
     public static final String RESULT = "result";
     public static final String REASON = "reason";
     public static final String LIMIT = "limit";
+    /** What a login throttle counts by: {@code service} or {@code address}. */
+    public static final String KEY = "key";
     public static final String SQLSTATE_CLASS = "sqlstate_class";
 
     /** A name the client sent that the config does not know. */

@@ -3,6 +3,7 @@ package io.pgwarden.metrics;
 import static io.pgwarden.metrics.Labels.BACKEND;
 import static io.pgwarden.metrics.Labels.DATABASE;
 import static io.pgwarden.metrics.Labels.DIRECTION;
+import static io.pgwarden.metrics.Labels.KEY;
 import static io.pgwarden.metrics.Labels.LIMIT;
 import static io.pgwarden.metrics.Labels.REASON;
 import static io.pgwarden.metrics.Labels.RESULT;
@@ -63,6 +64,9 @@ public enum PgwardenMeter {
     LOGINS_REFUSED("pgwarden.logins.refused", "pgwarden_logins_refused_total", Meter.Type.COUNTER,
             "Connections refused at once (53300) because too many logins were pending: over all "
                     + "(max_pending_logins) or from their source address (max_pending_logins_per_address)", LIMIT),
+    LOGIN_THROTTLE_EPISODES("pgwarden.login.throttle.episodes", "pgwarden_login_throttle_episodes_total", Meter.Type.COUNTER,
+            "Times a service name or a source address reached limits.auth_failures failed logins within "
+                    + "limits.auth_failure_window: its further answers are delayed until the window ends", KEY),
     SERVER_ERRORS("pgwarden.server.errors", "pgwarden_server_errors_total", Meter.Type.COUNTER,
             "ErrorResponses from PostgreSQL, by SQLSTATE class (its first two characters)", DATABASE, SQLSTATE_CLASS),
 

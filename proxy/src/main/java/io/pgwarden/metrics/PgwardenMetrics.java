@@ -57,6 +57,9 @@ public final class PgwardenMetrics {
             for (LoginRefusal limit : LoginRefusal.values()) {
                 counter(PgwardenMeter.LOGINS_REFUSED, Tags.of(Labels.LIMIT, limit.label()));
             }
+            for (ThrottleKey key : ThrottleKey.values()) {
+                counter(PgwardenMeter.LOGIN_THROTTLE_EPISODES, Tags.of(Labels.KEY, key.label()));
+            }
         }
     }
 
@@ -118,6 +121,14 @@ public final class PgwardenMetrics {
         }
         clientConnection(service, database, ConnectionResult.AUTH_FAILED);
         counter(PgwardenMeter.AUTH_FAILURES, Tags.of(Labels.REASON, reason.label())).increment();
+    }
+
+    /** Failed logins of one service name or from one source address reached limits.auth_failures: throttling starts. */
+    public void loginThrottleStarted(ThrottleKey key) {
+        if (!enabled) {
+            return;
+        }
+        counter(PgwardenMeter.LOGIN_THROTTLE_EPISODES, Tags.of(Labels.KEY, key.label())).increment();
     }
 
     /** A new connection was refused before its login: too many logins pending (it got 53300). */

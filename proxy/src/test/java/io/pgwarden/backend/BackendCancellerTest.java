@@ -26,7 +26,8 @@ class BackendCancellerTest {
         LoopbackResolverGroup resolver = new LoopbackResolverGroup();
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             BackendConfig backend = new BackendConfig("main", "db.pgwarden.test", silent.getLocalPort(), "postgres", "",
-                    "postgres", false);
+                    "postgres", false, BackendConfig.DEFAULT_SAMPLE_INTERVAL, 0, 10,
+                    new io.pgwarden.config.BackendTlsConfig(io.pgwarden.config.BackendTlsMode.DISABLE, null, null, null));
             long start = System.nanoTime();
             Future<Void> done = new BackendCanceller(transport, loops, resolver, 300).cancel(backend, new BackendKeyData(1, 2));
             try (Socket accepted = silent.accept(); InputStream in = accepted.getInputStream()) {

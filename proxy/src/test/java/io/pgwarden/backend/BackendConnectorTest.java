@@ -58,6 +58,9 @@ class BackendConnectorTest {
                     .connect(loops.next(), DATABASE, DatabaseMeters.NONE);
             try (Socket accepted = backend.accept()) {
                 DataInputStream in = new DataInputStream(accepted.getInputStream());
+                assertEquals(8, in.readInt());
+                assertEquals(io.pgwarden.protocol.frontend.SslRequest.CODE, in.readInt(), "tls.mode prefer (the default) asks first");
+                accepted.getOutputStream().write('N'); // no TLS here: the login goes on in the clear
                 int length = in.readInt();
                 assertEquals(196608, in.readInt(), "a StartupMessage, protocol 3.0, arrived");
                 in.readNBytes(length - 8);

@@ -77,6 +77,34 @@ class MalformedStartupIT {
         }
     }
 
+    private static final byte[] TERMINATE = {'X', 0, 0, 0, 4};
+
+    /** The first byte the server sends back (-1: it closed without a word). */
+    private static int answerTo(int port, byte[] bytes, boolean thenHalfClose) throws IOException {
+        try (RawPgClient client = new RawPgClient(port)) {
+            client.send(bytes);
+            if (thenHalfClose) {
+                client.socket().shutdownOutput();
+            }
+            return client.readByte();
+        }
+    }
+
+    /**
+     * node-postgres's connect() then end() at once: a Terminate where the startup packet belongs.
+     * PostgreSQL reads it as a startup packet of an invalid length and closes without a word (the
+     * complaint goes to its own log, COMMERROR): so does pgwarden.
+     */
+    @Test
+    void aTerminateBeforeTheStartupIsClosedSilentlyAsPostgresDoes() throws IOException {
+        for (boolean halfClose : new boolean[] {false, true}) {
+            assertEquals(-1, answerTo(platform.postgres().port(), TERMINATE, halfClose), "PostgreSQL says nothing");
+            int backendsBefore = backendConnections();
+            assertEquals(-1, answerTo(platform.pgwarden().port(), TERMINATE, halfClose), "pgwarden says nothing either");
+            assertEquals(backendsBefore, backendConnections());
+        }
+    }
+
     @Test
     void aStartupParameterWithoutValueIsRefused() throws IOException {
         try (RawPgClient client = client()) {

@@ -13,7 +13,7 @@ import java.util.List;
  * asks {@link #bufferedBytes()} whether the client sent more without waiting for the answer), and
  * swaps this decoder out after the StartupMessage.
  *
- * <p>A StartupMessage or CancelRequest ends the phase: nothing after it is decoded here. The bytes
+ * <p>A StartupMessage, CancelRequest or an {@link EarlyTerminate} ends the phase: nothing after it is decoded here. The bytes
  * after a StartupMessage are typed messages, handed to the next decoder when this one is removed.
  * Nothing is decoded once the connection is closed either: what a client left behind when it (or
  * pgwarden) closed has no one to answer it.
@@ -42,6 +42,17 @@ public final class StartupPacketDecoder extends ByteToMessageDecoder {
         }
         if (phaseOver || in.readableBytes() < 4) {
             return;
+        }
+        if (in.getByte(in.readerIndex()) == FrontendMessages.TERMINATE) { // no length starts with 'X': it would be over 10000
+            if (in.readableBytes() < EarlyTerminate.LENGTH) {
+                return;
+            }
+            if (in.getInt(in.readerIndex() + 1) == 4) {
+                in.skipBytes(in.readableBytes());
+                phaseOver = true;
+                out.add(EarlyTerminate.INSTANCE);
+                return;
+            }
         }
         int length = in.getInt(in.readerIndex());
         if (length < 8 || length > MAX_STARTUP_PACKET_LENGTH) {

@@ -60,6 +60,27 @@ class StartupPacketDecoderTest {
     }
 
     @Test
+    void aTerminateWhereTheStartupBelongsIsDecodedEvenSplitAndEndsThePhase() {
+        StartupPacketDecoder decoder = new StartupPacketDecoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        for (byte b : ByteBufUtil.decodeHexDump("580000000400000008")) { // Terminate, then bytes never decoded
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        assertSame(EarlyTerminate.INSTANCE, channel.readInbound());
+        assertNull(channel.readInbound());
+        channel.finish();
+    }
+
+    @Test
+    void anXThatIsNoTerminateIsAnInvalidLength() {
+        EmbeddedChannel channel = new EmbeddedChannel(new StartupPacketDecoder());
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> channel.writeInbound(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("5800000005"))));
+        assertInstanceOf(ProtocolException.class, e.getCause());
+        channel.finish();
+    }
+
+    @Test
     void decodesSslGssAndCancelRequestsOnePerRead() {
         StartupPacketDecoder decoder = new StartupPacketDecoder();
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
