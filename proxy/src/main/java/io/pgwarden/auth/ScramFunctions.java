@@ -13,6 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
 final class ScramFunctions {
 
     static final String MECHANISM = "SCRAM-SHA-256";
+    static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
     /** SHA-256 output: the length of every key, proof and signature. */
     static final int KEY_LENGTH = 32;
     /** PostgreSQL's defaults: {@code SCRAM_DEFAULT_SALT_LEN}, {@code scram_iterations}. */
