@@ -55,11 +55,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "building pgwarden.jar"
-(cd "$ROOT" && ./mvnw -q -B -o -pl proxy -am package -DskipTests -Dfuzz.skip=true >&2)
-cp "$ROOT/proxy/target/pgwarden.jar" "$W/pgwarden.jar"
+if [[ -n "${PGWARDEN_JAR:-}" ]]; then
+  built_from="${PGWARDEN_BUILT_FROM:-a jar given in PGWARDEN_JAR}"
+else
+  say "building pgwarden.jar"
+  (cd "$ROOT" && ./mvnw -q -B -o -pl proxy -am package -DskipTests -Dfuzz.skip=true >&2)
+  PGWARDEN_JAR="$ROOT/proxy/target/pgwarden.jar"
+  built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
+fi
+cp "$PGWARDEN_JAR" "$W/pgwarden.jar"
 PGWARDEN_JAR="$W/pgwarden.jar"
-built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
 extract_postgres
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -175,6 +180,29 @@ measure() { # SETUP PORT PID SSLMODE KEY ROUND
   say "$5 $1 sslmode=$4 round $6: $tps connections/s, $((ticks * 10000 / connections)) µs CPU each"
 }
 
+# Queries on connections already open, paced (2 clients, 100 a second each), alone and while 8
+# other clients open TLS connections as fast as they can: what a burst of handshakes does to them.
+LATENCY="$W/latency.tsv"
+: >"$LATENCY"
+p99_ms() { cat "$@" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {if (NR) printf "%.2f", a[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1] / 1000}'; }
+paced_queries() { # SETUP PORT KEY WHEN
+  rm -f "$W"/lat.*
+  PGPASSWORD=bench-pass pgbench -n -c 2 -j 1 -R 200 -T "$duration" -l --log-prefix="$W/lat" -f "$W/select1.sql" \
+    -h 127.0.0.1 -p "$2" -U bench bench >"$W/paced.out" 2>&1 || die "pgbench failed: $(tail -3 "$W/paced.out")"
+  printf '%s\t%s\t%s\t%s\n' "$3" "$1" "$4" "$(p99_ms "$W"/lat.*)" >>"$LATENCY"
+  say "$3 $1 paced queries $4: p99 $(p99_ms "$W"/lat.*) ms"
+}
+latency_under_storm() { # SETUP PORT KEY
+  local storm
+  paced_queries "$1" "$2" "$3" alone
+  PGSSLMODE=require PGPASSWORD=bench-pass pgbench -n -C -c "$clients" -j 2 -T "$((duration + 2))" -f "$W/select1.sql" \
+    -h 127.0.0.1 -p "$2" -U bench bench >/dev/null 2>&1 &
+  storm=$!
+  sleep 1
+  paced_queries "$1" "$2" "$3" "during a TLS connection storm"
+  wait "$storm" || true
+}
+
 IFS=, read -r -a KEYS <<<"$keys"
 for key in "${KEYS[@]}"; do
   make_certificates "$key"
@@ -188,6 +216,10 @@ for key in "${KEYS[@]}"; do
       measure pgbouncer "$PGB_PORT" "$(cat "$PGB_PIDFILE")" "$sslmode" "$key" "$round"
       measure pgwarden "$PGW_PORT" "$PGW_PID" "$sslmode" "$key" "$round"
     done
+  done
+  for round in $(seq "$rounds"); do
+    latency_under_storm pgbouncer "$PGB_PORT" "$key"
+    latency_under_storm pgwarden "$PGW_PORT" "$key"
   done
   grep -m1 "pgwarden listening" "$W/pgwarden.log" | sed 's/^.*pgwarden listening/pgwarden listening/' >"$W/startup-$key.txt"
   stop_pgwarden
@@ -218,6 +250,19 @@ report="$out/tls-handshake-$(date -u +%Y-%m-%d).md"
         loop="$(awk -F'\t' -v k="$key" -v s="$setup" -v m="$sslmode" '$1 == k && $2 == s && $3 == m {print $7}' "$RESULTS" | { grep -v -- - || true; } | median)"
         printf '| %s | %s | %s | %.0f | %s | %s |\n' "$key" "$setup" "$sslmode" "$rate" "$cpu" "${loop:-–}"
       done
+    done
+  done
+  echo
+  echo "p99 latency (ms) of \`SELECT 1\` on 2 connections already open, paced at 100 a second each (pgbench -R 200),"
+  echo "alone and while $clients other clients open TLS connections as fast as they can (median of $rounds rounds):"
+  echo
+  echo "| server key | setup | alone | during a TLS connection storm |"
+  echo "|---|---|---:|---:|"
+  for key in "${KEYS[@]}"; do
+    for setup in pgbouncer pgwarden; do
+      alone="$(awk -F'\t' -v k="$key" -v s="$setup" '$1 == k && $2 == s && $3 == "alone" {print $4}' "$LATENCY" | median)"
+      storm="$(awk -F'\t' -v k="$key" -v s="$setup" '$1 == k && $2 == s && $3 != "alone" {print $4}' "$LATENCY" | median)"
+      printf '| %s | %s | %s | %s |\n' "$key" "$setup" "$alone" "$storm"
     done
   done
   echo
