@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # New TLS connections per second through pgwarden and PgBouncer, side by side, on this machine.
 #
-#   bench/tls-handshake.sh [--rounds N] [--duration S] [--warmup S] [--clients N] [--keys rsa,ec] [--out DIR] [--keep]
+#   bench/tls-handshake.sh [--rounds N] [--duration S] [--warmup S] [--clients N] [--keys rsa,ec]
+#                          [--parts rates,latency] [--out DIR] [--keep]
 #
 # --warmup (30 s) runs TLS connections through pgwarden before the first round, not recorded: the
 # JIT compiles the JDK's TLS code, which would otherwise be counted as CPU per connection.
@@ -21,13 +22,14 @@ ROOT="$(dirname "$BENCH_DIR")"
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 
-rounds=3 duration=10 warmup=30 clients=8 keys="rsa,ec" out="$BENCH_DIR/results" keep=0
+rounds=3 duration=10 warmup=30 clients=8 keys="rsa,ec" parts="rates,latency" out="$BENCH_DIR/results" keep=0
 while (($#)); do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --parts) parts="$2"; shift 2 ;;
     --keys) keys="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
@@ -184,7 +186,7 @@ measure() { # SETUP PORT PID SSLMODE KEY ROUND
 # other clients open TLS connections as fast as they can: what a burst of handshakes does to them.
 LATENCY="$W/latency.tsv"
 : >"$LATENCY"
-p99_ms() { cat "$@" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {if (NR) printf "%.2f", a[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1] / 1000}'; }
+p99_ms() { cat "$@" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {if (NR) printf("%.2f", a[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1] / 1000)}'; }
 paced_queries() { # SETUP PORT KEY WHEN
   rm -f "$W"/lat.*
   PGPASSWORD=bench-pass pgbench -n -c 2 -j 1 -R 200 -T "$duration" -l --log-prefix="$W/lat" -f "$W/select1.sql" \
@@ -212,12 +214,14 @@ for key in "${KEYS[@]}"; do
   PGSSLMODE=require PGPASSWORD=bench-pass pgbench -n -C -c "$clients" -j 2 -T "$warmup" -f "$W/select1.sql" -h 127.0.0.1 -p "$PGW_PORT" -U bench bench >/dev/null 2>&1
   PGSSLMODE=require PGPASSWORD=bench-pass pgbench -n -C -c "$clients" -j 2 -T 3 -f "$W/select1.sql" -h 127.0.0.1 -p "$PGB_PORT" -U bench bench >/dev/null 2>&1
   for round in $(seq "$rounds"); do
+    [[ ",$parts," == *,rates,* ]] || break
     for sslmode in require disable; do
       measure pgbouncer "$PGB_PORT" "$(cat "$PGB_PIDFILE")" "$sslmode" "$key" "$round"
       measure pgwarden "$PGW_PORT" "$PGW_PID" "$sslmode" "$key" "$round"
     done
   done
   for round in $(seq "$rounds"); do
+    [[ ",$parts," == *,latency,* ]] || break
     latency_under_storm pgbouncer "$PGB_PORT" "$key"
     latency_under_storm pgwarden "$PGW_PORT" "$key"
   done

@@ -16,16 +16,34 @@ public final class AuthenticationFailedException extends Exception {
     public record ClientError(String sqlState, String message, String detail) {
     }
 
+    /** Which kind of failure it was, for operators (the metric's reason). */
+    public enum Reason {
+        /** A wrong password or an unknown user: the one answer that gives nothing away. */
+        CREDENTIALS,
+        /** Malformed, or a mechanism that was not offered. */
+        PROTOCOL,
+        CHANNEL_BINDING,
+        CERTIFICATE
+    }
+
+    private final Reason reason;
     private final transient ClientError clientError;
 
     public AuthenticationFailedException(String message) {
-        this(message, null);
+        super(message);
+        this.reason = Reason.CREDENTIALS;
+        this.clientError = null;
     }
 
     /** @param clientError what the client is told instead of "password authentication failed" */
-    public AuthenticationFailedException(String message, ClientError clientError) {
+    public AuthenticationFailedException(String message, Reason reason, ClientError clientError) {
         super(message);
+        this.reason = reason;
         this.clientError = clientError;
+    }
+
+    public Reason reason() {
+        return reason;
     }
 
     /** Null: the client gets the usual 28P01 "password authentication failed". */

@@ -23,13 +23,13 @@ public final class CertificateIdentity {
     public static Optional<AuthenticationFailedException> check(X509Certificate certificate, String service) {
         if (certificate == null) {
             return Optional.of(new AuthenticationFailedException("no client certificate",
-                    new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION, "connection requires a valid client certificate", null)));
+                    AuthenticationFailedException.Reason.CERTIFICATE, new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION, "connection requires a valid client certificate", null)));
         }
         Optional<String> commonName = commonName(certificate);
         if (commonName.isEmpty() || !commonName.get().equals(service)) {
             return Optional.of(new AuthenticationFailedException("the client certificate's CN is "
                     + commonName.map(cn -> "\"" + cn + "\"").orElse("missing") + ", not the service name",
-                    new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION,
+                    AuthenticationFailedException.Reason.CERTIFICATE, new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION,
                             "certificate authentication failed for user \"" + service + "\"", null)));
         }
         return Optional.empty();

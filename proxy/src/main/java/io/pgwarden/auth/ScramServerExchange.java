@@ -135,7 +135,7 @@ public final class ScramServerExchange {
         state = State.FAILED; // until this step has succeeded
         if (!mechanisms().contains(mechanism)) {
             throw new AuthenticationFailedException("the client chose SASL mechanism " + mechanism + ", which was not offered",
-                    new AuthenticationFailedException.ClientError(PROTOCOL_VIOLATION,
+                    AuthenticationFailedException.Reason.PROTOCOL, new AuthenticationFailedException.ClientError(PROTOCOL_VIOLATION,
                             "client selected an invalid SASL authentication mechanism", null));
         }
         int bareStart = readGs2Header(clientFirstMessage, mechanism.equals(ScramFunctions.MECHANISM_PLUS));
@@ -176,7 +176,7 @@ public final class ScramServerExchange {
         if (!binding.equals(expectedBindingAttribute)) {
             if (expectedBindingAttribute.length() > BIND_FLAG_N.length()) { // -PLUS: the certificate hash differs
                 throw new AuthenticationFailedException("SCRAM channel binding check failed: the client bound another certificate",
-                        new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION, "SCRAM channel binding check failed", null));
+                        AuthenticationFailedException.Reason.CHANNEL_BINDING, new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION, "SCRAM channel binding check failed", null));
             }
             throw reader.malformed("the channel binding attribute does not repeat the GS2 header");
         }
@@ -247,7 +247,7 @@ public final class ScramServerExchange {
                 if (message[0] == 'y' && channel.available()) {
                     // the client could bind and believes we cannot: someone in the middle may have removed -PLUS
                     throw new AuthenticationFailedException("SCRAM channel binding negotiation error: 'y' over TLS",
-                            new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION, "SCRAM channel binding negotiation error",
+                            AuthenticationFailedException.Reason.CHANNEL_BINDING, new AuthenticationFailedException.ClientError(INVALID_AUTHORIZATION, "SCRAM channel binding negotiation error",
                                     "The client supports SCRAM channel binding but thinks the server does not.  "
                                             + "However, this server does support channel binding."));
                 }
@@ -266,7 +266,7 @@ public final class ScramServerExchange {
                 if (!type.equals("p=" + ChannelBinding.TYPE)) {
                     String named = type.startsWith("p=") ? type.substring(2) : type;
                     throw new AuthenticationFailedException("unsupported SCRAM channel-binding type",
-                            new AuthenticationFailedException.ClientError(PROTOCOL_VIOLATION,
+                            AuthenticationFailedException.Reason.PROTOCOL, new AuthenticationFailedException.ClientError(PROTOCOL_VIOLATION,
                                     "unsupported SCRAM channel-binding type \"" + printable(named) + "\"", null));
                 }
                 expectedBindingAttribute = Base64.getEncoder().encodeToString(
@@ -285,7 +285,7 @@ public final class ScramServerExchange {
     }
 
     private static AuthenticationFailedException malformed(String detail) {
-        return new AuthenticationFailedException("malformed SCRAM message: " + detail,
+        return new AuthenticationFailedException("malformed SCRAM message: " + detail, AuthenticationFailedException.Reason.PROTOCOL,
                 new AuthenticationFailedException.ClientError(PROTOCOL_VIOLATION, "malformed SCRAM message", detail));
     }
 

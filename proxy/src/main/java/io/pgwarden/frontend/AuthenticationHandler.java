@@ -162,8 +162,11 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
                     "password authentication failed for user \"" + startup.user() + "\"");
             return;
         }
-        AuthFailure reason = error.sqlState().equals(SqlState.PROTOCOL_VIOLATION) ? AuthFailure.PROTOCOL_ERROR
-                : error.message().startsWith("SCRAM channel binding") ? AuthFailure.CHANNEL_BINDING : AuthFailure.CERTIFICATE;
+        AuthFailure reason = switch (failure.reason()) {
+            case CREDENTIALS, PROTOCOL -> AuthFailure.PROTOCOL_ERROR;
+            case CHANNEL_BINDING -> AuthFailure.CHANNEL_BINDING;
+            case CERTIFICATE -> AuthFailure.CERTIFICATE;
+        };
         context.metrics().clientAuthFailed(startup.user(), startup.database(), reason);
         ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL", error.sqlState(),
                 error.message(), error.detail()));

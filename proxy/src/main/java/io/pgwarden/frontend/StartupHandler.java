@@ -148,7 +148,7 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             return;
         }
         if (context.tls().mode().requiresTls() && ClientTls.session(ctx.channel()).isEmpty()) {
-            refuseWithoutTls(ctx, startup);
+            refuseWithoutTls(ctx, startup, context.tls().mode());
             return;
         }
         String replication = startup.parameters().get("replication");
@@ -169,10 +169,9 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
      * listen.tls.mode require or stricter, and the client did not ask for TLS: refused after its
      * startup packet, as PostgreSQL refuses a client that only a hostssl line would let in.
      */
-    private static void refuseWithoutTls(ChannelHandlerContext ctx, StartupMessage startup) {
+    private static void refuseWithoutTls(ChannelHandlerContext ctx, StartupMessage startup, io.pgwarden.config.ClientTlsMode mode) {
         String host = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
-        log.info("client {} refused: listen.tls.mode is {} and it did not use TLS", ctx.channel().remoteAddress(),
-                "require or stricter");
+        log.info("client {} refused: listen.tls.mode is {} and it did not use TLS", ctx.channel().remoteAddress(), mode.yamlName());
         ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
                 "connection for host \"" + host + "\", user \"" + startup.user() + "\", database \"" + startup.database()
                         + "\" refused: no encryption",
