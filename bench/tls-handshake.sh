@@ -225,7 +225,7 @@ for key in "${KEYS[@]}"; do
     latency_under_storm pgbouncer "$PGB_PORT" "$key"
     latency_under_storm pgwarden "$PGW_PORT" "$key"
   done
-  grep -m1 "pgwarden listening" "$W/pgwarden.log" | sed 's/^.*pgwarden listening/pgwarden listening/' >"$W/startup-$key.txt"
+  grep "pgwarden listening" "$W/pgwarden.log" | tail -1 | sed 's/^.*pgwarden listening/pgwarden listening/' >"$W/startup-$key.txt"
   stop_pgwarden
   stop_pgbouncer
 done
@@ -274,6 +274,12 @@ report="$out/tls-handshake-$(date -u +%Y-%m-%d).md"
   echo
   echo '```'
   cat "$RESULTS"
+  echo '```'
+  echo
+  echo "Every latency measurement (key, setup, when, p99 ms):"
+  echo
+  echo '```'
+  cat "$LATENCY"
   echo '```'
   echo
   echo "pgwarden's startup lines:"
