@@ -155,11 +155,11 @@ public final class Pgwarden implements AutoCloseable {
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
-        if (tls != null) {
-            tls.close();
-        }
         if (clients != null) {
             clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (tls != null) {
+            tls.close(); // after the clients: a handshake in progress still needs its task threads
         }
         if (pools != null) {
             pools.close();

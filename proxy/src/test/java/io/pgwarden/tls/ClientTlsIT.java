@@ -349,6 +349,93 @@ class ClientTlsIT {
         }
     }
 
+    @Test
+    void scramPlusIsBoundToTheCertificateOfItsOwnHandshakeAcrossARotation() throws Exception {
+        try (SSLSocket socket = directTls(ClientTls.ALPN_PROTOCOL)) {
+            socket.startHandshake();
+            X509Certificate seen = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            TestCertificates.Issued rotated = ca.server(HOST, false).writeTo(dir, "server");
+            Eventually.await("new handshakes to get the rotated certificate", ClientTlsIT::serverSerial, rotated.serial()::equals);
+            assertEquals("ok", scramPlusLogin(socket, endPoint(seen)), "bound to the certificate this connection got, not the new one");
+        }
+        try (SSLSocket socket = directTls(ClientTls.ALPN_PROTOCOL)) {
+            socket.startHandshake();
+            // what a client behind a man in the middle computes: the hash of the certificate it was shown
+            assertEquals("28000 SCRAM channel binding check failed", scramPlusLogin(socket, endPoint(ca.server(HOST, false).certificate())));
+        }
+    }
+
+    /** tls-server-end-point of a certificate signed with SHA-256 (RFC 5929). */
+    private static byte[] endPoint(X509Certificate certificate) throws Exception {
+        return java.security.MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+    }
+
+    /**
+     * Logs in as orders-service with SCRAM-SHA-256-PLUS on {@code socket}, binding to {@code endPoint}:
+     * "ok", or the FATAL's SQLSTATE and message. A client of its own: the drivers compute the binding themselves.
+     */
+    private static String scramPlusLogin(SSLSocket socket, byte[] endPoint) throws Exception {
+        java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        out.write(RawPgClient.startupPacket(196608, "user", "orders-service", "database", "orders"));
+        assertEquals(List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"), saslMechanisms(readMessage(in, 'R')));
+        String gs2 = "p=tls-server-end-point,,";
+        String clientFirstBare = "n=,r=rawclientnonce";
+        byte[] mechanism = "SCRAM-SHA-256-PLUS\0".getBytes(StandardCharsets.US_ASCII);
+        byte[] first = (gs2 + clientFirstBare).getBytes(StandardCharsets.US_ASCII);
+        out.writeByte('p');
+        out.writeInt(4 + mechanism.length + 4 + first.length);
+        out.write(mechanism);
+        out.writeInt(first.length);
+        out.write(first);
+        byte[] continued = readMessage(in, 'R');
+        String serverFirst = new String(continued, 4, continued.length - 4, StandardCharsets.US_ASCII);
+        String[] attributes = serverFirst.split(",");
+        byte[] salt = java.util.Base64.getDecoder().decode(attributes[1].substring(2));
+        int iterations = Integer.parseInt(attributes[2].substring(2));
+        byte[] salted = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                .generateSecret(new javax.crypto.spec.PBEKeySpec("orders-pw".toCharArray(), salt, iterations, 256)).getEncoded();
+        byte[] clientKey = hmac(salted, "Client Key".getBytes(StandardCharsets.US_ASCII));
+        byte[] storedKey = java.security.MessageDigest.getInstance("SHA-256").digest(clientKey);
+        byte[] gs2Bytes = gs2.getBytes(StandardCharsets.US_ASCII);
+        byte[] bindInput = java.util.Arrays.copyOf(gs2Bytes, gs2Bytes.length + endPoint.length);
+        System.arraycopy(endPoint, 0, bindInput, gs2Bytes.length, endPoint.length);
+        String withoutProof = "c=" + java.util.Base64.getEncoder().encodeToString(bindInput) + "," + attributes[0];
+        byte[] signature = hmac(storedKey, (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(StandardCharsets.US_ASCII));
+        byte[] proof = new byte[clientKey.length];
+        for (int i = 0; i < proof.length; i++) {
+            proof[i] = (byte) (clientKey[i] ^ signature[i]);
+        }
+        byte[] finalMessage = (withoutProof + ",p=" + java.util.Base64.getEncoder().encodeToString(proof)).getBytes(StandardCharsets.US_ASCII);
+        out.writeByte('p');
+        out.writeInt(4 + finalMessage.length);
+        out.write(finalMessage);
+        byte type = in.readByte();
+        byte[] body = new byte[in.readInt() - 4];
+        in.readFully(body);
+        if (type == 'E') {
+            java.util.Map<Character, String> fields = new RawPgClient.Message('E', body).fields();
+            return fields.get('C') + " " + fields.get('M');
+        }
+        assertEquals('R', type);
+        assertEquals(12, new RawPgClient.Message('R', body).intAt(0), "AuthenticationSASLFinal");
+        assertEquals(0, new RawPgClient.Message('R', readMessage(in, 'R')).intAt(0), "AuthenticationOk");
+        return "ok";
+    }
+
+    private static byte[] readMessage(DataInputStream in, char expected) throws IOException {
+        assertEquals(expected, (char) in.readByte());
+        byte[] body = new byte[in.readInt() - 4];
+        in.readFully(body);
+        return body;
+    }
+
+    private static byte[] hmac(byte[] key, byte[] data) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        return mac.doFinal(data);
+    }
+
     private static BigInteger serverSerial() throws Exception {
         try (SSLSocket socket = directTls(ClientTls.ALPN_PROTOCOL)) {
             socket.startHandshake();
