@@ -239,6 +239,21 @@ class ClientTlsIT {
     }
 
     @Test
+    void verifyCaRequiresACertificateFromTheCaOfEveryClient() throws Exception {
+        try (Pgwarden strict = otherPgwarden(ClientTlsMode.VERIFY_CA, "server")) {
+            SQLException none = assertThrows(SQLException.class, () -> java.sql.DriverManager.getConnection(
+                    url(HOST, strict.port(), "orders"), verifyFull("orders-service", "orders-pw")).close());
+            // refused in the handshake: with TLS 1.3 the client learns it from the alert after its Finished
+            assertTrue(causes(none).contains("Received fatal alert: bad_certificate"), causes(none));
+            // any certificate of the CA will do for a password service; its CN is checked only for auth: cert
+            Properties withCertificate = withClientCertificate(verifyFull("orders-service", "orders-pw"), "billing-service");
+            try (Connection c = java.sql.DriverManager.getConnection(url(HOST, strict.port(), "orders"), withCertificate)) {
+                assertEquals("1", queryOne(c, "SELECT 1"));
+            }
+        }
+    }
+
+    @Test
     void aServiceWithAuthCertLogsInWithItsCertificateAlone() throws SQLException {
         try (Connection c = connect(HOST, withClientCertificate(verifyFull("billing-service", null), "billing-service"))) {
             assertEquals("orders_db", queryOne(c, "SELECT current_database()"));
