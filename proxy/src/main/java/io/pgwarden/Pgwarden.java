@@ -54,13 +54,23 @@ public final class Pgwarden implements AutoCloseable {
     private Observability observability;
     private ChannelGroup clients;
     private Channel listener;
+    private io.pgwarden.tls.ClientTls tls;
 
     public Pgwarden(PgwardenConfig config) {
         this.config = config;
     }
 
-    /** Binds the listener; returns once clients can connect. */
+    /**
+     * Binds the listener; returns once clients can connect.
+     *
+     * @throws IllegalStateException when the TLS files of listen.tls cannot be used (the message says why)
+     */
     public Pgwarden start() throws InterruptedException {
+        try {
+            tls = io.pgwarden.tls.ClientTls.load(config.listen().tls());
+        } catch (io.pgwarden.tls.TlsSetupException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         acceptor = transport.newGroup(1);
         loops = transport.newGroup(config.listen().eventLoops(Runtime.getRuntime().availableProcessors()));
         clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -84,7 +94,9 @@ public final class Pgwarden implements AutoCloseable {
                 new CancelRegistry(),
                 new BackendCanceller(transport, loops, resolver),
                 new io.pgwarden.backend.StatementNames(),
-                new java.util.concurrent.atomic.AtomicLong());
+                new java.util.concurrent.atomic.AtomicLong(),
+                tls);
+        tls.watch(loops.next());
         try {
             listener = new ServerBootstrap()
                     .group(acceptor, loops)
@@ -104,9 +116,9 @@ public final class Pgwarden implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("pgwarden listening on {}:{} ({} transport, {} event loops), {} databases, {} services",
+        log.info("pgwarden listening on {}:{} ({} transport, {} event loops), {} databases, {} services, {}",
                 config.listen().host(), port(), transport, config.listen().eventLoops(Runtime.getRuntime().availableProcessors()),
-                config.databases().size(), config.services().size());
+                config.databases().size(), config.services().size(), tls.describe());
         return this;
     }
 
@@ -146,6 +158,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (clients != null) {
             clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (tls != null) {
+            tls.close(); // after the clients: a handshake in progress still needs its task threads
         }
         if (pools != null) {
             pools.close();

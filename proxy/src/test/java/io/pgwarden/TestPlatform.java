@@ -87,6 +87,11 @@ public final class TestPlatform implements AutoCloseable {
 
     /** @param overrides extra variables for {@link #CONFIG} (POOL_SIZE, QUERY_WAIT_TIMEOUT, SERVER_IDLE_TIMEOUT, TRUSTED_MIN_IDLE, HTTP_READ_TIMEOUT, HTTP_MAX_CONNECTIONS) */
     public static TestPlatform start(Map<String, String> overrides) throws Exception {
+        return start(CONFIG, overrides);
+    }
+
+    /** @param configText a routing file shaped as {@link #CONFIG} (the TLS tests add listen.tls and certificate services to it) */
+    public static TestPlatform start(String configText, Map<String, String> overrides) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
         try {
             // backend roles that log in with md5, a cleartext password, and trust
@@ -97,7 +102,7 @@ public final class TestPlatform implements AutoCloseable {
             Map<String, String> env = new java.util.HashMap<>(overrides);
             env.put("PG_PORT", String.valueOf(postgres.port()));
             env.put("ORDERS_VERIFIER", io.pgwarden.auth.ScramVerifier.fromPassword("orders-pw").encode());
-            PgwardenConfig config = ConfigLoader.parse(CONFIG, "test.yaml", env::get);
+            PgwardenConfig config = ConfigLoader.parse(configText, "test.yaml", env::get);
             new Provisioner().provision(config);
             // the md5 role's password must be stored as md5 for the md5 rule to ask for md5
             try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement()) {

@@ -19,7 +19,8 @@ final class ConfigReader {
 
     static final List<String> ROOT_KEYS =
             List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits");
-    static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops");
+    static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops", "tls");
+    static final List<String> TLS_KEYS = List.of("mode", "cert", "key", "ca", "min_version", "ciphers", "reload_interval");
     static final List<String> HTTP_KEYS = List.of("host", "port", "metrics", "read_timeout", "max_connections");
     static final List<String> BACKEND_KEYS = List.of(
             "host", "port", "admin_user", "admin_password", "admin_database", "embedded", "sample_interval",
@@ -101,7 +102,21 @@ final class ConfigReader {
         return new ListenConfig(
                 map.nonEmptyString("host", ListenConfig.DEFAULT.host()),
                 map.integer("port").orElse(ListenConfig.DEFAULT.port()),
-                map.integer("event_loops").orElse(ListenConfig.DEFAULT.eventLoops()));
+                map.integer("event_loops").orElse(ListenConfig.DEFAULT.eventLoops()),
+                map.map("tls").map(this::readTls).orElse(TlsConfig.DISABLED));
+    }
+
+    /** A {@code tls:} section without a mode means TLS for clients that ask for it ({@code prefer}). */
+    private TlsConfig readTls(YamlMap map) {
+        map.rejectUnknownKeys(TLS_KEYS);
+        return new TlsConfig(
+                map.value("mode", ConfigReader::tlsMode).orElse(ClientTlsMode.PREFER),
+                map.string("cert", ""),
+                map.string("key", ""),
+                map.string("ca", ""),
+                map.string("min_version", TlsConfig.DEFAULT_MIN_VERSION),
+                map.stringList("ciphers").orElse(TlsConfig.DEFAULT_CIPHERS),
+                map.duration("reload_interval").orElse(TlsConfig.DEFAULT_RELOAD_INTERVAL));
     }
 
     private HttpConfig readHttp(YamlMap map) {
@@ -186,8 +201,17 @@ final class ConfigReader {
     /** @param admin listed under admin_services: it may have no databases, the console being all it needs */
     private ServiceConfig readService(String name, YamlMap map, boolean admin) {
         map.rejectUnknownKeys(SERVICE_KEYS);
-        String password = map.requiredString("password");
         AuthMethod auth = map.value("auth", ConfigReader::authMethod).orElse(AuthMethod.SCRAM_SHA_256);
+        String password;
+        if (auth == AuthMethod.CERT) {
+            if (map.has("password")) {
+                diagnostics.error(map.pathOf("password"), "a service with auth: cert logs in with its certificate alone;"
+                        + " remove the password, or set auth: scram+cert to ask for both");
+            }
+            password = "";
+        } else {
+            password = map.requiredString("password");
+        }
         List<String> databases = List.of();
         if (admin) {
             databases = map.stringList("databases").orElse(List.of());
@@ -213,6 +237,16 @@ final class ConfigReader {
             throw new IllegalArgumentException("statement pooling is not supported; use transaction or session");
         }
         throw new IllegalArgumentException("must be " + yamlNames(PoolMode.values(), PoolMode::yamlName) + ", not '" + text + "'");
+    }
+
+    private static ClientTlsMode tlsMode(String text) {
+        for (ClientTlsMode mode : ClientTlsMode.values()) {
+            if (mode.yamlName().equals(text)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException(
+                "must be " + yamlNames(ClientTlsMode.values(), ClientTlsMode::yamlName) + ", not '" + text + "'");
     }
 
     private static AuthMethod authMethod(String text) {

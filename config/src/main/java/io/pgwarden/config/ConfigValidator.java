@@ -35,6 +35,7 @@ final class ConfigValidator {
     void validate(PgwardenConfig config, PoolSettings poolSection) {
         checkRange("listen.port", config.listen().port(), 0, 65_535);
         checkRange("listen.event_loops", config.listen().eventLoops(), 0, 256);
+        checkTls(config.listen().tls());
         checkHttp(config);
         checkAdminServices(config);
         config.backends().values().forEach(this::checkBackend);
@@ -43,6 +44,62 @@ final class ConfigValidator {
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
+    }
+
+    private void checkTls(TlsConfig tls) {
+        if (!tls.enabled()) {
+            return;
+        }
+        String why = " is required when listen.tls.mode is " + tls.mode().yamlName();
+        checkReadableFile("listen.tls.cert", tls.cert(), "cert" + why);
+        checkReadableFile("listen.tls.key", tls.key(), "key" + why);
+        if (tls.mode().requiresClientCertificate() && !tls.hasCa()) {
+            diagnostics.error(diagnostics.isSet("listen.tls.mode") ? "listen.tls.mode" : "listen.tls",
+                    "is " + tls.mode().yamlName() + ": client certificates are checked against listen.tls.ca, which is not set");
+        }
+        if (tls.hasCa()) {
+            checkReadableFile("listen.tls.ca", tls.ca(), "");
+        }
+        if (!TlsConfig.PROTOCOLS.contains(tls.minVersion())) {
+            diagnostics.error("listen.tls.min_version", "must be " + String.join(" or ", TlsConfig.PROTOCOLS)
+                    + ", not '" + tls.minVersion() + "'");
+        }
+        checkCiphers(tls.ciphers());
+    }
+
+    /** {@code missing}: the message when the key is not there at all ("" where it cannot be, being optional). */
+    private void checkReadableFile(String at, String path, String missing) {
+        if (path.isEmpty()) {
+            if (diagnostics.isSet(at)) {
+                diagnostics.error(at, "must not be empty");
+            } else {
+                diagnostics.error("listen.tls", missing);
+            }
+        } else if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))) {
+            diagnostics.error(at, "file '" + path + "' does not exist or is not a file");
+        } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+            diagnostics.error(at, "file '" + path + "' is not readable by this user");
+        }
+    }
+
+    /** Names this JDK does not know would make every handshake fail at run time. */
+    private void checkCiphers(List<String> ciphers) {
+        if (ciphers.isEmpty()) {
+            diagnostics.error("listen.tls.ciphers", "must name at least one cipher suite");
+            return;
+        }
+        Set<String> supported;
+        try {
+            supported = Set.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return; // no default TLS context to ask: the proxy reports it when it builds its own
+        }
+        for (int i = 0; i < ciphers.size(); i++) {
+            if (!ciphers.get(i).isEmpty() && !supported.contains(ciphers.get(i))) {
+                diagnostics.error(KeyPath.index("listen.tls.ciphers", i), "cipher suite '" + ciphers.get(i)
+                        + "' is not supported by this Java runtime (give IANA names, e.g. TLS_AES_128_GCM_SHA256)");
+            }
+        }
     }
 
     private void checkLimits(LimitsConfig limits) {
@@ -204,6 +261,14 @@ final class ConfigValidator {
         String at = KeyPath.child("services", service.name());
         checkName(at, service.name());
         checkPassword(KeyPath.child(at, "password"), service);
+        if (service.auth().needsCertificate()) {
+            TlsConfig tls = config.listen().tls();
+            if (!tls.enabled() || !tls.hasCa()) {
+                String auth = KeyPath.child(at, "auth");
+                diagnostics.error(diagnostics.isSet(auth) ? auth : at, "auth: " + service.auth().yamlName()
+                        + " needs client certificates: set listen.tls with a mode other than disable and a ca that signs them");
+            }
+        }
         checkGrants(KeyPath.child(at, "databases"), service.databases(), config);
         checkRange(KeyPath.child(at, "max_connections"), service.maxConnections(), 0, 10_000_000);
     }
@@ -219,7 +284,7 @@ final class ConfigValidator {
                 }
             }
             case MD5_HASH -> {
-                if (service.auth() == AuthMethod.SCRAM_SHA_256) {
+                if (service.auth().usesScram()) {
                     diagnostics.error(at, "an md5 hash cannot answer scram-sha-256 authentication;"
                             + " give the plain password or a SCRAM-SHA-256 verifier, or set auth: md5");
                 }

@@ -317,7 +317,7 @@ class ConfigValidatorTest {
 
     @Test
     void authIsScramOrMd5() {
-        assertEquals(List.of("services.svc.auth (line 9): must be scram-sha-256 or md5, not 'trust'"),
+        assertEquals(List.of("services.svc.auth (line 9): must be scram-sha-256 or md5 or cert or scram+cert, not 'trust'"),
                 errorsOf(service("p", "trust")));
     }
 

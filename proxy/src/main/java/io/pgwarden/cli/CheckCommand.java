@@ -23,8 +23,16 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PgwardenConfig loaded = config.load();
-        spec.commandLine().getOut().printf("OK: %d backends, %d databases, %d services%n",
-                loaded.backends().size(), loaded.databases().size(), loaded.services().size());
+        String tls = "";
+        if (loaded.listen().tls().enabled()) { // the files' contents too, as run would read them
+            try (io.pgwarden.tls.ClientTls files = io.pgwarden.tls.ClientTls.load(loaded.listen().tls())) {
+                tls = ", " + files.describe();
+            } catch (io.pgwarden.tls.TlsSetupException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        spec.commandLine().getOut().printf("OK: %d backends, %d databases, %d services%s%n",
+                loaded.backends().size(), loaded.databases().size(), loaded.services().size(), tls);
         return 0;
     }
 }

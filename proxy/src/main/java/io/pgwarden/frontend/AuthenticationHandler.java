@@ -7,6 +7,9 @@ import io.netty.util.ReferenceCountUtil;
 import io.pgwarden.admin.AdminAccess;
 import io.pgwarden.admin.AdminConsole;
 import io.pgwarden.auth.AuthenticationFailedException;
+import io.pgwarden.auth.CertificateIdentity;
+import io.pgwarden.auth.ChannelBinding;
+import io.pgwarden.tls.ClientTls;
 import io.pgwarden.metrics.AuthFailure;
 import io.pgwarden.auth.Md5Password;
 import io.pgwarden.auth.ScramServerExchange;
@@ -28,15 +31,15 @@ import java.security.SecureRandom;
 import java.util.Optional;
 
 /**
- * The authentication phase: proves the client is the service it names (SCRAM-SHA-256, or md5 where
- * the service is configured for it), then checks the service is granted the database it asked for.
+ * The authentication phase: proves the client is the service it names (SCRAM-SHA-256, and over TLS
+ * SCRAM-SHA-256-PLUS; md5, a client certificate, or certificate and SCRAM where the service is
+ * configured for it), then checks the service is granted the database it asked for.
  * Both happen before any backend is touched. An unknown service runs a SCRAM exchange that fails at
  * its end, and a wrong password gets the same answer, so user names cannot be probed.
  */
 final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(AuthenticationHandler.class);
-    private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private enum AuthState { AWAITING_SASL_INITIAL, AWAITING_SASL_FINAL, AWAITING_MD5, DONE }
@@ -58,17 +61,34 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        Optional<javax.net.ssl.SSLSession> tls = ClientTls.session(ctx.channel());
+        if (service != null && service.auth().needsCertificate()) {
+            Optional<AuthenticationFailedException> refusal =
+                    CertificateIdentity.check(tls.flatMap(ClientTls::clientCertificate).orElse(null), service.name());
+            if (refusal.isPresent()) {
+                log.info("certificate authentication failed for service \"{}\" from {}: {}", startup.user(),
+                        ctx.channel().remoteAddress(), refusal.get().getMessage());
+                failAuthentication(ctx, refusal.get());
+                return;
+            }
+            if (service.auth() == AuthMethod.CERT) {
+                authenticated(ctx);
+                return;
+            }
+        }
         if (service != null && service.auth() == AuthMethod.MD5) {
             md5Salt = new byte[4];
             RANDOM.nextBytes(md5Salt);
             state = AuthState.AWAITING_MD5;
             ctx.writeAndFlush(Authentication.md5Password(ctx.alloc(), md5Salt));
         } else {
+            // bound to the certificate this connection's handshake sent, rotation or not
+            ChannelBinding channel = tls.flatMap(ClientTls::serverCertificate).map(ChannelBinding::tls).orElse(ChannelBinding.NONE);
             scram = service != null
-                    ? new ScramServerExchange(context.credentials().verifier(service))
-                    : ScramServerExchange.forUnknownUser(startup.user(), context.credentials().mockSecret());
+                    ? new ScramServerExchange(context.credentials().verifier(service), channel)
+                    : ScramServerExchange.forUnknownUser(startup.user(), context.credentials().mockSecret(), channel);
             state = AuthState.AWAITING_SASL_INITIAL;
-            ctx.writeAndFlush(Authentication.sasl(ctx.alloc(), SCRAM_SHA_256));
+            ctx.writeAndFlush(Authentication.sasl(ctx.alloc(), scram.mechanisms().toArray(String[]::new)));
         }
         ctx.read();
     }
@@ -99,19 +119,14 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             }
         } catch (AuthenticationFailedException e) {
             log.info("authentication failed for service \"{}\" from {}: {}", startup.user(), ctx.channel().remoteAddress(), e.getMessage());
-            failAuthentication(ctx);
+            failAuthentication(ctx, e);
         } finally {
             ReferenceCountUtil.release(frame);
         }
     }
 
     private void onSaslInitial(ChannelHandlerContext ctx, SaslInitialResponse initial) throws AuthenticationFailedException {
-        if (!SCRAM_SHA_256.equals(initial.mechanism())) {
-            context.metrics().clientAuthFailed(startup.user(), startup.database(), AuthFailure.PROTOCOL_ERROR);
-            ClientErrors.protocolViolation(ctx.channel(), "client selected an invalid SASL authentication mechanism");
-            return;
-        }
-        byte[] serverFirst = scram.handleClientFirst(initial.data());
+        byte[] serverFirst = scram.handleClientFirst(initial.mechanism(), initial.data());
         state = AuthState.AWAITING_SASL_FINAL;
         ctx.writeAndFlush(Authentication.saslContinue(ctx.alloc(), serverFirst));
         ctx.read();
@@ -135,10 +150,20 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         afterThrottle(ctx, context.failedLogins().beforeSuccess(address(ctx)), () -> authenticated(ctx));
     }
 
-    private void failAuthentication(ChannelHandlerContext ctx) {
+    /**
+     * Most failures get one answer, so that nothing can be probed; those PostgreSQL words otherwise
+     * (a mechanism not offered, channel binding, the client certificate) get PostgreSQL's words.
+     */
+    private void failAuthentication(ChannelHandlerContext ctx, AuthenticationFailedException failure) {
         state = AuthState.DONE;
-        context.metrics().clientAuthFailed(startup.user(), startup.database(),
-                service == null ? AuthFailure.UNKNOWN_SERVICE : AuthFailure.WRONG_PASSWORD);
+        AuthenticationFailedException.ClientError error = failure.clientError();
+        AuthFailure reason = error == null ? (service == null ? AuthFailure.UNKNOWN_SERVICE : AuthFailure.WRONG_PASSWORD)
+                : switch (failure.reason()) {
+                    case CREDENTIALS, PROTOCOL -> AuthFailure.PROTOCOL_ERROR;
+                    case CHANNEL_BINDING -> AuthFailure.CHANNEL_BINDING;
+                    case CERTIFICATE -> AuthFailure.CERTIFICATE;
+                };
+        context.metrics().clientAuthFailed(startup.user(), startup.database(), reason);
         FailedLogins.Verdict verdict = context.failedLogins().failed(startup.user(), address(ctx));
         for (FailedLogins.Episode episode : verdict.started()) {
             log.warn("{} failed logins within {} s for {} {}: {} delayed (up to limits.auth_failure_max_delay) until the window "
@@ -148,8 +173,11 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             context.metrics().loginThrottleStarted(episode.by());
         }
         // the same answer as ever, only later: throttling must not tell a wrong password from anything else
-        afterThrottle(ctx, verdict.delay(), () -> ClientErrors.fatal(ctx.channel(), SqlState.INVALID_PASSWORD,
-                "password authentication failed for user \"" + startup.user() + "\""));
+        io.pgwarden.protocol.backend.ErrorResponse answer = error == null
+                ? io.pgwarden.protocol.backend.ErrorResponse.fatal(SqlState.INVALID_PASSWORD,
+                        "password authentication failed for user \"" + startup.user() + "\"")
+                : io.pgwarden.protocol.backend.ErrorResponse.of("FATAL", error.sqlState(), error.message(), error.detail());
+        afterThrottle(ctx, verdict.delay(), () -> ClientErrors.fatal(ctx.channel(), answer));
     }
 
     /** Runs the answer now, or after the delay {@link FailedLogins} asked for (nothing is read meanwhile). */

@@ -21,6 +21,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         clients.add(channel);
         StartupPacketDecoder startupDecoder = new StartupPacketDecoder();
         channel.pipeline()
+                .addLast(ClientPipeline.DIRECT_TLS, new DirectTlsDetector(context.tls()))
                 .addLast(ClientPipeline.STARTUP, startupDecoder)
                 .addLast(ClientPipeline.HANDSHAKE, new StartupHandler(context, startupDecoder));
     }

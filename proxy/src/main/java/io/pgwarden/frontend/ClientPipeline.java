@@ -1,8 +1,11 @@
 package io.pgwarden.frontend;
 
 /**
- * Names of a client connection's pipeline handlers, in order. The first two are swapped as the
- * connection moves through its phases:
+ * Names of a client connection's pipeline handlers, in order. First comes {@link #DIRECT_TLS},
+ * which looks at the first byte only and then makes way: for {@link #TLS}, the SslHandler, when the
+ * client starts with a TLS ClientHello (PostgreSQL 17's direct TLS), or for nothing. After an
+ * SSLRequest answered 'S', {@link #TLS} is put first. The rest never knows whether TLS is in use.
+ * The decoder and the handler are swapped as the connection moves through its phases:
  * <pre>
  *   phase            decoder                                 handler
  *   startup          {@link #STARTUP} StartupPacketDecoder   {@link #HANDSHAKE} StartupHandler
@@ -12,6 +15,8 @@ package io.pgwarden.frontend;
  */
 public final class ClientPipeline {
 
+    public static final String DIRECT_TLS = "direct-tls";
+    public static final String TLS = "tls";
     public static final String STARTUP = "startup";
     public static final String FRAMES = "frames";
     public static final String HANDSHAKE = "handshake";

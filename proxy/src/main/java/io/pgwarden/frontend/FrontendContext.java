@@ -19,5 +19,6 @@ public record FrontendContext(
         CancelRegistry cancels,
         BackendCanceller canceller,
         StatementNames statementNames,
-        java.util.concurrent.atomic.AtomicLong clientIds) {
+        java.util.concurrent.atomic.AtomicLong clientIds,
+        io.pgwarden.tls.ClientTls tls) {
 }

@@ -33,7 +33,7 @@ public final class ServiceCredentials {
     public ServiceCredentials(PgwardenConfig config) {
         this.secret = secretOf(config);
         for (ServiceConfig service : config.services().values()) {
-            if (service.auth() == AuthMethod.SCRAM_SHA_256) {
+            if (service.auth().usesScram()) {
                 verifiers.put(service.name(), ScramVerifier.isVerifier(service.password())
                         ? ScramVerifier.parse(service.password())
                         : ScramVerifier.fromPassword(service.password(), saltFor(service.name()), ITERATIONS));

@@ -16,6 +16,7 @@ import io.pgwarden.protocol.frontend.SslRequest;
 import io.pgwarden.protocol.frontend.StartupMessage;
 import io.pgwarden.protocol.frontend.StartupPacket;
 import io.pgwarden.protocol.frontend.StartupPacketDecoder;
+import io.pgwarden.tls.ClientTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +27,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The startup phase of a client connection: encryption requests (answered 'N' for now), cancel
- * requests, and the StartupMessage, whose protocol version is checked as PostgreSQL checks it.
- * Hands over to {@link AuthenticationHandler}.
+ * The startup phase of a client connection: encryption requests (SSLRequest answered 'S' and TLS
+ * started when listen.tls is enabled, 'N' otherwise; GSSENCRequest 'N'), cancel requests, and the
+ * StartupMessage, whose protocol version is checked as PostgreSQL checks it. Hands over to
+ * {@link AuthenticationHandler}.
  */
 final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
 
@@ -101,20 +103,25 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
      */
     private void onEncryptionRequest(ChannelHandlerContext ctx, StartupPacket request) {
         boolean ssl = request instanceof SslRequest;
-        if (request == refusedEncryption) {
+        // once in TLS (after 'S' or a direct ClientHello) no encryption is negotiated again, as in PostgreSQL
+        if (request == refusedEncryption || ClientTls.session(ctx.channel()).isPresent()) {
             int code = ssl ? SslRequest.CODE : GssEncRequest.CODE;
             refuseProtocolVersion(ctx, code >>> 16, code & 0xffff);
             return;
         }
-        refusedEncryption = request;
-        ctx.write(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        boolean startTls = ssl && context.tls().enabled();
+        refusedEncryption = startTls ? null : request;
+        ctx.write(Unpooled.wrappedBuffer(new byte[] {startTls ? (byte) 'S' : (byte) 'N'}));
         if (decoder.bufferedBytes() > 0) {
             ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.PROTOCOL_VIOLATION,
                     "received unencrypted data after " + (ssl ? "SSL request" : "GSSAPI encryption request"),
                     "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack."));
             return;
         }
-        ctx.flush();
+        ctx.flush(); // 'S' in the clear, before TLS is in the pipeline
+        if (startTls) {
+            ClientTlsHandshake.begin(ctx.channel(), context.tls(), false);
+        }
         ctx.read();
     }
 
@@ -142,6 +149,10 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
                     "no PostgreSQL user name specified in startup packet");
             return;
         }
+        if (context.tls().mode().requiresTls() && ClientTls.session(ctx.channel()).isEmpty()) {
+            refuseWithoutTls(ctx, startup, context.tls().mode());
+            return;
+        }
         String replication = startup.parameters().get("replication");
         if (replication != null && !List.of("false", "off", "no", "0").contains(replication.toLowerCase(java.util.Locale.ROOT))) {
             ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED,
@@ -156,13 +167,35 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
         ctx.pipeline().replace(this, ClientPipeline.HANDSHAKE, new AuthenticationHandler(context, startup, login));
     }
 
+    /**
+     * listen.tls.mode require or stricter, and the client did not ask for TLS: refused after its
+     * startup packet, as PostgreSQL refuses a client that only a hostssl line would let in.
+     */
+    private static void refuseWithoutTls(ChannelHandlerContext ctx, StartupMessage startup, io.pgwarden.config.ClientTlsMode mode) {
+        String host = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
+        log.info("client {} refused: listen.tls.mode is {} and it did not use TLS", ctx.channel().remoteAddress(), mode.yamlName());
+        ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                "connection for host \"" + host + "\", user \"" + startup.user() + "\", database \"" + startup.database()
+                        + "\" refused: no encryption",
+                "pgwarden accepts TLS connections only: connect with sslmode=require or stricter."));
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         failConnection(ctx, cause);
     }
 
-    /** A broken socket is just closed; bytes that make no sense get 08P01 first. */
+    /**
+     * A broken socket is just closed; so is a failed TLS handshake, with one log line (the client
+     * has had its TLS alert); bytes that make no sense get 08P01 first.
+     */
     static void failConnection(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable tlsFailure = cause instanceof io.netty.handler.codec.DecoderException ? cause.getCause() : cause;
+        if (tlsFailure instanceof javax.net.ssl.SSLException) {
+            log.info("TLS with client {} failed: {}", ctx.channel().remoteAddress(), tlsFailure.getMessage());
+            ctx.close();
+            return;
+        }
         if (cause instanceof java.io.IOException) {
             ctx.close();
             return;

@@ -11,6 +11,10 @@ public enum AuthFailure {
     UNKNOWN_SERVICE("unknown_service"),
     /** The exchange itself was malformed or used a mechanism pgwarden does not offer. */
     PROTOCOL_ERROR("protocol_error"),
+    /** SCRAM-SHA-256-PLUS bound to another server certificate, or a 'y' flag where binding was possible. */
+    CHANNEL_BINDING("channel_binding"),
+    /** auth: cert or scram+cert, and no client certificate, or one for another service. */
+    CERTIFICATE("certificate"),
     /** The client did not finish logging in in time. */
     TIMEOUT("timeout");
 

@@ -15,9 +15,10 @@ import java.util.Arrays;
  * leaves the exchange FAILED. No other exception (the handler would log a stack trace for client
  * garbage), and no success without the password's proof.
  *
- * <p>Input, read by {@link FuzzedDataProvider}: the client-first-message, then how the final
- * message is built (raw bytes; the right channel binding and nonce followed by fuzzed bytes; or
- * those plus fuzzed extensions and a proof computed from the password, so success is reachable).
+ * <p>Input, read by {@link FuzzedDataProvider}: over TCP or TLS (where -PLUS is offered), the
+ * mechanism the client names, the client-first-message, then how the final message is built (raw
+ * bytes; the right channel binding and nonce followed by fuzzed bytes; or those plus fuzzed
+ * extensions and a proof computed from the password, so success is reachable, -PLUS included).
  */
 class ScramServerExchangeFuzzTest {
 
@@ -28,17 +29,20 @@ class ScramServerExchangeFuzzTest {
     /** PBKDF2 once, not per input. */
     private static final byte[] CLIENT_KEY =
             ScramFunctions.clientKey(ScramFunctions.saltedPassword(SaslPrep.passwordBytes(PASSWORD), SALT, 4096));
+    private static final byte[] CERTIFICATE_HASH = new byte[32];
 
     @FuzzTest(maxDuration = "5s")
     void anyClientMessagesAuthenticateOrFailCleanly(FuzzedDataProvider data) {
+        ChannelBinding channel = data.consumeBoolean() ? ChannelBinding.tlsServerEndPoint(CERTIFICATE_HASH) : ChannelBinding.NONE;
         ScramServerExchange exchange = data.consumeBoolean()
-                ? new ScramServerExchange(VERIFIER, () -> SERVER_NONCE)
-                : ScramServerExchange.forUnknownUser("nobody", new byte[] {1, 2, 3});
+                ? new ScramServerExchange(VERIFIER, channel, () -> SERVER_NONCE)
+                : ScramServerExchange.forUnknownUser("nobody", new byte[] {1, 2, 3}, channel);
+        String mechanism = data.consumeBoolean() ? "SCRAM-SHA-256-PLUS" : "SCRAM-SHA-256";
         int finalShape = data.consumeInt(0, 2);
         byte[] clientFirst = data.consumeBytes(data.consumeInt(0, 300));
         byte[] serverFirst;
         try {
-            serverFirst = exchange.handleClientFirst(clientFirst);
+            serverFirst = exchange.handleClientFirst(mechanism, clientFirst);
         } catch (AuthenticationFailedException e) {
             assertFailed(exchange, e);
             return;
@@ -48,12 +52,15 @@ class ScramServerExchangeFuzzTest {
         assertTrue(serverFirstText.startsWith("r=") && serverFirstText.contains(",s=") && serverFirstText.contains(",i="),
                 serverFirstText);
         String nonce = ScramTestMessages.nonceOf(serverFirst);
-        String binding = clientFirst[0] == 'y' ? "eSws" : "biws";
+        int bareStart = gs2HeaderLength(clientFirst);
+        byte[] header = Arrays.copyOf(clientFirst, bareStart);
+        String binding = java.util.Base64.getEncoder().encodeToString(clientFirst[0] == 'p' ? concat(header, CERTIFICATE_HASH) : header);
 
         byte[] clientFinal = switch (finalShape) {
             case 0 -> data.consumeRemainingAsBytes();
             case 1 -> concat(ascii("c=" + binding + ",r=" + nonce), data.consumeRemainingAsBytes());
-            default -> withProof(clientFirst, serverFirst, "c=" + binding + ",r=" + nonce + data.consumeRemainingAsString());
+            default -> withProof(Arrays.copyOfRange(clientFirst, bareStart, clientFirst.length), serverFirst,
+                    "c=" + binding + ",r=" + nonce + data.consumeRemainingAsString());
         };
         byte[] serverFinal;
         try {
@@ -73,9 +80,19 @@ class ScramServerExchangeFuzzTest {
     }
 
     /** {@code withoutProof} and the proof the password gives for it. */
-    private static byte[] withProof(byte[] clientFirst, byte[] serverFirst, String withoutProof) {
+    /** The GS2 header the exchange accepted: up to and with its second comma. */
+    private static int gs2HeaderLength(byte[] clientFirst) {
+        int commas = 0;
+        for (int i = 0; i < clientFirst.length; i++) {
+            if (clientFirst[i] == ',' && ++commas == 2) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError("an accepted client-first-message has a GS2 header");
+    }
+
+    private static byte[] withProof(byte[] bare, byte[] serverFirst, String withoutProof) {
         byte[] withoutProofBytes = withoutProof.getBytes(StandardCharsets.UTF_8);
-        byte[] bare = Arrays.copyOfRange(clientFirst, 3, clientFirst.length);
         byte[] authMessage = ScramFunctions.authMessage(bare, serverFirst, withoutProofBytes);
         byte[] proof = ScramFunctions.xor(CLIENT_KEY, ScramFunctions.hmac(ScramFunctions.sha256(CLIENT_KEY), authMessage));
         return concat(withoutProofBytes, ascii(",p=" + java.util.Base64.getEncoder().encodeToString(proof)));

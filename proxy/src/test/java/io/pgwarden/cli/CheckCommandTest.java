@@ -72,6 +72,24 @@ class CheckCommandTest {
         assertTrue(result.err().contains("--config"), result.err());
     }
 
+    @Test
+    void tlsFilesAreReadAndAnUnusableKeyIsNamed() throws Exception {
+        io.pgwarden.TestCertificates ca = io.pgwarden.TestCertificates.newCa("check CA");
+        ca.server("db.example.com", true).writeTo(directory, "server");
+        String withTls = GOOD + "listen:\n  tls: {mode: require, cert: '" + directory.resolve("server.crt")
+                + "', key: '" + directory.resolve("server.key") + "'}\n";
+        CommandResult good = CommandResult.run("check", "--config", write("tls.yaml", withTls).toString());
+        assertEquals(0, good.exitCode(), good.err());
+        assertTrue(good.out().startsWith("OK: 1 backends, 2 databases, 1 services, TLS require (JDK provider, TLSv1.2+,"
+                + " certificate CN=db.example.com serial "), good.out());
+
+        Files.writeString(directory.resolve("server.key"), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+        CommandResult bad = CommandResult.run("check", "--config", directory.resolve("tls.yaml").toString());
+        assertEquals(1, bad.exitCode());
+        assertEquals("pgwarden: " + directory.resolve("server.key") + ": a PEM PKCS#8 private key expected, found a PKCS#1/SEC1 key;"
+                + " convert it with: openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key", bad.err().strip());
+    }
+
     private Path write(String name, String yaml) throws IOException {
         return Files.writeString(directory.resolve(name), yaml);
     }

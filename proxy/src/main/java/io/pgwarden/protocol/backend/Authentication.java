@@ -52,11 +52,14 @@ public record Authentication(int code, byte[] data, List<String> mechanisms) {
         return alloc.buffer(13).writeByte(BackendMessages.AUTHENTICATION).writeInt(12).writeInt(MD5_PASSWORD).writeBytes(salt);
     }
 
-    public static ByteBuf sasl(ByteBufAllocator alloc, String mechanism) {
+    /** AuthenticationSASL offering {@code mechanisms}, in the server's order of preference. */
+    public static ByteBuf sasl(ByteBufAllocator alloc, String... mechanisms) {
         ByteBuf out = alloc.buffer();
         int length = Frames.begin(out, BackendMessages.AUTHENTICATION);
         out.writeInt(SASL);
-        CStrings.write(out, mechanism);
+        for (String mechanism : mechanisms) {
+            CStrings.write(out, mechanism);
+        }
         out.writeByte(0);
         Frames.end(out, length);
         return out;
