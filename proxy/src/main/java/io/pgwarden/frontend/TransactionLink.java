@@ -257,9 +257,8 @@ final class TransactionLink implements ServerSide {
         if (TransactionModeLimits.isListen(definition, definition.readerIndex(), definition.writerIndex())) {
             definition = refusalDefinition();
         }
-        boolean changesIdentity = IdentityChanges.mayChangeIdentity(definition, definition.readerIndex(), definition.writerIndex());
-        boolean dropsStatements = TransactionModeLimits.mayDropStatements(definition, definition.readerIndex(),
-                definition.writerIndex());
+        boolean changesIdentity = SqlWords.IDENTITY_CHANGES.foundIn(definition, definition.readerIndex(), definition.writerIndex());
+        boolean dropsStatements = SqlWords.STATEMENT_DROPS.foundIn(definition, definition.readerIndex(), definition.writerIndex());
         if (parse.statement().isEmpty()) {
             if (changesIdentity) {
                 server.sessionState().identityMayHaveChanged();
@@ -329,11 +328,12 @@ final class TransactionLink implements ServerSide {
         if (TransactionModeLimits.queryIsListen(frame)) {
             frame.release();
             frame = FrontendMessages.query(server.channel().alloc(), TransactionModeLimits.LISTEN_REFUSAL);
-        } else if (TransactionModeLimits.queryMayDropStatements(frame)) {
-            watchStatementDrops = true;
-        }
-        if (IdentityChanges.mayChangeIdentity(frame, frame.readerIndex() + Frames.HEADER_LENGTH, frame.writerIndex())) {
-            server.sessionState().identityMayHaveChanged();
+        } else {
+            int from = frame.readerIndex() + Frames.HEADER_LENGTH;
+            watchStatementDrops |= SqlWords.STATEMENT_DROPS.foundIn(frame, from, frame.writerIndex()); // "select 1; deallocate all" too
+            if (SqlWords.IDENTITY_CHANGES.foundIn(frame, from, frame.writerIndex())) {
+                server.sessionState().identityMayHaveChanged();
+            }
         }
         send(frame, Kind.QUERY, null);
     }

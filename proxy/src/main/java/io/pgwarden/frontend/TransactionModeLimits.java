@@ -24,21 +24,12 @@ final class TransactionModeLimits {
         return startsWithKeyword(buf, from, to, "LISTEN");
     }
 
-    /** True for DEALLOCATE ... and DISCARD ...: they drop the prepared statements of the session. */
-    static boolean mayDropStatements(ByteBuf buf, int from, int to) {
-        return startsWithKeyword(buf, from, to, "DEALLOCATE") || startsWithKeyword(buf, from, to, "DISCARD");
-    }
-
     /** The query text of a Query frame: from after the header to before its NUL. */
     static boolean queryIsListen(ByteBuf frame) {
         int from = frame.readerIndex() + Frames.HEADER_LENGTH;
         return isListen(frame, from, frame.writerIndex());
     }
 
-    static boolean queryMayDropStatements(ByteBuf frame) {
-        int from = frame.readerIndex() + Frames.HEADER_LENGTH;
-        return mayDropStatements(frame, from, frame.writerIndex());
-    }
 
     private static boolean startsWithKeyword(ByteBuf buf, int from, int to, String keyword) {
         int i = from;

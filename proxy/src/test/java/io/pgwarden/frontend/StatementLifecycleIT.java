@@ -52,6 +52,25 @@ class StatementLifecycleIT {
     }
 
     @Test
+    void deallocateAllBehindAnotherStatementInOneQueryDoesNotBreakTheNextClient() throws Exception {
+        try (Connection c = tx(1); Statement st = c.createStatement()) {
+            assertEquals(42, selectFortyTwo(c));
+        }
+        Properties simple = new Properties();
+        simple.setProperty("preferQueryMode", "simple"); // one Query message with both statements
+        try (Connection c = platform.connect("orders-service", TestPlatform.PASSWORDS.get("orders-service"), "orders_tx1", simple);
+             Statement st = c.createStatement()) {
+            st.execute("SELECT 1; DEALLOCATE ALL");
+        }
+        try (Connection other = tx(1)) {
+            other.setAutoCommit(false); // inside a transaction pgjdbc does not retry a 26000 by itself
+            assertEquals(42, selectFortyTwo(other));
+            assertEquals(42, selectFortyTwo(other));
+            other.commit();
+        }
+    }
+
+    @Test
     void discardAllSentWithTheExtendedProtocolDoesNotBreakTheNextClient() throws Exception {
         try (Connection c = tx(1); Statement st = c.createStatement()) {
             assertEquals(42, selectFortyTwo(c));

@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class IdentityChangesTest {
+class SqlWordsTest {
 
     private static boolean scan(String sql) {
         ByteBuf text = Unpooled.copiedBuffer("xx" + sql + "\0", StandardCharsets.UTF_8);
-        return IdentityChanges.mayChangeIdentity(text, 2, text.writerIndex() - 1);
+        return SqlWords.IDENTITY_CHANGES.foundIn(text, 2, text.writerIndex() - 1);
     }
 
     @ParameterizedTest
@@ -44,5 +44,19 @@ class IdentityChangesTest {
         assertTrue(scan(filler + "set role admin"));
         assertFalse(scan(filler));
         assertTrue(scan(filler + "select SET_config('x', 'y', false)"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DEALLOCATE ALL", "deallocate \"S_1\"", "select 1; DEALLOCATE ALL", "/* x */ discard all",
+            "DISCARD PLANS"})
+    void statementDropsAreSeenWhereverTheyStand(String sql) {
+        ByteBuf text = Unpooled.copiedBuffer(sql, StandardCharsets.UTF_8);
+        assertTrue(SqlWords.STATEMENT_DROPS.foundIn(text, 0, text.writerIndex()), sql);
+    }
+
+    @org.junit.jupiter.api.Test
+    void noDropInAnOrdinaryQuery() {
+        ByteBuf text = Unpooled.copiedBuffer("SELECT abalance FROM pgbench_accounts WHERE aid = $1", StandardCharsets.UTF_8);
+        assertFalse(SqlWords.STATEMENT_DROPS.foundIn(text, 0, text.writerIndex()));
     }
 }
