@@ -46,6 +46,7 @@ class InternalQueryTest {
     /** PostgreSQL still skipping to a Sync (or frozen) never answers: the server is closed, the caller told. */
     @Test
     void aServerSilentPastTheTimeoutIsClosedAndTheCallerTold() {
+        channel.freezeTime(); // only advanceTimeBy moves the clock: a slow machine cannot fire it early
         Future<Optional<ErrorResponse>> result = InternalQuery.run(server, List.of("ROLLBACK"));
         release(channel.readOutbound());
         channel.advanceTimeBy(InternalQuery.TIMEOUT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
