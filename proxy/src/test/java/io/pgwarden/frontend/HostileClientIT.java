@@ -321,6 +321,44 @@ class HostileClientIT {
         }, n -> n == 0);
     }
 
+    /*
+     * A Parse sent into a COPY FROM STDIN: PostgreSQL 17 fails the COPY on it and, having lost its
+     * place in the message stream, ends the connection (FATAL 08P01). The client hears both, its
+     * server is gone, and no other client is left believing that Parse prepared anywhere.
+     */
+    @Test
+    void aParseSentIntoACopyEndsThatServerAndLeavesTheOthersWhole() throws Exception {
+        String sql = "select 'consumed by a copy'::text";
+        try (RawPgClient hostile = client()) {
+            hostile.query("create temp table if not exists swallowed (v int)");
+            hostile.typesUntilReady(null);
+            hostile.send(RawPgClient.typed('Q', RawPgClient.cString("copy swallowed from stdin")), RawPgClient.parse("named", sql),
+                    RawPgClient.sync());
+            assertEquals('G', hostile.read().type());
+            Message copyFailed = hostile.readUntil('E');
+            assertEquals("08P01", copyFailed.fields().get('C'), copyFailed.fields().toString());
+            Message fatal = hostile.readUntil('E');
+            assertEquals("FATAL", fatal.fields().get('S'), fatal.fields().toString());
+            assertTrue(hostile.closedByServer());
+        }
+        awaitNoServerHeld();
+        List<RawPgClient> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) { // every server of the pool, in turn
+                RawPgClient other = client();
+                others.add(other);
+                other.query("begin");
+                other.typesUntilReady(null);
+                other.send(RawPgClient.parse("mine", sql), RawPgClient.bind("mine"), RawPgClient.execute(), RawPgClient.sync());
+                assertEquals("12DCZ", other.typesUntilReady(null), "server " + i);
+            }
+        } finally {
+            for (RawPgClient other : others) {
+                other.close();
+            }
+        }
+    }
+
     /* Found by ProtocolFuzzIT: a simple query after an unsynced Execute ends both, as its ReadyForQuery says. */
     @Test
     void aQueryAfterAnExecuteWithoutSyncFreesTheServerAtItsReadyForQuery() throws Exception {
