@@ -9,16 +9,12 @@ import java.util.Map;
  */
 final class ClientStatements {
 
-    /**
-     * One statement as the client knows it; {@code changesIdentity} when it may change the session's
-     * role, {@code dropsStatements} when it may deallocate prepared statements (DEALLOCATE, DISCARD).
-     */
-    record Statement(String clientName, String serverName, byte[] definition, boolean changesIdentity,
-                     boolean dropsStatements) {
+    /** One statement as the client knows it; {@code changesIdentity} when it may change the session's role. */
+    record Statement(String clientName, String serverName, byte[] definition, boolean changesIdentity) {
 
         /** A name the client never prepared (or pgwarden cannot map): the server answers for it. */
         static Statement unknown(String clientName) {
-            return new Statement(clientName, io.pgwarden.backend.StatementNames.UNKNOWN, null, false, false);
+            return new Statement(clientName, io.pgwarden.backend.StatementNames.UNKNOWN, null, false);
         }
     }
 

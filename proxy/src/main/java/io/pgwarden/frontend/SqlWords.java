@@ -15,8 +15,6 @@ final class SqlWords {
 
     /** May change who the session acts as: SET ROLE, SET SESSION AUTHORIZATION, set_config('role', ...). */
     static final SqlWords IDENTITY_CHANGES = new SqlWords("role", "authorization", "set_config");
-    /** May deallocate the session's prepared statements: DEALLOCATE, DISCARD ALL / PLANS. */
-    static final SqlWords STATEMENT_DROPS = new SqlWords("deallocate", "discard");
 
     private final byte[][] words;
     private final boolean[] startsAWord = new boolean[128];

@@ -71,7 +71,6 @@ final class TransactionLink implements ServerSide {
     private final java.util.ArrayDeque<Long> copyEndsAhead = new java.util.ArrayDeque<>(2);
     /** The place of the last extended-protocol request sent: a Query after it ends that extended query when it is answered. */
     private long lastExtendedPlace = -1;
-    private boolean watchStatementDrops;
     private boolean answeredSinceFlush;
     /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
     private final boolean timed;
@@ -234,7 +233,6 @@ final class TransactionLink implements ServerSide {
             if (statement.changesIdentity()) {
                 server.sessionState().identityMayHaveChanged();
             }
-            watchStatementDrops |= statement.dropsStatements();
         }
         send(Bind.withStatement(server.channel().alloc(), frame, statement.serverName()), Kind.BIND, statement);
     }
@@ -258,12 +256,10 @@ final class TransactionLink implements ServerSide {
             definition = refusalDefinition();
         }
         boolean changesIdentity = SqlWords.IDENTITY_CHANGES.foundIn(definition, definition.readerIndex(), definition.writerIndex());
-        boolean dropsStatements = SqlWords.STATEMENT_DROPS.foundIn(definition, definition.readerIndex(), definition.writerIndex());
         if (parse.statement().isEmpty()) {
             if (changesIdentity) {
                 server.sessionState().identityMayHaveChanged();
             }
-            watchStatementDrops |= dropsStatements;
             if (definition != parse.definition()) {
                 send(Parse.encode(server.channel().alloc(), "", definition), Kind.PARSE, null);
                 frame.release();
@@ -281,7 +277,7 @@ final class TransactionLink implements ServerSide {
             return;
         }
         Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition),
-                changesIdentity, dropsStatements);
+                changesIdentity);
         statements.put(statement);
         frame.release();
         if (server.sessionState().statements().contains(statement.serverName())) {
@@ -330,7 +326,6 @@ final class TransactionLink implements ServerSide {
             frame = FrontendMessages.query(server.channel().alloc(), TransactionModeLimits.LISTEN_REFUSAL);
         } else {
             int from = frame.readerIndex() + Frames.HEADER_LENGTH;
-            watchStatementDrops |= SqlWords.STATEMENT_DROPS.foundIn(frame, from, frame.writerIndex()); // "select 1; deallocate all" too
             if (SqlWords.IDENTITY_CHANGES.foundIn(frame, from, frame.writerIndex())) {
                 server.sessionState().identityMayHaveChanged();
             }
@@ -396,7 +391,7 @@ final class TransactionLink implements ServerSide {
             if (status.name().equals("session_authorization") || status.name().equals("is_superuser")) {
                 server.sessionState().identityMayHaveChanged(); // however it was done (a function's body, say)
             }
-        } else if (type == BackendMessages.COMMAND_COMPLETE && watchStatementDrops) {
+        } else if (type == BackendMessages.COMMAND_COMPLETE) {
             onStatementsMaybeDropped(frame);
         } else if (type == BackendMessages.COPY_IN_RESPONSE) {
             onCopyIn();
@@ -415,7 +410,6 @@ final class TransactionLink implements ServerSide {
                     log.trace("<=S ReadyForQuery({}) for client {}: {} pending, boundary {}", server.transactionStatus(), clientId,
                             pending.size(), server.atRequestBoundary());
                 }
-                watchStatementDrops = false;
                 if (timed && pending.isEmpty()) {
                     busySinceNanos = 0;
                     idleInTransactionSinceNanos = server.transactionStatus() == TransactionStatus.IDLE ? 0 : System.nanoTime();
@@ -583,20 +577,40 @@ final class TransactionLink implements ServerSide {
         }
     }
 
-    /** DEALLOCATE ALL / DISCARD ALL ran: the session's prepared statements are gone, the client's names too. */
+    private static final byte[] DEALLOCATE_ALL = "DEALLOCATE ALL\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DISCARD_ALL = "DISCARD ALL\0".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * DEALLOCATE ALL / DISCARD ALL ran, however it was sent (a named portal's Execute in a later
+     * batch, a statement behind another): the session's prepared statements are gone, the client's
+     * names too. Every CommandComplete is looked at; its length alone rules out nearly all of them.
+     */
     private void onStatementsMaybeDropped(ByteBuf frame) {
-        String tag = io.pgwarden.protocol.CStrings.read(Frames.body(frame));
-        if (tag.equals("DEALLOCATE ALL") || tag.equals("DISCARD ALL")) {
+        boolean discardAll = tagIs(frame, DISCARD_ALL);
+        if (discardAll || tagIs(frame, DEALLOCATE_ALL)) {
             server.sessionState().statements().clear();
             statements.clear();
         }
-        if (tag.equals("DISCARD ALL")) {
+        if (discardAll) {
             // the server is back at its defaults: whoever comes next (this client too) gets its settings applied afresh
             ServerSessionState session = server.sessionState();
             session.appliedSettings().clear();
             session.lastDesired(java.util.Map.of());
             session.lastClientId(-1);
         }
+    }
+
+    private static boolean tagIs(ByteBuf frame, byte[] tag) {
+        int from = frame.readerIndex() + Frames.HEADER_LENGTH;
+        if (frame.writerIndex() - from != tag.length) {
+            return false;
+        }
+        for (int i = 0; i < tag.length; i++) {
+            if (frame.getByte(from + i) != tag[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -45,18 +45,4 @@ class SqlWordsTest {
         assertFalse(scan(filler));
         assertTrue(scan(filler + "select SET_config('x', 'y', false)"));
     }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"DEALLOCATE ALL", "deallocate \"S_1\"", "select 1; DEALLOCATE ALL", "/* x */ discard all",
-            "DISCARD PLANS"})
-    void statementDropsAreSeenWhereverTheyStand(String sql) {
-        ByteBuf text = Unpooled.copiedBuffer(sql, StandardCharsets.UTF_8);
-        assertTrue(SqlWords.STATEMENT_DROPS.foundIn(text, 0, text.writerIndex()), sql);
-    }
-
-    @org.junit.jupiter.api.Test
-    void noDropInAnOrdinaryQuery() {
-        ByteBuf text = Unpooled.copiedBuffer("SELECT abalance FROM pgbench_accounts WHERE aid = $1", StandardCharsets.UTF_8);
-        assertFalse(SqlWords.STATEMENT_DROPS.foundIn(text, 0, text.writerIndex()));
-    }
 }

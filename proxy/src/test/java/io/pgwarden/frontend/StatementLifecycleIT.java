@@ -70,6 +70,41 @@ class StatementLifecycleIT {
         }
     }
 
+    /* Found by the soak: a named portal's Execute in a later batch than its Bind was not watched. */
+    @Test
+    void deallocateAllRunFromANamedPortalInALaterBatchDoesNotBreakTheNextClient() throws Exception {
+        try (Connection c = tx(1)) {
+            assertEquals(42, selectFortyTwo(c));
+        }
+        try (io.pgwarden.RawPgClient raw = new io.pgwarden.RawPgClient(platform.pgwarden().port())) {
+            raw.socket().setSoTimeout(10_000);
+            raw.loginMd5("md5-service", "md5-pw", "orders_tx");
+            raw.query("begin"); // one transaction: one server throughout
+            raw.typesUntilReady(null);
+            raw.send(io.pgwarden.RawPgClient.parse("first", "select 42"), io.pgwarden.RawPgClient.bind("first"),
+                    io.pgwarden.RawPgClient.execute(), io.pgwarden.RawPgClient.sync());
+            assertEquals("12DCZ", raw.typesUntilReady(null), "select 42 is now prepared on this server");
+            java.io.ByteArrayOutputStream bind = new java.io.ByteArrayOutputStream();
+            bind.writeBytes(io.pgwarden.RawPgClient.cString("fp1"));
+            bind.writeBytes(io.pgwarden.RawPgClient.cString("dropper"));
+            bind.writeBytes(new byte[] {0, 0, 0, 0, 0, 0});
+            raw.send(io.pgwarden.RawPgClient.parse("dropper", "DEALLOCATE ALL"), io.pgwarden.RawPgClient.typed('B', bind.toByteArray()),
+                    io.pgwarden.RawPgClient.sync());
+            assertEquals("12Z", raw.typesUntilReady(null));
+            java.io.ByteArrayOutputStream execute = new java.io.ByteArrayOutputStream();
+            execute.writeBytes(io.pgwarden.RawPgClient.cString("fp1"));
+            execute.writeBytes(new byte[] {0, 0, 0, 0});
+            raw.send(io.pgwarden.RawPgClient.typed('E', execute.toByteArray()), io.pgwarden.RawPgClient.sync());
+            assertEquals("CZ", raw.typesUntilReady(null));
+            // the same server: pgwarden must know select 42 is gone, and prepare it again
+            raw.send(io.pgwarden.RawPgClient.parse("again", "select 42"), io.pgwarden.RawPgClient.bind("again"),
+                    io.pgwarden.RawPgClient.execute(), io.pgwarden.RawPgClient.sync());
+            assertEquals("12DCZ", raw.typesUntilReady(null));
+            raw.query("commit");
+            raw.typesUntilReady(null);
+        }
+    }
+
     @Test
     void discardAllSentWithTheExtendedProtocolDoesNotBreakTheNextClient() throws Exception {
         try (Connection c = tx(1); Statement st = c.createStatement()) {
