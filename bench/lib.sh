@@ -1,4 +1,4 @@
-# Shell helpers shared by bench/run.sh and bench/noisy-neighbour.sh (sourced, not run).
+# Shell helpers shared by bench/run.sh, bench/noisy-neighbour.sh and bench/tls-handshake.sh (sourced, not run).
 # They use the caller's W (work directory), PGWARDEN_JAR, PGB_PIDFILE and PGW_PID.
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
@@ -53,4 +53,23 @@ stop_pgwarden() {
   kill -KILL "$PGW_PID" 2>/dev/null || true
   wait "$PGW_PID" 2>/dev/null || true
   PGW_PID=""
+}
+
+# A throwaway CA and a server certificate for localhost signed by it, in DIR: ca.crt, server.crt and
+# server.key (PKCS#8, as openssl genpkey writes it; readable by user postgres only, which PostgreSQL
+# and PgBouncer run as). KIND: rsa (2048 bits) or ec (P-256).
+make_certificates() { # DIR KIND
+  local dir="$1"
+  mkdir -p "$dir"
+  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 2 -subj "/CN=bench CA" 2>/dev/null
+  if [[ "$2" == ec ]]; then
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/server.key" 2>/dev/null
+  else
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/server.key" 2>/dev/null
+  fi
+  openssl req -new -key "$dir/server.key" -subj "/CN=localhost" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\n' >"$dir/ext.cnf"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
+  chown -R postgres "$dir" && chmod 600 "$dir/server.key"
 }

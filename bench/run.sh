@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pgwarden vs PgBouncer vs direct PostgreSQL, side by side, on this machine.
 #
-#   bench/run.sh SCENARIO [options]      SCENARIO: select-only tpcb many-clients idle-scale jdbc jmh
+#   bench/run.sh SCENARIO [options]      SCENARIO: select-only tpcb tls-throughput many-clients idle-scale jdbc jmh
 #   bench/run.sh --smoke                 a few seconds of each setup; exit 0 when all of it works
 #
 # Starts a fresh PostgreSQL 17 (the binaries inside pgwarden.jar), PgBouncer (Debian's package,
@@ -9,12 +9,15 @@
 # the same pool mode and pool size, SCRAM on the client side everywhere, then measures the
 # setups in interleaved rounds (direct, PgBouncer, pgwarden, direct, PgBouncer, pgwarden, ...)
 # and writes bench/results/<scenario>-<date>.{md,png,tsv}. Needs root (it runs PostgreSQL and
-# PgBouncer as user postgres), pgbench, pgbouncer, a JDK 17+, unzip and xz.
+# PgBouncer as user postgres), pgbench, pgbouncer, a JDK 17+, unzip and xz (and openssl for --tls).
+#
+# tls-throughput is select-only with --tls: pgbench -S over TLS to each setup, 10 and 50 clients,
+# -M simple and prepared, transaction mode, 20 s measurements after a 10 s warm-up.
 #
 # Options (defaults in brackets; lists are comma-separated):
 #   --rounds N          rounds per figure [3]
-#   --duration S        seconds per measurement [10]
-#   --warmup S          seconds through each proxy before the first round (JIT, pools), not recorded [15]
+#   --duration S        seconds per measurement [10; tls-throughput 20]
+#   --warmup S          seconds through each proxy before the first round (JIT, pools), not recorded [15; tls-throughput 10]
 #   --clients LIST      client counts [select-only 1,10,50,100,500; tpcb 10,100]
 #   --protocols LIST    pgbench -M values [simple,extended,prepared; tpcb simple,prepared]
 #   --modes LIST        pool modes [transaction,session; tpcb/many-clients/jdbc/idle transaction]
@@ -27,6 +30,11 @@
 #   --jfr FILE          record pgwarden with Java Flight Recorder (profile settings) into FILE
 #   --out DIR           where results go [bench/results; a temporary directory for --smoke]
 #   --tag NAME          results named <scenario>-NAME-<date> (several runs of a scenario on one day)
+#   --tls               pgbench scenarios: pgbench connects with sslmode=require to all setups, over TLS with
+#                       the same RSA 2048 server certificate (made here): PostgreSQL ssl = on, PgBouncer
+#                       client_tls_sslmode = require, pgwarden listen.tls mode require. The proxies talk to
+#                       PostgreSQL in the clear (PgBouncer server_tls_sslmode = disable, pgwarden backend
+#                       tls mode disable): only the client side is encrypted, as for direct connections
 #   --keep              keep the work directory (logs, configs) under /tmp
 # Environment: PGWARDEN_JAR, BENCH_JAR use these jars instead of building them;
 # PGWARDEN_BUILT_FROM describes a given PGWARDEN_JAR in the report (e.g. a commit);
@@ -45,8 +53,8 @@ ROOT="$(dirname "$BENCH_DIR")"
 
 # ---------------------------------------------------------------- arguments
 scenario=""
-rounds=3 duration=10 warmup=15 clients="" protocols="" modes="" setups="direct,pgbouncer,pgwarden"
-pool=20 scale="" connections="" busy=50 jfr="" out="" keep=0 smoke=0 tag=""
+rounds=3 duration="" warmup="" clients="" protocols="" modes="" setups="direct,pgbouncer,pgwarden"
+pool=20 scale="" connections="" busy=50 jfr="" out="" keep=0 smoke=0 tag="" tls=0
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; shift ;;
@@ -65,6 +73,7 @@ while (($#)); do
     --out) out="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --tls) tls=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [[ -z "$scenario" ]] || die "one scenario at a time"; scenario="$1"; shift ;;
@@ -78,15 +87,21 @@ case "$scenario" in
   select-only) clients="${clients:-1,10,50,100,500}"; protocols="${protocols:-simple,extended,prepared}"
                modes="${modes:-transaction,session}" ;;
   tpcb)        clients="${clients:-10,100}"; protocols="${protocols:-simple,prepared}"; modes="${modes:-transaction}" ;;
+  tls-throughput) clients="${clients:-10,50}"; protocols="${protocols:-simple,prepared}"; modes="${modes:-transaction}"
+               duration="${duration:-20}"; warmup="${warmup:-10}"; tls=1 ;;
   many-clients) connections="${connections:-2000}"; modes="${modes:-transaction}" ;;
   idle-scale)  connections="${connections:-10000}"; modes="${modes:-transaction}" ;;
   jdbc)        clients="${clients:-10}"; modes="${modes:-transaction}" ;;
   smoke)       clients=2; protocols=simple,prepared; modes=transaction ;;
   jmh) ;;
-  "") die "which scenario? select-only, tpcb, many-clients, idle-scale, jdbc, jmh, or --smoke (see --help)" ;;
+  "") die "which scenario? select-only, tpcb, tls-throughput, many-clients, idle-scale, jdbc, jmh, or --smoke (see --help)" ;;
   *) die "unknown scenario '$scenario'" ;;
 esac
-scale="${scale:-10}"
+duration="${duration:-10}" warmup="${warmup:-15}" scale="${scale:-10}"
+if ((tls)); then
+  case "$scenario" in select-only|tpcb|tls-throughput|smoke) ;; *) die "--tls is for the pgbench scenarios (select-only, tpcb)" ;; esac
+  export PGSSLMODE=require # every libpq connection to 127.0.0.1: pgbench, psql, pg_isready
+fi
 IFS=, read -r -a CLIENTS <<<"$clients"
 IFS=, read -r -a PROTOCOLS <<<"$protocols"
 IFS=, read -r -a MODES <<<"$modes"
@@ -96,6 +111,7 @@ IFS=, read -r -a SETUPS <<<"$setups"
 # ---------------------------------------------------------------- prerequisites
 [[ "$(id -u)" == 0 ]] || die "run as root: PostgreSQL and PgBouncer are started as user postgres"
 need=(java unzip xz runuser ss)
+((tls)) && need+=(openssl)
 [[ "$scenario" == jmh ]] || need+=(pgbench pgbouncer psql pg_isready)
 for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install -y pgbouncer postgresql-client unzip xz-utils)"
@@ -169,6 +185,10 @@ PG_SETTINGS=(
 )
 start_postgres() {
   PG_PORT="$(pick_port)"
+  if ((tls)); then
+    make_certificates "$W/certs" rsa
+    PG_SETTINGS+=("ssl = on")
+  fi
   say "PostgreSQL: initdb and start on 127.0.0.1:$PG_PORT"
   mkdir -p "$W/sock" && chown postgres "$W/sock"
   runuser -u postgres -- "$PG_BIN/initdb" -D "$W/pgdata" -U postgres -E UTF8 --locale=C \
@@ -177,6 +197,7 @@ start_postgres() {
     printf '%s\n' "${PG_SETTINGS[@]}"
     echo "port = $PG_PORT"
     echo "unix_socket_directories = '$W/sock'"
+    if ((tls)); then printf '%s\n' "ssl_cert_file = '$W/certs/server.crt'" "ssl_key_file = '$W/certs/server.key'"; fi
   } >>"$W/pgdata/postgresql.conf"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pgdata" -l "$W/postgres.log" -w -t 60 start >/dev/null \
     || die "PostgreSQL did not start: see $W/postgres.log"
@@ -231,6 +252,10 @@ log_disconnections = 0
 logfile = $dir/pgbouncer.log
 pidfile = $PGB_PIDFILE
 EOF
+    if ((tls)); then
+      printf '%s\n' "client_tls_sslmode = require" "client_tls_cert_file = $W/certs/server.crt" \
+        "client_tls_key_file = $W/certs/server.key" "server_tls_sslmode = disable"
+    fi
   } >"$dir/pgbouncer.ini"
   echo '"bench" "bench-pass"' >"$dir/userlist.txt"
   chown -R postgres "$dir"
@@ -250,9 +275,10 @@ start_pgwarden() { # MODE POOL
   dbs="$(IFS=,; echo "${DATABASES[*]}" | sed 's/,/, /g')"
   {
     cat <<EOF
-listen: {host: 127.0.0.1, port: $PGW_PORT${PGWARDEN_EVENT_LOOPS:+, event_loops: $PGWARDEN_EVENT_LOOPS}}
+listen: {host: 127.0.0.1, port: $PGW_PORT${PGWARDEN_EVENT_LOOPS:+, event_loops: $PGWARDEN_EVENT_LOOPS}$(
+  ((tls)) && echo ", tls: {mode: require, cert: $W/certs/server.crt, key: $W/certs/server.key}")}
 backends:
-  main: {host: 127.0.0.1, port: $PG_PORT, admin_user: postgres, admin_password: postgres-pass}
+  main: {host: 127.0.0.1, port: $PG_PORT, admin_user: postgres, admin_password: postgres-pass$( ((tls)) && echo ", tls: {mode: disable}")}
 pool:
   pool_mode: $mode
   pool_size: $size
@@ -309,6 +335,7 @@ log_command() { # the command with the port made generic, once
   line="${line/#bench_java/java -Xmx2g -Xss512k -jar bench/target/pgwarden-bench.jar}"
   line="${line//$W\/bench.jar/bench/target/pgwarden-bench.jar}"
   line="${line//$W/\$WORK}"
+  if ((tls)) && [[ "$line" == pgbench* ]]; then line="PGSSLMODE=require $line"; fi
   grep -qxF -- "$line" "$COMMANDS" || echo "$line" >>"$COMMANDS"
 }
 
@@ -388,6 +415,7 @@ run_pgbench_matrix() { # SCRIPT: select-only | tpcb
     [[ "$mode" == session ]] && size=$((max_clients > pool ? max_clients : pool))
     PGB_PORT="" PGW_PORT=""
     start_proxies "$mode" "$size"
+    if ((tls)); then note_tls_sessions; fi
     warm_up
     for ((r = 1; r <= rounds; r++)); do
       for c in "${CLIENTS[@]}"; do
@@ -402,6 +430,17 @@ run_pgbench_matrix() { # SCRIPT: select-only | tpcb
       done
     done
     stop_proxies
+  done
+}
+
+# The TLS version and cipher each setup negotiates, as openssl s_client (the OpenSSL libpq uses) sees them
+note_tls_sessions() {
+  local setup session
+  for setup in "${SETUPS[@]}"; do
+    grep -q "^$setup:" "$W/tls-sessions.txt" 2>/dev/null && continue
+    session="$(openssl s_client -starttls postgres -connect "127.0.0.1:$(port_of "$setup")" -servername localhost \
+      </dev/null 2>/dev/null | awk '/^New, / {print $2, $NF; exit}')"
+    echo "$setup: ${session:-unknown}" >>"$W/tls-sessions.txt"
   done
 }
 
@@ -525,6 +564,20 @@ write_header() { # TITLE
   cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   git_rev="${built_from:-unknown}"
+  local tls_note=""
+  if ((tls)); then
+    local sessions
+    sessions="$(sed 's/^direct:/direct PostgreSQL:/; s/^pgbouncer:/PgBouncer:/' "$W/tls-sessions.txt" 2>/dev/null | paste -sd';' | sed 's/;/; /g')"
+    tls_note="
+- **TLS from pgbench to every setup**: \`PGSSLMODE=require\` (libpq 15, $(openssl version | awk '{print "OpenSSL", $2}')), the same RSA 2048
+  server certificate (a throwaway CA, made by the script) everywhere. Direct: PostgreSQL \`ssl = on\` ($(grep -aoh -m1 -E 'OpenSSL [0-9]+\.[0-9]+\.[0-9]+[a-z]*' "$PG_BIN"/../lib/libcrypto.so* 2>/dev/null | head -1 || echo OpenSSL),
+  bundled with the binaries from pgwarden.jar). PgBouncer: \`client_tls_sslmode = require\` ($(pgbouncer --version 2>/dev/null | awk '/^tls:/ {print $2, $3}')).
+  pgwarden: \`listen.tls\` mode \`require\` (JDK provider, $(java -version 2>&1 | head -1 | sed 's/"//g')). Negotiated, as
+  \`openssl s_client -starttls postgres\` sees it: ${sessions:-unknown}. The proxies talk to
+  PostgreSQL in the clear over 127.0.0.1 (PgBouncer \`server_tls_sslmode = disable\`, pgwarden backend \`tls: {mode: disable}\`):
+  only the client side is encrypted, as with direct connections. pgbench's \`-T\` excludes the connection time, so
+  these are TLS record costs (encryption, decryption, framing), not handshakes (see \`bench/tls-handshake.sh\`)."
+  fi
   local settings="" setting
   for setting in "${PG_SETTINGS[@]}"; do
     setting="${setting%%#*}"
@@ -554,7 +607,7 @@ Generated by \`$invocation_line\` on $(date -u '+%Y-%m-%d %H:%M UTC').
   pgbench tables at scale $scale (\`pgbench -i -s $scale\`).
 - Client authentication is SCRAM-SHA-256 everywhere: to PostgreSQL directly, to PgBouncer
   (\`auth_type = scram-sha-256\`, plain password in its userlist) and to pgwarden (plain password in its config).
-  Both proxies log in to PostgreSQL with SCRAM as role \`bench\`.
+  Both proxies log in to PostgreSQL with SCRAM as role \`bench\`.${tls_note}
 - Pools: transaction mode \`pool_size\` = \`default_pool_size\` = $pool server connections per database; session
   mode uses as many as the largest client count. Both: \`DISCARD ALL\` on release in session mode,
   \`query_wait_timeout\` 30 s, server idle timeout 10 min, lifetime 1 h. PgBouncer: \`max_client_conn = 20000\`,
@@ -593,7 +646,8 @@ make_report() { # TITLE
 }
 
 # ---------------------------------------------------------------- main
-invocation_line="bench/run.sh $( ((smoke)) && echo --smoke || echo "$scenario --rounds $rounds --duration $duration")"
+invocation_line="bench/run.sh $( ((smoke)) && echo --smoke || echo "$scenario --rounds $rounds --duration $duration --warmup $warmup")"
+[[ "$tls" == 1 && "$scenario" != tls-throughput ]] && invocation_line+=" --tls"
 [[ -n "$clients" && "$scenario" != smoke ]] && invocation_line+=" --clients $clients"
 [[ -n "$protocols" && "$scenario" != smoke ]] && invocation_line+=" --protocols $protocols"
 [[ -n "$modes" && "$scenario" != smoke && "$scenario" != jmh ]] && invocation_line+=" --modes $modes"
@@ -634,6 +688,8 @@ start_postgres
 case "$scenario" in
   select-only) run_pgbench_matrix select-only; make_report "select-only: pgbench -S through pgwarden, PgBouncer and direct" ;;
   tpcb) run_pgbench_matrix tpcb; make_report "tpcb: pgbench TPC-B through pgwarden, PgBouncer and direct" ;;
+  tls-throughput) run_pgbench_matrix select-only
+                  make_report "tls-throughput: pgbench -S over TLS through pgwarden, PgBouncer and direct" ;;
   many-clients) run_many_clients; make_report "many-clients: $connections client connections, $busy busy, pool $pool" ;;
   idle-scale) run_idle_scale; make_report "idle-scale: RSS of $connections idle client connections" ;;
   jdbc) run_jdbc; make_report "jdbc: HikariCP + pgjdbc service transactions on 3 databases at once" ;;

@@ -82,23 +82,6 @@ psql_admin -c "ALTER ROLE postgres PASSWORD 'postgres-pass'" -c "CREATE ROLE ben
 VERIFIER="$(psql_admin -Atc "SELECT rolpassword FROM pg_authid WHERE rolname = 'bench'")"
 PG_VERSION="$(psql_admin -Atc 'SHOW server_version')"
 
-# ---------------------------------------------------------------- certificates
-make_certificates() { # KIND: rsa | ec; PKCS#8 keys (openssl genpkey writes PKCS#8)
-  local dir="$W/certs-$1"
-  mkdir -p "$dir"
-  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 2 -subj "/CN=bench CA" 2>/dev/null
-  if [[ "$1" == ec ]]; then
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/server.key" 2>/dev/null
-  else
-    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/server.key" 2>/dev/null
-  fi
-  openssl req -new -key "$dir/server.key" -subj "/CN=localhost" -out "$dir/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost\n' >"$dir/ext.cnf"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
-    -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
-  chown -R postgres "$dir" && chmod 600 "$dir/server.key"
-}
-
 # ---------------------------------------------------------------- proxies
 start_pgbouncer() { # CERT_DIR
   local dir="$W/pgbouncer"
@@ -207,7 +190,7 @@ latency_under_storm() { # SETUP PORT KEY
 
 IFS=, read -r -a KEYS <<<"$keys"
 for key in "${KEYS[@]}"; do
-  make_certificates "$key"
+  make_certificates "$W/certs-$key" "$key"
   start_pgbouncer "$W/certs-$key"
   start_pgwarden "$W/certs-$key"
   # warm-up, not recorded: the JIT, the pools

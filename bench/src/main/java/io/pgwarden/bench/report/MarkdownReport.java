@@ -125,6 +125,32 @@ public final class MarkdownReport {
         out.append("\nTPS: median over the rounds, (min–max) in brackets. p99: median over the rounds of each "
                 + "round's 99th percentile latency (of the transactions that completed; none is shown where a round failed). "
                 + "A ratio above 1 means pgwarden did more transactions per second.\n");
+        latencyTable(out);
+    }
+
+    /** Per figure and setup: the medians over the rounds of the mean, p50 and p99 latency (ms). */
+    private void latencyTable(StringBuilder out) {
+        out.append("\nLatency in ms, mean / p50 / p99: each the median over the rounds (the mean is pgbench's "
+                + "\"latency average\"; none is shown where a round failed).\n\n| Figure |");
+        setups.forEach(s -> out.append(' ').append(displayName(s)).append(" |"));
+        out.append("\n|---|").append("---:|".repeat(setups.size())).append('\n');
+        for (String figure : figures) {
+            out.append("| ").append(figure).append(" |");
+            for (String setup : setups) {
+                List<Run> cell = cell(figure, setup);
+                if (cell.isEmpty() || cell.stream().anyMatch(run -> !run.ok())) {
+                    out.append(" – |");
+                    continue;
+                }
+                out.append(' ').append(ms(Stats.of(cell, Run::value2))).append(" / ").append(ms(Stats.of(cell, Run::value3)))
+                        .append(" / ").append(ms(Stats.of(cell, Run::value4))).append(" |");
+            }
+            out.append('\n');
+        }
+    }
+
+    private static String ms(Stats stats) {
+        return stats.empty() ? "–" : String.format(Locale.ROOT, "%.2f", stats.median());
     }
 
     private void idleTable(StringBuilder out, List<String> notes) {
