@@ -110,7 +110,7 @@ final class ConfigReader {
     private TlsConfig readTls(YamlMap map) {
         map.rejectUnknownKeys(TLS_KEYS);
         return new TlsConfig(
-                map.value("mode", ConfigReader::tlsMode).orElse(ClientTlsMode.PREFER),
+                map.value("mode", text -> byYamlName(text, ClientTlsMode.values(), ClientTlsMode::yamlName)).orElse(ClientTlsMode.PREFER),
                 map.string("cert", ""),
                 map.string("key", ""),
                 map.string("ca", ""),
@@ -149,21 +149,12 @@ final class ConfigReader {
     private BackendTlsConfig readBackendTls(YamlMap map) {
         map.rejectUnknownKeys(BACKEND_TLS_KEYS);
         return new BackendTlsConfig(
-                map.value("mode", ConfigReader::backendTlsMode).orElse(BackendTlsConfig.DEFAULT.mode()),
+                map.value("mode", text -> byYamlName(text, BackendTlsMode.values(), BackendTlsMode::yamlName)).orElse(BackendTlsConfig.DEFAULT.mode()),
                 map.string("ca").orElse(null),
                 map.string("cert").orElse(null),
                 map.string("key").orElse(null));
     }
 
-    private static BackendTlsMode backendTlsMode(String text) {
-        for (BackendTlsMode mode : BackendTlsMode.values()) {
-            if (mode.yamlName().equals(text)) {
-                return mode;
-            }
-        }
-        throw new IllegalArgumentException("must be " + yamlNames(BackendTlsMode.values(), BackendTlsMode::yamlName)
-                + ", not '" + text + "'");
-    }
 
     private DatabaseConfig readDatabase(String name, YamlMap map, PoolSettings poolSection) {
         map.rejectUnknownKeys(DATABASE_KEYS);
@@ -201,7 +192,7 @@ final class ConfigReader {
     /** @param admin listed under admin_services: it may have no databases, the console being all it needs */
     private ServiceConfig readService(String name, YamlMap map, boolean admin) {
         map.rejectUnknownKeys(SERVICE_KEYS);
-        AuthMethod auth = map.value("auth", ConfigReader::authMethod).orElse(AuthMethod.SCRAM_SHA_256);
+        AuthMethod auth = map.value("auth", text -> byYamlName(text, AuthMethod.values(), AuthMethod::yamlName)).orElse(AuthMethod.SCRAM_SHA_256);
         String password;
         if (auth == AuthMethod.CERT) {
             if (map.has("password")) {
@@ -239,24 +230,16 @@ final class ConfigReader {
         throw new IllegalArgumentException("must be " + yamlNames(PoolMode.values(), PoolMode::yamlName) + ", not '" + text + "'");
     }
 
-    private static ClientTlsMode tlsMode(String text) {
-        for (ClientTlsMode mode : ClientTlsMode.values()) {
-            if (mode.yamlName().equals(text)) {
-                return mode;
-            }
-        }
-        throw new IllegalArgumentException(
-                "must be " + yamlNames(ClientTlsMode.values(), ClientTlsMode::yamlName) + ", not '" + text + "'");
-    }
 
-    private static AuthMethod authMethod(String text) {
-        for (AuthMethod method : AuthMethod.values()) {
-            if (method.yamlName().equals(text)) {
-                return method;
+
+    /** The value spelled {@code text} in the YAML file; else an error that lists the spellings. */
+    private static <E> E byYamlName(String text, E[] values, Function<E, String> yamlName) {
+        for (E value : values) {
+            if (yamlName.apply(value).equals(text)) {
+                return value;
             }
         }
-        throw new IllegalArgumentException(
-                "must be " + yamlNames(AuthMethod.values(), AuthMethod::yamlName) + ", not '" + text + "'");
+        throw new IllegalArgumentException("must be " + yamlNames(values, yamlName) + ", not '" + text + "'");
     }
 
     private static <E> String yamlNames(E[] values, Function<E, String> yamlName) {
