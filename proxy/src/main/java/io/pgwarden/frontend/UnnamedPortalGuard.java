@@ -8,7 +8,7 @@ import io.pgwarden.protocol.frontend.FrontendMessages;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Keeps one client from crashing the whole instance. PostgreSQL 17.2 dies of SIGSEGV (and restarts
+ * Keeps one client from crashing the whole instance. PostgreSQL (16.9, 17.2, 17.6) dies of SIGSEGV (and restarts
  * with every database on it) on an Execute of the unnamed portal that a failed simple-query COPY
  * left in an aborted transaction, once another simple Query has come in between: the portal's
  * statements lived in memory that Query reused. By the protocol a simple Query destroys the
