@@ -30,8 +30,9 @@ final class ConfigReader {
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
             "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout");
-    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
-    static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
+    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password",
+            "replication_user", "replication_password"), POOL_KEYS);
+    static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections", "replication");
     static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
             "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
 
@@ -164,7 +165,9 @@ final class ConfigReader {
                 map.nonEmptyString("dbname", name),
                 map.requiredString("user"),
                 map.string("password", ""),
-                readPool(map, poolSection));
+                readPool(map, poolSection),
+                map.string("replication_user", ""),
+                map.string("replication_password", ""));
     }
 
     /** The pool keys {@code map} sets, over {@code base}: the merge order is defaults, then pool:, then the database. */
@@ -215,7 +218,8 @@ final class ConfigReader {
             }
             databases = listed.orElse(List.of());
         }
-        return new ServiceConfig(name, password, auth, databases, map.integer("max_connections").orElse(0));
+        return new ServiceConfig(name, password, auth, databases, map.integer("max_connections").orElse(0),
+                map.bool("replication").orElse(false));
     }
 
     private static PoolMode poolMode(String text) {

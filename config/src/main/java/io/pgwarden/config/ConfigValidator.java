@@ -225,6 +225,11 @@ final class ConfigValidator {
         // Both travel in a NUL-terminated StartupMessage field to PostgreSQL.
         checkNoNul(KeyPath.child(at, "dbname"), database.dbname());
         checkNoNul(KeyPath.child(at, "user"), database.user());
+        checkNoNul(KeyPath.child(at, "replication_user"), database.replicationUser());
+        if (!database.hasReplicationUser() && diagnostics.isSet(KeyPath.child(at, "replication_password"))) {
+            diagnostics.error(KeyPath.child(at, "replication_password"), "is set without replication_user: "
+                    + "a replication connection logs in as the database's user, with its password");
+        }
         checkPool(at, database.pool());
         checkInheritedMinIdle(at, database.pool());
     }

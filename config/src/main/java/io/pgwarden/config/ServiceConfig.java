@@ -11,11 +11,18 @@ import java.util.List;
  * @param auth      the method pgwarden asks this service for
  * @param databases logical databases it is granted, in file order
  * @param maxConnections client connections this service may hold at once, over all its databases (0: no limit)
+ * @param replication    it may open logical replication connections ({@code replication=database}) to its databases
  */
-public record ServiceConfig(String name, String password, AuthMethod auth, List<String> databases, int maxConnections) {
+public record ServiceConfig(String name, String password, AuthMethod auth, List<String> databases, int maxConnections,
+                            boolean replication) {
 
     public ServiceConfig {
         databases = List.copyOf(databases);
+    }
+
+    /** Without replication. */
+    public ServiceConfig(String name, String password, AuthMethod auth, List<String> databases, int maxConnections) {
+        this(name, password, auth, databases, maxConnections, false);
     }
 
     /** Without a client-connection quota. */

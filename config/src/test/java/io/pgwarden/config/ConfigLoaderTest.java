@@ -171,11 +171,12 @@ class ConfigLoaderTest {
                 "backends.main.hots (line 3): unknown key; expected one of: host, port, admin_user, admin_password, admin_database, embedded, "
                         + "sample_interval, max_connections, headroom, tls",
                 "databases.orders.pool_sise (line 8): unknown key; expected one of: backend, dbname, user, password, "
-                        + "pool_mode, pool_size, min_idle, query_wait_timeout, server_idle_timeout, server_lifetime, "
+                        + "replication_user, replication_password, pool_mode, pool_size, min_idle, query_wait_timeout, server_idle_timeout, server_lifetime, "
                         + "server_connect_timeout, reset_query, query_timeout, idle_transaction_timeout, client_idle_timeout, "
                         + "prepared_statement_cache_size, min_connections, weight, max_client_connections, reserve_pool, reserve_pool_timeout",
                 "services.svc.databases (line 10): is required: list the databases this service may open",
-                "services.svc.database (line 12): unknown key; expected one of: password, auth, databases, max_connections",
+                "services.svc.database (line 12): unknown key; expected one of: password, auth, databases, max_connections, "
+                        + "replication",
                 "logging (line 13): unknown key; expected one of: listen, backends, databases, services, pool, http, "
                         + "admin_services, limits"),
                 errorsOf("""

@@ -15,8 +15,9 @@ import java.util.Set;
  *
  * @param databases physical databases in file order
  * @param passwords wanted password per role, from the first database naming it
+ * @param replicationRoles roles named as a database's replication_user: they get the REPLICATION attribute
  */
-record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwords) {
+record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwords, Set<String> replicationRoles) {
 
     /** @param users the owner first, then every other role that must connect */
     record PhysicalDatabase(String name, List<String> users) {
@@ -29,12 +30,20 @@ record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwor
     static BackendPlan of(List<DatabaseConfig> configured) {
         Map<String, Set<String>> usersByDatabase = new LinkedHashMap<>();
         Map<String, String> passwords = new LinkedHashMap<>();
+        Set<String> replicationRoles = new LinkedHashSet<>();
         for (DatabaseConfig database : configured) {
-            usersByDatabase.computeIfAbsent(database.dbname(), name -> new LinkedHashSet<>()).add(database.user());
+            Set<String> users = usersByDatabase.computeIfAbsent(database.dbname(), name -> new LinkedHashSet<>());
+            users.add(database.user());
             passwords.putIfAbsent(database.user(), database.password() == null ? "" : database.password());
+            if (database.hasReplicationUser()) {
+                // it must connect to the database too: a logical replication connection opens it
+                users.add(database.replicationUser());
+                passwords.putIfAbsent(database.replicationUser(), database.replicationPassword());
+                replicationRoles.add(database.replicationUser());
+            }
         }
         List<PhysicalDatabase> databases = new ArrayList<>();
         usersByDatabase.forEach((name, users) -> databases.add(new PhysicalDatabase(name, List.copyOf(users))));
-        return new BackendPlan(List.copyOf(databases), Map.copyOf(passwords));
+        return new BackendPlan(List.copyOf(databases), Map.copyOf(passwords), Set.copyOf(replicationRoles));
     }
 }

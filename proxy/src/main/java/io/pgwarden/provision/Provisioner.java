@@ -53,7 +53,7 @@ public final class Provisioner {
             for (PhysicalDatabase database : plan.databases()) {
                 for (String user : database.users()) {
                     if (rolesDone.add(user)) {
-                        roles.ensure(user, plan.passwords().get(user));
+                        roles.ensure(user, plan.passwords().get(user), plan.replicationRoles().contains(user));
                     }
                 }
                 databases.ensure(database);

@@ -26,19 +26,33 @@ final class RoleProvisioning {
         this.changed = changed;
     }
 
-    void ensure(String role, String password) throws SQLException {
+    /** @param replication the role must have the REPLICATION attribute (a database's replication_user) */
+    void ensure(String role, String password, boolean replication) throws SQLException {
         Optional<Boolean> canLogin = canLogin(role);
         if (canLogin.isEmpty()) {
-            execute("CREATE ROLE " + identifier(role) + " LOGIN");
+            execute("CREATE ROLE " + identifier(role) + (replication ? " LOGIN REPLICATION" : " LOGIN"));
             setPassword(role, password);
-            changed.accept("created role " + role);
+            changed.accept(replication ? "created role " + role + " with REPLICATION" : "created role " + role);
             return;
         }
         if (!canLogin.get()) {
             execute("ALTER ROLE " + identifier(role) + " LOGIN");
             changed.accept("allowed role " + role + " to log in");
         }
+        if (replication && !canReplicate(role)) {
+            execute("ALTER ROLE " + identifier(role) + " REPLICATION");
+            changed.accept("granted REPLICATION to role " + role);
+        }
         ensurePassword(role, password);
+    }
+
+    private boolean canReplicate(String role) throws SQLException {
+        try (PreparedStatement query = admin.prepareStatement("SELECT rolreplication FROM pg_roles WHERE rolname = ?")) {
+            query.setString(1, role);
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
     }
 
     private void ensurePassword(String role, String password) throws SQLException {
