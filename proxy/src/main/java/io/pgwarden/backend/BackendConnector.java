@@ -62,11 +62,17 @@ public final class BackendConnector {
      * clear is tried once more over TLS, as libpq does.
      */
     public Future<ServerConnection> connect(EventLoop loop, DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters) {
+        return connect(loop, database, BackendLogin.pooled(database), meters);
+    }
+
+    /** As {@link #connect(EventLoop, DatabaseConfig, io.pgwarden.metrics.DatabaseMeters)}, logged in as {@code login} says. */
+    public Future<ServerConnection> connect(EventLoop loop, DatabaseConfig database, BackendLogin login,
+                                            io.pgwarden.metrics.DatabaseMeters meters) {
         Promise<ServerConnection> result = loop.newPromise();
         long timeoutMillis = database.pool().serverConnectTimeout().toMillis();
         Channel[] current = new Channel[1]; // the attempt under way: the one a timeout closes
         Promise<ServerConnection> firstTry = loop.newPromise();
-        current[0] = attempt(loop, database, meters, tls.mode().asksForTls(), timeoutMillis, firstTry).channel();
+        current[0] = attempt(loop, database, login, meters, tls.mode().asksForTls(), timeoutMillis, firstTry).channel();
         firstTry.addListener(f -> {
             if (f.isSuccess()) {
                 if (!result.trySuccess(firstTry.getNow())) {
@@ -75,7 +81,7 @@ public final class BackendConnector {
             } else if (tls.mode() == BackendTlsMode.ALLOW && f.cause() instanceof BackendLoginException && !result.isDone()) {
                 log.debug("backend \"{}\" refused a login in the clear ({}); trying TLS, as tls.mode is allow", backend.name(),
                         f.cause().getMessage());
-                current[0] = attempt(loop, database, meters, true, timeoutMillis, result).channel();
+                current[0] = attempt(loop, database, login, meters, true, timeoutMillis, result).channel();
             } else {
                 result.tryFailure(f.cause());
             }
@@ -93,7 +99,7 @@ public final class BackendConnector {
     }
 
     /** One connection and login, over TLS (SSLRequest first) or in the clear. */
-    private ChannelFuture attempt(EventLoop loop, DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters,
+    private ChannelFuture attempt(EventLoop loop, DatabaseConfig database, BackendLogin login, io.pgwarden.metrics.DatabaseMeters meters,
                                   boolean overTls, long timeoutMillis, Promise<ServerConnection> promise) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
@@ -112,7 +118,7 @@ public final class BackendConnector {
                         }
                         ch.pipeline()
                                 .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
-                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, scramKeys, promise));
+                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, login, meters, scramKeys, promise));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(backend.host(), backend.port()); // unresolved: the resolver's job

@@ -54,6 +54,7 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(BackendLoginHandler.class);
 
     private final DatabaseConfig database;
+    private final BackendLogin login;
     private final io.pgwarden.metrics.DatabaseMeters meters;
     private final Promise<ServerConnection> promise;
     private final Map<String, String> parameters = new LinkedHashMap<>();
@@ -64,7 +65,13 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
 
     BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
                         Promise<ServerConnection> promise) {
+        this(database, BackendLogin.pooled(database), meters, scramKeys, promise);
+    }
+
+    BackendLoginHandler(DatabaseConfig database, BackendLogin login, io.pgwarden.metrics.DatabaseMeters meters,
+                        ScramKeyCache scramKeys, Promise<ServerConnection> promise) {
         this.database = database;
+        this.login = login;
         this.scramKeys = scramKeys;
         this.meters = meters;
         this.promise = promise;
@@ -73,8 +80,9 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Map<String, String> startup = new LinkedHashMap<>();
-        startup.put("user", database.user());
+        startup.put("user", login.user());
         startup.put("database", database.dbname());
+        login.parameters().forEach(startup::putIfAbsent);
         ByteBuf out = ctx.alloc().buffer();
         new StartupMessage(3, 0, startup).encode(out);
         ctx.writeAndFlush(out);
@@ -116,12 +124,12 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
                 state = LoginState.AUTHENTICATED;
             }
             case Authentication.CLEARTEXT_PASSWORD ->
-                    ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), database.password()));
+                    ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(), login.password()));
             case Authentication.MD5_PASSWORD -> ctx.writeAndFlush(FrontendMessages.password(ctx.alloc(),
-                    Md5Password.response(database.password(), database.user(), request.data())));
+                    Md5Password.response(login.password(), login.user(), request.data())));
             case Authentication.SASL -> {
-                scram = ScramClientExchange.forOffer(database.password(), scramKeys, request.mechanisms(), channelBinding(ctx));
-                log.debug("logging in to database \"{}\" as \"{}\" with {} (offered: {})", database.name(), database.user(),
+                scram = ScramClientExchange.forOffer(login.password(), scramKeys, request.mechanisms(), channelBinding(ctx));
+                log.debug("logging in to database \"{}\" as \"{}\" with {} (offered: {})", database.name(), login.user(),
                         scram.mechanism(), request.mechanisms());
                 ctx.writeAndFlush(FrontendMessages.saslInitialResponse(ctx.alloc(), scram.mechanism(), scram.clientFirstMessage()));
             }

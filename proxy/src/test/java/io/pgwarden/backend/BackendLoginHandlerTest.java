@@ -221,4 +221,34 @@ class BackendLoginHandlerTest {
         assertFalse(promise.isSuccess());
         assertTrue(promise.cause().getMessage().contains("before AuthenticationOk"), promise.cause().getMessage());
     }
+
+    @Test
+    void aReplicationLoginNamesTheReplicationUserAndCarriesReplicationDatabaseAndTheClientsSettings() {
+        DatabaseConfig withCdc = new DatabaseConfig("orders", "main", "orders_db", "owner", "owner-pw", PoolSettings.DEFAULTS,
+                "orders_cdc", "cdc-pw");
+        EmbeddedChannel replication = new EmbeddedChannel();
+        Promise<ServerConnection> done = replication.eventLoop().newPromise();
+        replication.pipeline().addLast(new BackendLoginHandler(withCdc,
+                BackendLogin.logicalReplication(withCdc, java.util.Map.of("application_name", "debezium")),
+                DatabaseMeters.NONE, scramKeys, done));
+        replication.pipeline().fireChannelActive();
+        ByteBuf startup = replication.readOutbound();
+        startup.skipBytes(8); // length, protocol version
+        java.util.Map<String, String> sent = new java.util.LinkedHashMap<>();
+        for (String name; !(name = CStrings.read(startup)).isEmpty(); ) {
+            sent.put(name, CStrings.read(startup));
+        }
+        startup.release();
+        assertEquals(java.util.Map.of("user", "orders_cdc", "database", "orders_db", "application_name", "debezium",
+                "replication", "database"), sent);
+
+        byte[] salt = {1, 2, 3, 4};
+        replication.writeInbound(Authentication.md5Password(ALLOC, salt));
+        ByteBuf password = replication.readOutbound();
+        password.skipBytes(5);
+        assertEquals(io.pgwarden.auth.Md5Password.response("cdc-pw", "orders_cdc", salt), CStrings.read(password),
+                "the replication user's password, not the owner's");
+        password.release();
+        replication.finishAndReleaseAll();
+    }
 }
