@@ -23,6 +23,7 @@ import java.time.Instant;
  * @param tls                TLS details, or "" without TLS
  * @param applicationName    application_name of the client (for a server: of its linked client), or ""
  * @param preparedStatements prepared statements the connection holds
+ * @param replication        PgBouncer's column: {@code none}, or {@code logical} for a replication connection
  */
 public record ConnectionInfo(
         long id,
@@ -39,5 +40,19 @@ public record ConnectionInfo(
         int remotePid,
         String tls,
         String applicationName,
-        int preparedStatements) {
+        int preparedStatements,
+        String replication) {
+
+    /** PgBouncer's value for an ordinary connection. */
+    public static final String NO_REPLICATION = "none";
+    /** PgBouncer's value for a {@code replication=database} connection. */
+    public static final String LOGICAL_REPLICATION = "logical";
+
+    /** An ordinary (not replication) connection. */
+    public ConnectionInfo(long id, String user, String database, String state, InetSocketAddress remote, InetSocketAddress local,
+                          Instant connectTime, Instant requestTime, long waitMicros, boolean closeNeeded, long linkId,
+                          int remotePid, String tls, String applicationName, int preparedStatements) {
+        this(id, user, database, state, remote, local, connectTime, requestTime, waitMicros, closeNeeded, linkId, remotePid,
+                tls, applicationName, preparedStatements, NO_REPLICATION);
+    }
 }

@@ -35,7 +35,7 @@ final class ConnectionTables {
                 .int8("wait", "wait_us", "close_needed").text("ptr", "link").int8("remote_pid")
                 .text("tls", "application_name").int8("prepared_statements", "id");
         for (ConnectionInfo c : connections) {
-            table.row(type, c.user(), c.database(), "none", c.state(),
+            table.row(type, c.user(), c.database(), c.replication(), c.state(),
                     host(c.remote()), port(c.remote()), host(c.local()), port(c.local()),
                     time(c.connectTime()), time(c.requestTime()),
                     c.waitMicros() / MICROS_PER_SECOND, c.waitMicros() % MICROS_PER_SECOND, c.closeNeeded(),

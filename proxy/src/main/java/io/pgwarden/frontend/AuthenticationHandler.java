@@ -203,13 +203,23 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         login.end();
         ctx.writeAndFlush(Authentication.ok(ctx.alloc()));
         String requested = startup.database();
+        boolean replication = ReplicationRequest.of(startup.parameters().get("replication")) == ReplicationRequest.LOGICAL;
         if (AdminAccess.isAdminDatabase(requested)) {
+            if (replication) {
+                ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED,
+                        "the admin console does not take replication connections");
+                return;
+            }
             openAdminConsole(ctx);
             return;
         }
         Optional<DatabaseConfig> route = context.access().route(service, requested);
         if (route.isEmpty()) {
             refuseDatabase(ctx, "not granted");
+            return;
+        }
+        if (replication && !service.replication()) {
+            refuseReplication(ctx);
             return;
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES,
@@ -224,7 +234,22 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         ServiceConfig admitted = service;
         ctx.channel().closeFuture().addListener(f -> context.quotas().leave(admitted, database));
         context.metrics().clientAccepted(service.name(), database.name());
-        ctx.pipeline().replace(this, ClientPipeline.SESSION, new PooledClient(context, database, startup));
+        ctx.pipeline().replace(this, ClientPipeline.SESSION,
+                replication ? new ReplicationClient(context, database, startup) : new PooledClient(context, database, startup));
+    }
+
+    /**
+     * A granted database, but the service may not replicate: refused before any backend connection
+     * is opened, in the words PostgreSQL uses for a role without REPLICATION.
+     */
+    private void refuseReplication(ChannelHandlerContext ctx) {
+        log.info("service \"{}\" denied a replication connection to database \"{}\": services.{}.replication is not true",
+                service.name(), startup.database(), service.name());
+        context.metrics().clientDenied(service.name(), startup.database());
+        ClientErrors.fatal(ctx.channel(), io.pgwarden.protocol.backend.ErrorResponse.of("FATAL",
+                SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to start WAL sender",
+                "Service \"" + service.name() + "\" may not open replication connections: pgwarden allows them only to "
+                        + "services with replication: true."));
     }
 
     /**

@@ -23,4 +23,10 @@ final class ClientErrors {
     static void protocolViolation(Channel channel, String message) {
         fatal(channel, SqlState.PROTOCOL_VIOLATION, message);
     }
+
+    /** A message declared longer than limits.max_message_size: refused from its length, before any of it is held. */
+    static void messageTooLong(Channel channel, int limit) {
+        fatal(channel, SqlState.PROGRAM_LIMIT_EXCEEDED, "message too long: pgwarden accepts messages of at most "
+                + limit + " bytes (limits.max_message_size)");
+    }
 }

@@ -56,10 +56,15 @@ final class ClientIdentity {
      * @param serverId the process id of the server it holds, 0 for none
      */
     ConnectionInfo describe(String state, int serverId) {
+        return describe(state, serverId, ConnectionInfo.NO_REPLICATION);
+    }
+
+    /** @param replication SHOW CLIENTS' replication column: none, or logical */
+    ConnectionInfo describe(String state, int serverId, String replication) {
         return new ConnectionInfo(id, startup.user(), database.name(), state,
                 (InetSocketAddress) channel.remoteAddress(), (InetSocketAddress) channel.localAddress(),
                 connectedAt, null, 0, false, serverId, 0, "",
-                startup.parameters().getOrDefault("application_name", ""), 0);
+                startup.parameters().getOrDefault("application_name", ""), 0, replication);
     }
 
     /** KILL: a FATAL 57P01 naming the reason, then the connection closes. */

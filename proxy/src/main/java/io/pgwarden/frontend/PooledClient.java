@@ -510,8 +510,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             int limit = context.config().limits().maxMessageSize();
             log.info("client {} of database \"{}\" sent a message over limits.max_message_size ({} bytes): {}", clientId,
                     database.name(), limit, cause.getMessage());
-            ClientErrors.fatal(client, SqlState.PROGRAM_LIMIT_EXCEEDED, "message too long: pgwarden accepts messages of at most "
-                    + limit + " bytes (limits.max_message_size)");
+            ClientErrors.messageTooLong(client, limit);
         } else {
             StartupHandler.failConnection(ctx, cause);
         }

@@ -153,10 +153,20 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
             refuseWithoutTls(ctx, startup, context.tls().mode());
             return;
         }
-        String replication = startup.parameters().get("replication");
-        if (replication != null && !List.of("false", "off", "no", "0").contains(replication.toLowerCase(java.util.Locale.ROOT))) {
-            ClientErrors.fatal(ctx.channel(), SqlState.FEATURE_NOT_SUPPORTED,
-                    "replication connections are not supported by pgwarden: connect to PostgreSQL directly");
+        ReplicationRequest replication;
+        try {
+            replication = ReplicationRequest.of(startup.parameters().get("replication"));
+        } catch (IllegalArgumentException e) {
+            ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.INVALID_PARAMETER_VALUE, e.getMessage(),
+                    "Valid values are: \"false\", 0, \"true\", 1, \"database\"."));
+            return;
+        }
+        if (replication == ReplicationRequest.PHYSICAL) {
+            // logical replication (replication=database) goes through, after authentication and the grant check
+            ClientErrors.fatal(ctx.channel(), ErrorResponse.of("FATAL", SqlState.FEATURE_NOT_SUPPORTED,
+                    "physical replication connections are not supported by pgwarden",
+                    "pgwarden carries logical replication (replication=database) only: connect pg_basebackup and standbys "
+                            + "to PostgreSQL directly."));
             return;
         }
         List<String> protocolOptions = startup.parameters().keySet().stream().filter(n -> n.startsWith("_pq_.")).toList();

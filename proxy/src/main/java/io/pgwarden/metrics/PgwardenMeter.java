@@ -36,6 +36,9 @@ public enum PgwardenMeter {
             "The database's weighted fair share of its instance's connection budget now (0 without demand)", DATABASE),
     POOL_THROTTLED("pgwarden.pool.throttled", "pgwarden_pool_throttled_total", Meter.Type.COUNTER,
             "Times a client had to wait because of the instance budget, not its own pool_size", DATABASE),
+    REPLICATION_CONNECTIONS("pgwarden.replication.connections", "pgwarden_replication_connections", Meter.Type.GAUGE,
+            "Logical replication (CDC) connections of a database: each a client's own server connection, outside the "
+                    + "pool and its pool_size, inside the instance budget", DATABASE),
     BACKEND_BUDGET("pgwarden.backend.budget.connections", "pgwarden_backend_budget_connections", Meter.Type.GAUGE,
             "Server connections pgwarden may hold on the instance across all its databases", BACKEND),
     BACKEND_BUDGET_IN_USE("pgwarden.backend.budget.in.use", "pgwarden_backend_budget_in_use", Meter.Type.GAUGE,

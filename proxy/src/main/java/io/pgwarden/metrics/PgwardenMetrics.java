@@ -173,6 +173,7 @@ public final class PgwardenMetrics {
         meters.add(gauge(PgwardenMeter.POOL_SIZE, database, view, PoolView::poolSize));
         meters.add(gauge(PgwardenMeter.POOL_SATURATION, database, view, PoolView::saturation));
         meters.add(gauge(PgwardenMeter.POOL_FAIR_SHARE, database, view, PoolView::fairShare));
+        meters.add(gauge(PgwardenMeter.REPLICATION_CONNECTIONS, database, view, PoolView::replicationConnections));
         meters.add(FunctionCounter.builder(PgwardenMeter.POOL_THROTTLED.meterName(), view, PoolView::throttledCount)
                 .description(PgwardenMeter.POOL_THROTTLED.description()).tags(database).register(registry));
         return new MeterBinding(registry, meters);

@@ -53,6 +53,11 @@ public interface PoolView {
         return 0;
     }
 
+    /** Replication clients' server connections (open or opening): each a client's own, outside the pool. */
+    default int replicationConnections() {
+        return 0;
+    }
+
     /** Server connections in use (active, login, tested) divided by pool_size. */
     static double saturation(PoolView view) {
         int size = view.poolSize();

@@ -3,6 +3,7 @@ package io.pgwarden.pool;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.backend.BackendConnector;
 import io.pgwarden.backend.ServerConnection;
@@ -84,6 +85,10 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     /** Every server connection open or opening, for SHOW SERVERS, RECONNECT and KILL. Under the lock. */
     private final Set<ServerLease> servers = new LinkedHashSet<>();
     private final Set<PoolClient> clients = ConcurrentHashMap.newKeySet();
+    /** Replication clients: each has a server connection of its own, outside the books and pool_size. */
+    private final Set<PoolClient> replicationClients = ConcurrentHashMap.newKeySet();
+    /** Their server connections, open or opening: each holds one connection of the instance budget. */
+    private final java.util.concurrent.atomic.AtomicInteger replicationServers = new java.util.concurrent.atomic.AtomicInteger();
     private final DatabaseMeters meters;
     private final InstanceBudget budget;
     /** PAUSE: these complete once no server is leased any more. Under the lock. */
@@ -104,7 +109,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
-        this.view = new PoolGauges(database, this::stats, () -> budget.share(database.name()));
+        this.view = new PoolGauges(database, this::stats, () -> budget.share(database.name()), replicationServers::get);
         this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
@@ -306,6 +311,38 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
     }
 
+    // ---- replication: a server connection of the client's own ------------------------------------------
+
+    /**
+     * Opens a server connection for one replication client, on its loop, logged in as {@code login}
+     * says: outside the books and pool_size, but one connection of the instance budget for as long as
+     * it is open. Past the budget it fails at once with {@link PoolExhaustedException} (it never
+     * queues: a pool's connection is never taken away for it). PAUSE and RECONNECT do not touch it;
+     * KILL ends its client.
+     */
+    public Future<ServerConnection> openReplication(EventLoop loop, io.pgwarden.backend.BackendLogin login) {
+        if (!budget.takeDedicated()) {
+            return loop.newFailedFuture(new PoolExhaustedException("no server connection for a replication client of database \""
+                    + database.name() + "\": all " + budget.capacity() + " connections of the budget of backend \""
+                    + database.backend() + "\" are in use"));
+        }
+        replicationServers.incrementAndGet();
+        Future<ServerConnection> opened = connector.connect(loop, database, login, DatabaseMeters.NONE);
+        opened.addListener(f -> {
+            if (f.isSuccess()) {
+                ((ServerConnection) f.getNow()).channel().closeFuture().addListener(closed -> replicationServerGone());
+            } else {
+                replicationServerGone();
+            }
+        });
+        return opened;
+    }
+
+    private void replicationServerGone() {
+        replicationServers.decrementAndGet();
+        budget.dedicatedReturned().forEach(Runnable::run);
+    }
+
     // ---- opening and closing ---------------------------------------------------------------------------
 
     private void openFor(PoolBooks.Waiter<Ticket> waiter) {
@@ -466,6 +503,19 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         return List.copyOf(clients);
     }
 
+    /** A replication client: shown by SHOW CLIENTS and ended by KILL, not counted in SHOW POOLS. */
+    public void registerReplication(PoolClient client) {
+        replicationClients.add(client);
+    }
+
+    public void unregisterReplication(PoolClient client) {
+        replicationClients.remove(client);
+    }
+
+    public List<PoolClient> replicationClients() {
+        return List.copyOf(replicationClients);
+    }
+
     public List<ServerLease> servers() {
         lock.lock();
         try {
@@ -539,6 +589,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
             lock.unlock();
         }
         clients().forEach(client -> client.kill("database \"" + database.name() + "\" was killed by an administrator"));
+        replicationClients().forEach(client -> client.kill("database \"" + database.name() + "\" was killed by an administrator"));
         servers().forEach(lease -> lease.server().close());
     }
 

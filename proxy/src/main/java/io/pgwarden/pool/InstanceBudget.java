@@ -88,6 +88,11 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     private volatile int capacity;
     private volatile int used;
     /**
+     * Of {@link #used}, the connections outside every pool (a replication client's own, for its whole
+     * session): counted against the instance, never shared; the pools' fair shares split the rest.
+     */
+    private volatile int dedicated;
+    /**
      * Databases waiting for budget now. While it is 0 (the steady state) the per-transaction calls
      * ({@link #changed}, {@link #mustYield}) return after one volatile read: no lock, no allocation.
      */
@@ -130,6 +135,45 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     @Override
     public int used() {
         return used;
+    }
+
+    /** The connections held outside every pool now (replication clients'). */
+    public int dedicated() {
+        return dedicated;
+    }
+
+    /**
+     * One connection outside every pool (a replication client's own): granted while the instance has
+     * room, refused otherwise; it never waits, and never takes a pool's connection away. It counts
+     * against the budget until {@link #dedicatedReturned()}.
+     */
+    public boolean takeDedicated() {
+        lock.lock();
+        try {
+            if (used >= capacity) {
+                return false;
+            }
+            used++;
+            dedicated++;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A connection of {@link #takeDedicated()} is gone: its budget goes to whichever database needs it most. */
+    public List<Runnable> dedicatedReturned() {
+        lock.lock();
+        try {
+            if (dedicated == 0) {
+                throw new IllegalStateException("no dedicated connection is held on backend " + backend);
+            }
+            dedicated--;
+            used = Math.max(0, used - 1);
+            return wakeMostDeserving();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The database's current weighted fair share (0 without demand). */
@@ -305,7 +349,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         for (Member member : members.values()) {
             claims.add(new Claim(member.database, member.weight, member.minimum, member.demand()));
         }
-        Map<String, Double> shares = FairShare.shares(capacity, claims);
+        Map<String, Double> shares = FairShare.shares(Math.max(0, capacity - dedicated), claims);
         members.values().forEach(member -> member.share = shares.getOrDefault(member.database, 0.0));
     }
 

@@ -15,11 +15,23 @@ final class PoolGauges implements PoolView {
     private final DatabaseConfig database;
     private final Supplier<PoolStats> counts;
     private final DoubleSupplier fairShare;
+    private final java.util.function.IntSupplier replicationConnections;
 
     PoolGauges(DatabaseConfig database, Supplier<PoolStats> counts, DoubleSupplier fairShare) {
+        this(database, counts, fairShare, () -> 0);
+    }
+
+    PoolGauges(DatabaseConfig database, Supplier<PoolStats> counts, DoubleSupplier fairShare,
+               java.util.function.IntSupplier replicationConnections) {
         this.database = database;
         this.counts = counts;
         this.fairShare = fairShare;
+        this.replicationConnections = replicationConnections;
+    }
+
+    @Override
+    public int replicationConnections() {
+        return replicationConnections.getAsInt();
     }
 
     @Override

@@ -77,7 +77,10 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     @Override
     public List<ConnectionInfo> clients() {
         List<ConnectionInfo> clients = new ArrayList<>();
-        byDatabase.values().forEach(pool -> pool.clients().forEach(client -> clients.add(client.describe())));
+        byDatabase.values().forEach(pool -> {
+            pool.clients().forEach(client -> clients.add(client.describe()));
+            pool.replicationClients().forEach(client -> clients.add(client.describe()));
+        });
         return clients;
     }
 

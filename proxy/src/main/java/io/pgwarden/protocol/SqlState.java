@@ -19,6 +19,8 @@ public final class SqlState {
     public static final String INTERNAL_ERROR = "XX000";
     /** Codes pgwarden reads in the server's answers. */
     public static final String INVALID_SQL_STATEMENT_NAME = "26000";
+    public static final String UNDEFINED_OBJECT = "42704";
+    public static final String CANT_CHANGE_RUNTIME_PARAM = "55P02";
 
     private SqlState() {
     }

@@ -324,10 +324,18 @@ class MalformedStartupIT {
     }
 
     @Test
-    void replicationConnectionsAreRefusedClearly() throws IOException {
+    void physicalReplicationConnectionsAreRefusedClearlyBeforeAuthentication() throws IOException {
         try (RawPgClient client = client()) {
-            client.send(RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders", "replication", "database"));
-            assertFatal(client, "0A000", "replication connections are not supported");
+            client.send(RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders", "replication", "on"));
+            assertFatal(client, "0A000", "physical replication connections are not supported by pgwarden");
+        }
+    }
+
+    @Test
+    void aReplicationValuePostgresWouldNotTakeIsRefusedInItsWords() throws IOException {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.startupPacket(3 << 16, "user", "md5-service", "database", "orders", "replication", "logical"));
+            assertFatal(client, "22023", "invalid value for parameter \"replication\": \"logical\"");
         }
     }
 

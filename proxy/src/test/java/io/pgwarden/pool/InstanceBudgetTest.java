@@ -54,6 +54,38 @@ class InstanceBudgetTest {
     }
 
     @Test
+    void aDedicatedConnectionCountsAgainstTheInstanceAndIsRefusedPastIt() {
+        InstanceBudget budget = new InstanceBudget("main", 3);
+        budget.join("orders", 1, 0, 100, () -> { }, n -> { });
+        assertTrue(budget.request("orders", 100, 0, 0, 1).granted());
+        assertTrue(budget.request("orders", 100, 1, 1, 1).granted());
+        assertTrue(budget.takeDedicated(), "one left on the instance: a replication client's own");
+        assertEquals(3, budget.used());
+        assertEquals(1, budget.dedicated());
+        assertFalse(budget.takeDedicated(), "past the instance budget: refused, never queued");
+        assertFalse(budget.request("orders", 100, 2, 2, 1).granted(), "the pool cannot have it either");
+        assertEquals(3, budget.used());
+    }
+
+    @Test
+    void aDedicatedConnectionGivenBackWakesTheDatabaseWaitingForBudgetAndShrinksTheSharesWhileHeld() {
+        InstanceBudget budget = new InstanceBudget("main", 4);
+        int[] woken = {0};
+        budget.join("orders", 1, 0, 100, () -> woken[0]++, n -> { });
+        budget.join("users", 1, 0, 100, () -> { }, n -> { });
+        assertTrue(budget.takeDedicated());
+        assertTrue(budget.takeDedicated());
+        assertTrue(budget.request("orders", 100, 0, 0, 1).granted());
+        assertTrue(budget.request("users", 100, 0, 0, 1).granted());
+        assertFalse(budget.request("orders", 100, 1, 1, 5).granted(), "the two dedicated ones hold half the instance");
+        assertEquals(1.0, budget.share("orders"), 1e-9, "the pools share what the dedicated connections leave: 2 of 4");
+        budget.dedicatedReturned().forEach(Runnable::run);
+        assertEquals(1, woken[0], "orders waits for budget: it hears at once that there is some");
+        assertEquals(1, budget.dedicated());
+        assertTrue(budget.request("orders", 100, 1, 1, 5).granted());
+    }
+
+    @Test
     void aNewcomerBelowItsShareMakesAnOverShareDatabaseGiveBackIdleConnections() {
         InstanceBudget budget = new InstanceBudget("main", 10);
         List<Integer> closed = new ArrayList<>();
