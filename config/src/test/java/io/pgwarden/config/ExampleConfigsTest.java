@@ -22,6 +22,7 @@ class ExampleConfigsTest {
     private static final Map<String, String> PRODUCTION_SECRETS = Map.of(
             "PGWARDEN_ADMIN_PASSWORD", "admin-secret",
             "ORDERS_DB_PASSWORD", "orders-secret",
+            "ORDERS_CDC_PASSWORD", "orders-cdc-secret",
             "PAYMENTS_DB_PASSWORD", "payments-secret",
             "USERS_DB_PASSWORD", "users-secret",
             "INVENTORY_DB_PASSWORD", "inventory-secret",

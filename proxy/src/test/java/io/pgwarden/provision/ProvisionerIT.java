@@ -186,6 +186,35 @@ class ProvisionerIT {
         assertFalse(failure.getMessage().contains("secret-value"));
     }
 
+    @Test
+    void aReplicationUserIsCreatedWithReplicationAndConnectAndAnExistingRoleIsGivenReplication() throws Exception {
+        adminExecute("CREATE ROLE existing_cdc LOGIN");
+        DatabaseConfig cdc = new DatabaseConfig("cdc", "main", "cdc_db", "cdc_owner", "owner-secret", PoolSettings.DEFAULTS,
+                "cdc_repl", "repl-secret");
+        DatabaseConfig other = new DatabaseConfig("cdc2", "main", "cdc2_db", "cdc2_owner", "owner-secret", PoolSettings.DEFAULTS,
+                "existing_cdc", "existing-secret");
+        ProvisionReport report = new Provisioner().provision(config(cdc, other));
+
+        assertEquals(List.of(
+                "created role cdc_owner",
+                "created role cdc_repl with REPLICATION",
+                "created database cdc_db owned by cdc_owner",
+                "revoked CONNECT on cdc_db from PUBLIC",
+                "granted CONNECT on cdc_db to cdc_repl",
+                "created role cdc2_owner",
+                "granted REPLICATION to role existing_cdc",
+                "changed password of role existing_cdc",
+                "created database cdc2_db owned by cdc2_owner",
+                "revoked CONNECT on cdc2_db from PUBLIC",
+                "granted CONNECT on cdc2_db to existing_cdc"), report.descriptions());
+        assertTrue(adminBoolean("SELECT rolreplication FROM pg_roles WHERE rolname = 'cdc_repl'"));
+        assertFalse(adminBoolean("SELECT rolreplication FROM pg_roles WHERE rolname = 'cdc_owner'"), "the owner is left as it was");
+        try (Connection replication = login("cdc_repl", "repl-secret", "cdc_db")) {
+            assertTrue(replication.isValid(5));
+        }
+        assertTrue(new Provisioner().provision(config(cdc, other)).isEmpty(), "a second run changes nothing");
+    }
+
     private static PgwardenConfig config(DatabaseConfig... databases) {
         BackendConfig main = new BackendConfig("main", server.host(), server.port(), "postgres", "", "postgres", true);
         Map<String, DatabaseConfig> byName = new LinkedHashMap<>();
