@@ -156,6 +156,63 @@ class LogicalReplicationIT {
                 && replicationGauge("orders") == 0.0);
     }
 
+    /*
+     * Fails if pgwarden keeps reading the walsender for a client that does not read: the walsender
+     * would then send all 32 transactions (pgwarden taking them into memory) and never stall (tried:
+     * with the server read regardless of the client's writability, it never stalled in 60 s).
+     */
+    @Test
+    void aCdcClientThatStopsReadingPausesTheWalsenderInsteadOfFillingPgwardensMemoryAndThenGetsEverything() throws Exception {
+        long directBefore = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        Properties small = new Properties();
+        small.setProperty("receiveBufferSize", String.valueOf(16 * 1024));
+        try (Connection cdc = replicationConnection("cdc-service", "cdc-pw", "orders", small)) {
+            cdc.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot().logical()
+                    .withSlotName("orders_slow_slot").withOutputPlugin("pgoutput").make();
+            PGReplicationStream stream = startStream(cdc, "orders_slow_slot");
+            String last;
+            try (Connection owner = direct("orders_db", "orders_owner", "orders-db-pw"); Statement st = owner.createStatement()) {
+                for (int batch = 0; batch < 32; batch++) { // 32 transactions of 1 MB: the walsender reports each one sent
+                    int first = 10_000 + batch * 100;
+                    st.execute("INSERT INTO events SELECT i, 'bulk ' || repeat('x', 10000) FROM generate_series("
+                            + first + ", " + (first + 99) + ") i");
+                }
+                try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()")) {
+                    rs.next();
+                    last = rs.getString(1);
+                }
+            }
+            awaitWalsenderStalled("orders_slow_slot", last);
+            long buffered = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory() - directBefore;
+            // Netty's pooled allocator reserves memory in chunks of 4 MiB: one or two chunks, not the 32 MB of changes
+            assertTrue(buffered < 16L * 1024 * 1024, "pgwarden holds " + buffered + " bytes for the CDC client");
+
+            Received all = receive(stream, 3_200, Duration.ofSeconds(60));
+            assertEquals(3_200, all.bodies.size(), "every change arrives once the client reads again");
+            acknowledge(stream, "orders_slow_slot", all.commitEnd);
+        }
+    }
+
+    /**
+     * Waits until the slot's walsender is blocked writing (pgwarden stopped reading it) short of
+     * {@code end}: two readings half a second apart, both WalSenderWriteData at the same sent_lsn.
+     */
+    private static void awaitWalsenderStalled(String slot, String end) throws Exception {
+        String[] previous = {null};
+        Eventually.await("the walsender of " + slot + " to stall writing to pgwarden before " + end, Duration.ofSeconds(60), () -> {
+            Thread.sleep(500);
+            try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT a.wait_event || ' ' || r.sent_lsn || ' ' || (r.sent_lsn < '" + end
+                         + "'::pg_lsn) FROM pg_stat_activity a JOIN pg_replication_slots s ON s.active_pid = a.pid"
+                         + " JOIN pg_stat_replication r ON r.pid = a.pid WHERE s.slot_name = '" + slot + "'")) {
+                String now = rs.next() ? rs.getString(1) : "no walsender";
+                String seen = now + (now.equals(previous[0]) ? " (unchanged)" : "");
+                previous[0] = now;
+                return seen;
+            }
+        }, seen -> seen.startsWith("WalSenderWriteData ") && seen.endsWith(" true (unchanged)"));
+    }
+
     @Test
     void aServiceWithoutReplicationIsRefusedBeforeAnyServerConnectionIsOpened() throws Exception {
         int budgetUsed = pgwarden.pool("orders").budget().used();
@@ -265,7 +322,13 @@ class LogicalReplicationIT {
 
     /** What Debezium's connection sets: replication=database, the simple query protocol. */
     private static Connection replicationConnection(String service, String password, String database) throws SQLException {
+        return replicationConnection(service, password, database, new Properties());
+    }
+
+    private static Connection replicationConnection(String service, String password, String database, Properties extra)
+            throws SQLException {
         Properties props = new Properties();
+        props.putAll(extra);
         PGProperty.REPLICATION.set(props, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "9.4");
         PGProperty.PREFER_QUERY_MODE.set(props, "simple");
@@ -295,9 +358,13 @@ class LogicalReplicationIT {
     }
 
     private static Received receive(PGReplicationStream stream, int count) throws Exception {
+        return receive(stream, count, Eventually.DEADLINE);
+    }
+
+    private static Received receive(PGReplicationStream stream, int count, Duration within) throws Exception {
         List<String> bodies = new ArrayList<>();
         LogSequenceNumber[] commitEnd = {null};
-        Eventually.await(count + " inserts and their commit", () -> {
+        Eventually.await(count + " inserts and their commit", within, () -> {
             for (ByteBuffer message; (message = stream.readPending()) != null; ) {
                 byte type = message.get();
                 ByteBuffer body = message.slice();
@@ -310,7 +377,7 @@ class LogicalReplicationIT {
                 }
             }
             return bodies.size() >= count && commitEnd[0] != null;
-        });
+        }, Boolean.TRUE::equals);
         return new Received(bodies, commitEnd[0]);
     }
 
