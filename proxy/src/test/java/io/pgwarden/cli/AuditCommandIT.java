@@ -1,8 +1,13 @@
 package io.pgwarden.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgwarden.Eventually;
+import io.pgwarden.Pgwarden;
 import io.pgwarden.TestPlatform;
 import io.pgwarden.WithPlatform;
 import io.pgwarden.audit.AuditReport;
@@ -10,8 +15,11 @@ import io.pgwarden.audit.AuditTarget;
 import io.pgwarden.audit.DatabaseConnector;
 import io.pgwarden.audit.Finding;
 import io.pgwarden.audit.IsolationAudit;
+import io.pgwarden.audit.PeriodicAudit;
 import io.pgwarden.auth.ScramVerifier;
 import io.pgwarden.config.BackendConfig;
+import io.pgwarden.config.ConfigLoader;
+import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.provision.BackendPlan.PhysicalDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +31,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,6 +189,54 @@ class AuditCommandIT {
             restore();
         }
         assertEquals(List.of(), audit.audit(platform.config()).findings(), "the platform is clean again for other tests");
+    }
+
+    @Test
+    void thePeriodicAuditPublishesItsFindingsFromAThreadOfItsOwn() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        DatabaseConnector pgjdbc = DatabaseConnector.pgjdbc(Duration.ofSeconds(10));
+        DatabaseConnector recording = (backend, database) -> {
+            threads.add(Thread.currentThread().getName());
+            return pgjdbc.connect(backend, database);
+        };
+        AtomicLong clock = new AtomicLong(1_800_000_000L);
+        try (PeriodicAudit periodic = new PeriodicAudit(platform.config(), registry, recording, clock::get)) {
+            execute("postgres", "GRANT CONNECT ON DATABASE users_db TO PUBLIC");
+            try {
+                periodic.auditNow();
+            } finally {
+                execute("postgres", "REVOKE CONNECT ON DATABASE users_db FROM PUBLIC");
+            }
+            assertTrue(registry.scrape().contains(
+                    "pgwarden_isolation_findings{backend=\"main\",kind=\"public_connect\",severity=\"high\"} 1.0"),
+                    registry.scrape());
+            assertTrue(registry.scrape().contains("pgwarden_isolation_audit_timestamp_seconds{backend=\"main\"} 1.8E9"),
+                    registry.scrape());
+
+            clock.set(1_800_000_600L);
+            periodic.auditNow();
+
+            assertFalse(registry.scrape().contains("pgwarden_isolation_findings{"), registry.scrape());
+            assertTrue(registry.scrape().contains("pgwarden_isolation_audit_timestamp_seconds{backend=\"main\"} 1.8000006E9"),
+                    registry.scrape());
+        }
+        assertEquals(Set.of("pgwarden-audit"), threads);
+    }
+
+    @Test
+    void runAuditsEveryIntervalWhenTheConfigSaysSo() throws Exception {
+        PgwardenConfig config = ConfigLoader.parse(TestPlatform.CONFIG + "audit: {interval: 10m}\n", "audit.yaml", Map.of(
+                "PG_PORT", String.valueOf(platform.postgres().port()),
+                "ORDERS_VERIFIER", ScramVerifier.fromPassword("orders-pw").encode())::get);
+
+        try (Pgwarden pgwarden = new Pgwarden(config).start()) {
+            // the first audit runs at start; its timestamp is the time it completed
+            Eventually.await("the first periodic audit", () -> pgwarden.observability().registry().scrape()
+                    .matches("(?s).*pgwarden_isolation_audit_timestamp_seconds\\{backend=\"main\"} 1\\.[0-9.]+E9.*"));
+            assertFalse(pgwarden.observability().registry().scrape().contains("pgwarden_isolation_findings{"));
+        }
+        assertTrue(platform.pgwarden().observability().audit().isEmpty(), "no periodic audit without audit.interval");
     }
 
     @Test
