@@ -2,7 +2,7 @@
 # Prints prometheusrule.yaml: docker/prometheus/alerts.yml (the one copy of the alert rules) as a
 # Prometheus operator PrometheusRule, its groups: indented under spec:. After changing alerts.yml:
 #   docker/k8s/generate-prometheusrule.sh > docker/k8s/prometheusrule.yaml
-# DeploymentFilesTest fails while the committed file differs from this script's output.
+# KubernetesManifestsTest fails while the committed file differs from this script's output.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
