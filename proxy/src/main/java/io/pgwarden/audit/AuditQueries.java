@@ -9,6 +9,7 @@ import io.pgwarden.audit.AuditSnapshot.Publication;
 import io.pgwarden.audit.AuditSnapshot.Role;
 import io.pgwarden.audit.AuditSnapshot.Session;
 import io.pgwarden.audit.AuditSnapshot.Slot;
+import io.pgwarden.audit.AuditSnapshot.StoredPassword;
 import io.pgwarden.audit.AuditSnapshot.Subscription;
 import java.sql.Array;
 import java.sql.Connection;
@@ -79,6 +80,12 @@ final class AuditQueries {
               FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid
              ORDER BY 1""";
 
+    /** Superusers only; anyone else gets 42501 and the passwords are not compared. */
+    static final String PASSWORDS = """
+            SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY (?) ORDER BY 1""";
+
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
+
     static final String SLOTS = """
             SELECT slot_name, database FROM pg_replication_slots
              WHERE slot_type = 'logical' AND database = ANY (?)
@@ -105,10 +112,10 @@ final class AuditQueries {
      * Everything but the per-database objects, on the admin connection. Sessions are read before
      * the audit opens its per-database connections, so those are never among them.
      */
-    static AuditSnapshot instance(Connection admin, Set<String> serviceDatabases) throws SQLException {
+    static AuditSnapshot instance(Connection admin, Set<String> serviceDatabases, Set<String> roles) throws SQLException {
         String[] names = serviceDatabases.stream().sorted().toArray(String[]::new);
-        List<Role> roles = new ArrayList<>();
-        query(admin, ROLES, null, rows -> roles.add(new Role(rows.getString(1), rows.getBoolean(2), rows.getBoolean(3))));
+        List<Role> allRoles = new ArrayList<>();
+        query(admin, ROLES, null, rows -> allRoles.add(new Role(rows.getString(1), rows.getBoolean(2), rows.getBoolean(3))));
         List<Membership> memberships = new ArrayList<>();
         query(admin, MEMBERSHIPS, null, rows -> memberships.add(new Membership(rows.getString(1), rows.getString(2))));
         List<Database> databases = new ArrayList<>();
@@ -125,7 +132,18 @@ final class AuditQueries {
                 rows -> subscriptions.add(new Subscription(rows.getString(1), rows.getString(2), rows.getString(3))));
         List<Slot> slots = new ArrayList<>();
         query(admin, SLOTS, names, rows -> slots.add(new Slot(rows.getString(1), rows.getString(2))));
-        return new AuditSnapshot(roles, memberships, databases, connects, sessions, subscriptions, slots, List.of());
+        List<StoredPassword> passwords = new ArrayList<>();
+        try {
+            query(admin, PASSWORDS, roles.stream().sorted().toArray(String[]::new),
+                    rows -> passwords.add(new StoredPassword(rows.getString(1), rows.getString(2))));
+        } catch (SQLException e) {
+            if (!INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                throw e;
+            }
+            passwords.clear(); // not a superuser: passwords are not compared (autocommit: nothing to roll back)
+        }
+        return new AuditSnapshot(allRoles, memberships, databases, connects, sessions, subscriptions, slots, passwords,
+                List.of());
     }
 
     /** What lives inside one service database, on a connection to it. */

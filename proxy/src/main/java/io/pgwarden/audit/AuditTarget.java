@@ -4,6 +4,7 @@ import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.provision.BackendPlan;
 import io.pgwarden.provision.BackendPlan.PhysicalDatabase;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -12,17 +13,26 @@ import java.util.stream.Collectors;
  * What pgwarden's config says one backend should look like: its service databases, with the roles
  * pgwarden logs in to each as (owner first, as {@code provision} makes them), and the admin role the
  * audit itself uses.
+ *
+ * @param passwords the configured password of each role ("" for none); a role left out is not checked
  */
-public record AuditTarget(String backend, String adminUser, List<PhysicalDatabase> databases) {
+public record AuditTarget(String backend, String adminUser, List<PhysicalDatabase> databases,
+                          Map<String, String> passwords) {
 
     public AuditTarget {
         databases = List.copyOf(databases);
+        passwords = Map.copyOf(passwords);
+    }
+
+    /** Without passwords to compare. */
+    public AuditTarget(String backend, String adminUser, List<PhysicalDatabase> databases) {
+        this(backend, adminUser, databases, Map.of());
     }
 
     /** The backend's databases as {@code provision} plans them. */
     public static AuditTarget of(PgwardenConfig config, String backend) {
-        return new AuditTarget(backend, config.backends().get(backend).adminUser(),
-                BackendPlan.of(config.databasesOn(backend)).databases());
+        BackendPlan plan = BackendPlan.of(config.databasesOn(backend));
+        return new AuditTarget(backend, config.backends().get(backend).adminUser(), plan.databases(), plan.passwords());
     }
 
     public Set<String> databaseNames() {

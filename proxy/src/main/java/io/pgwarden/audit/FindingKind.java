@@ -29,6 +29,7 @@ public enum FindingKind {
     ROLE_CANNOT_LOGIN("pgwarden cannot log in to the database: its configured role has NOLOGIN"),
     DATABASE_MISSING("the configured database does not exist on the backend"),
     OWNER_DRIFT("the database is owned by another role than the one pgwarden's config names"),
+    PASSWORD_DRIFT("pgwarden cannot log in to the database: its role's password is not the one in pgwarden's config"),
     CONNECT_MISSING("a role pgwarden is configured to use for this database cannot connect to it"),
     // the audit itself
     AUDIT_FAILED("the backend could not be audited: its isolation is unknown");

@@ -50,7 +50,7 @@ public final class IsolationAudit {
     private AuditSnapshot read(BackendConfig backend, AuditTarget target) throws SQLException {
         AuditSnapshot snapshot;
         try (Connection admin = connector.connect(backend, null)) {
-            snapshot = AuditQueries.instance(admin, target.databaseNames());
+            snapshot = AuditQueries.instance(admin, target.databaseNames(), target.passwords().keySet());
         }
         List<DatabaseObjects> objects = new ArrayList<>();
         for (Database database : snapshot.databases()) {

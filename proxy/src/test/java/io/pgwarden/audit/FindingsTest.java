@@ -11,6 +11,8 @@ import io.pgwarden.audit.AuditSnapshot.Publication;
 import io.pgwarden.audit.AuditSnapshot.Role;
 import io.pgwarden.audit.AuditSnapshot.Session;
 import io.pgwarden.audit.AuditSnapshot.Slot;
+import io.pgwarden.audit.AuditSnapshot.StoredPassword;
+import io.pgwarden.auth.ScramVerifier;
 import io.pgwarden.audit.AuditSnapshot.Subscription;
 import io.pgwarden.provision.BackendPlan.PhysicalDatabase;
 import java.util.ArrayList;
@@ -41,6 +43,7 @@ class FindingsTest {
         final List<Session> sessions = new ArrayList<>();
         final List<Subscription> subscriptions = new ArrayList<>();
         final List<Slot> slots = new ArrayList<>();
+        final List<StoredPassword> passwords = new ArrayList<>();
         final List<DatabaseObjects> objects = new ArrayList<>();
 
         List<String> findings() {
@@ -49,7 +52,7 @@ class FindingsTest {
 
         List<String> findings(AuditTarget target) {
             return Findings.of(target, new AuditSnapshot(roles, memberships, databases, connects, sessions,
-                    subscriptions, slots, objects)).stream().map(FindingsTest::line).toList();
+                    subscriptions, slots, passwords, objects)).stream().map(FindingsTest::line).toList();
         }
     }
 
@@ -235,6 +238,24 @@ class FindingsTest {
                         + " | SELECT pg_drop_replication_slot('o''slot') | in orders_db",
                 "low extension payments_db: extension postgres_fdw is installed in payments_db"
                         + " | DROP EXTENSION \"postgres_fdw\" CASCADE | in payments_db"), rows.findings());
+    }
+
+    @Test
+    void passwordsAreComparedAsProvisionComparesThem() {
+        AuditTarget target = new AuditTarget("main", "admin", TARGET.databases(),
+                Map.of("orders_owner", "orders-pw", "orders_reader", "", "payments_owner", "payments-pw"));
+        Rows rows = new Rows();
+        rows.passwords.add(new StoredPassword("orders_owner", ScramVerifier.fromPassword("orders-pw").encode()));
+        rows.passwords.add(new StoredPassword("orders_reader", null));
+        rows.passwords.add(new StoredPassword("payments_owner", ScramVerifier.fromPassword("changed by hand").encode()));
+
+        assertEquals(List.of("high password_drift payments_db: role payments_owner has another password than pgwarden's"
+                + " config gives it | -- run pgwarden provision: it sets the password from the config"), rows.findings(target));
+
+        rows.passwords.set(1, new StoredPassword("orders_reader", ScramVerifier.fromPassword("x").encode()));
+        assertEquals(2, rows.findings(target).size());
+        rows.passwords.clear(); // the admin may not read pg_authid: nothing compared
+        assertEquals(List.of(), rows.findings(target));
     }
 
     @Test

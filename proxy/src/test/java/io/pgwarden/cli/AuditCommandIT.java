@@ -21,6 +21,7 @@ import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.ConfigLoader;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.provision.BackendPlan.PhysicalDatabase;
+import io.pgwarden.provision.Provisioner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -120,7 +121,8 @@ class AuditCommandIT {
                 "GRANT payments_owner TO users_owner",
                 // drift
                 "ALTER ROLE plain_owner NOLOGIN",
-                "ALTER DATABASE trusted_db OWNER TO intruder");
+                "ALTER DATABASE trusted_db OWNER TO intruder",
+                "ALTER ROLE users_owner PASSWORD 'set by hand'");
         for (String seed : seeds) {
             execute("postgres", seed);
         }
@@ -133,7 +135,8 @@ class AuditCommandIT {
                 + " dbname=orders_db user=postgres' PUBLICATION \"orders pub\" WITH (connect = false)");
         List<PhysicalDatabase> databases = new ArrayList<>(AuditTarget.of(platform.config(), "main").databases());
         databases.add(new PhysicalDatabase("ghost db", List.of("ghost \"owner\"")));
-        AuditTarget target = new AuditTarget("main", "postgres", databases);
+        AuditTarget target = new AuditTarget("main", "postgres", databases,
+                AuditTarget.of(platform.config(), "main").passwords());
         BackendConfig backend = platform.config().backends().get("main");
 
         Properties intruder = new Properties();
@@ -169,6 +172,7 @@ class AuditCommandIT {
                     "high role_cannot_login plain_db: role plain_owner (pgwarden's role for plain_db) cannot log in",
                     "high database_missing ghost db: database ghost db does not exist",
                     "high owner_drift trusted_db: database trusted_db is owned by intruder, pgwarden's config says trusted_owner",
+                    "high password_drift users_db: role users_owner has another password than pgwarden's config gives it",
                     "high connect_missing trusted_db: role trusted_owner (pgwarden's role for trusted_db) cannot connect to it",
                     "medium bypass_session orders_db: superuser session " + superuserPid
                             + " in orders_db as postgres (application \"PostgreSQL JDBC Driver\", from 127.0.0.1)",
@@ -184,7 +188,10 @@ class AuditCommandIT {
                     }
                 }
             }
-            assertEquals(List.of(), audit.audit(backend, target), "after the printed fixes");
+            assertEquals(List.of("password_drift"), audit.audit(backend, target).stream().map(f -> f.kind().label()).toList(),
+                    "after the printed SQL, the one its comment leaves to provision");
+            new Provisioner().provision(platform.config());
+            assertEquals(List.of(), audit.audit(backend, target), "after the printed fixes and provision");
         } finally {
             restore();
         }
@@ -264,6 +271,7 @@ class AuditCommandIT {
                 "ALTER DATABASE trusted_db OWNER TO trusted_owner",
                 "GRANT CONNECT ON DATABASE trusted_db TO trusted_owner",
                 "ALTER ROLE plain_owner LOGIN",
+                "ALTER ROLE users_owner PASSWORD 'users-db-pw'",
                 "REVOKE payments_owner FROM users_owner",
                 "REVOKE CONNECT ON DATABASE users_db FROM PUBLIC",
                 "DROP DATABASE IF EXISTS \"ghost db\"",
