@@ -7,6 +7,7 @@ import io.pgwarden.audit.AuditSnapshot.ForeignServer;
 import io.pgwarden.audit.AuditSnapshot.Membership;
 import io.pgwarden.audit.AuditSnapshot.Publication;
 import io.pgwarden.audit.AuditSnapshot.Role;
+import io.pgwarden.audit.AuditSnapshot.SchemaGrant;
 import io.pgwarden.audit.AuditSnapshot.Session;
 import io.pgwarden.audit.AuditSnapshot.Slot;
 import io.pgwarden.audit.AuditSnapshot.StoredPassword;
@@ -105,6 +106,13 @@ final class AuditQueries {
               FROM pg_publication p
              ORDER BY 1""";
 
+    /** A schema without an ACL (nspacl NULL) is its owner's alone and gives no rows. */
+    static final String SCHEMA_GRANTS = """
+            SELECT n.nspname, CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
+              FROM pg_namespace n, aclexplode(n.nspacl) a
+             WHERE n.nspname = ANY (?)
+             ORDER BY 1, 2, 3""";
+
     private AuditQueries() {
     }
 
@@ -146,8 +154,12 @@ final class AuditQueries {
                 List.of());
     }
 
-    /** What lives inside one service database, on a connection to it. */
-    static DatabaseObjects objects(Connection connection, String database) throws SQLException {
+    /**
+     * What lives inside one service database, on a connection to it.
+     *
+     * @param schemas the service schemas in it (schema routing); empty for a database of one service
+     */
+    static DatabaseObjects objects(Connection connection, String database, List<String> schemas) throws SQLException {
         List<ForeignServer> servers = new ArrayList<>();
         query(connection, FOREIGN_SERVERS, null, rows -> servers.add(
                 new ForeignServer(rows.getString(1), rows.getString(2), options(strings(rows.getArray(3))))));
@@ -156,7 +168,12 @@ final class AuditQueries {
         List<Publication> publications = new ArrayList<>();
         query(connection, PUBLICATIONS, null,
                 rows -> publications.add(new Publication(rows.getString(1), rows.getBoolean(2), rows.getInt(3))));
-        return new DatabaseObjects(database, servers, extensions, publications);
+        List<SchemaGrant> grants = new ArrayList<>();
+        if (!schemas.isEmpty()) {
+            query(connection, SCHEMA_GRANTS, schemas.toArray(String[]::new),
+                    rows -> grants.add(new SchemaGrant(rows.getString(1), rows.getString(2), rows.getString(3))));
+        }
+        return new DatabaseObjects(database, servers, extensions, publications, grants);
     }
 
     /** srvoptions holds {@code key=value} strings; a value may itself hold '='. */

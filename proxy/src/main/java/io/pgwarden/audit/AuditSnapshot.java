@@ -85,14 +85,30 @@ public record AuditSnapshot(List<Role> roles, List<Membership> memberships, List
         }
     }
 
+    /** @param schemaGrants grants on the service schemas of a database services share (schema routing) */
     public record DatabaseObjects(String database, List<ForeignServer> foreignServers, List<String> extensions,
-                                  List<Publication> publications) {
+                                  List<Publication> publications, List<SchemaGrant> schemaGrants) {
 
         public DatabaseObjects {
             foreignServers = List.copyOf(foreignServers);
             extensions = List.copyOf(extensions);
             publications = List.copyOf(publications);
+            schemaGrants = List.copyOf(schemaGrants);
         }
+
+        /** A database of one service: no service schemas. */
+        public DatabaseObjects(String database, List<ForeignServer> foreignServers, List<String> extensions,
+                               List<Publication> publications) {
+            this(database, foreignServers, extensions, publications, List.of());
+        }
+    }
+
+    /**
+     * One privilege on a schema, from aclexplode(nspacl).
+     *
+     * @param grantee null for PUBLIC
+     */
+    public record SchemaGrant(String schema, String grantee, String privilege) {
     }
 
     /** @param options srvoptions as a map, e.g. {@code dbname -> payments_db} */

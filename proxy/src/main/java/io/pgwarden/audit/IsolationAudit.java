@@ -55,7 +55,8 @@ public final class IsolationAudit {
         List<DatabaseObjects> objects = new ArrayList<>();
         for (Database database : snapshot.databases()) {
             try (Connection connection = connector.connect(backend, database.name())) {
-                objects.add(AuditQueries.objects(connection, database.name()));
+                objects.add(AuditQueries.objects(connection, database.name(),
+                        target.schemasIn(database.name()).stream().map(AuditTarget.ServiceSchema::schema).toList()));
             }
         }
         return snapshot.withObjects(objects);

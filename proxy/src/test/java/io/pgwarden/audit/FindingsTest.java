@@ -9,6 +9,7 @@ import io.pgwarden.audit.AuditSnapshot.ForeignServer;
 import io.pgwarden.audit.AuditSnapshot.Membership;
 import io.pgwarden.audit.AuditSnapshot.Publication;
 import io.pgwarden.audit.AuditSnapshot.Role;
+import io.pgwarden.audit.AuditSnapshot.SchemaGrant;
 import io.pgwarden.audit.AuditSnapshot.Session;
 import io.pgwarden.audit.AuditSnapshot.Slot;
 import io.pgwarden.audit.AuditSnapshot.StoredPassword;
@@ -238,6 +239,32 @@ class FindingsTest {
                         + " | SELECT pg_drop_replication_slot('o''slot') | in orders_db",
                 "low extension payments_db: extension postgres_fdw is installed in payments_db"
                         + " | DROP EXTENSION \"postgres_fdw\" CASCADE | in payments_db"), rows.findings());
+    }
+
+    @Test
+    void inADatabaseServicesShareAGrantOnAnotherServicesSchemaIsFound() {
+        AuditTarget target = new AuditTarget("main", "admin",
+                List.of(new PhysicalDatabase("shared_db", List.of("orders_owner", "billing_owner"))), Map.of(),
+                List.of(new AuditTarget.ServiceSchema("shared_db", "orders", "orders_owner"),
+                        new AuditTarget.ServiceSchema("shared_db", "billing", "billing_owner")));
+        Rows rows = new Rows();
+        rows.roles.add(new Role("billing_owner", false, true));
+        rows.objects.add(new DatabaseObjects("shared_db", List.of(), List.of(), List.of(), List.of(
+                new SchemaGrant("billing", "billing_owner", "USAGE"), // its own
+                new SchemaGrant("billing", "orders_owner", "USAGE"),
+                new SchemaGrant("billing", "orders_owner", "CREATE"),
+                new SchemaGrant("orders", null, "USAGE"),
+                new SchemaGrant("orders", "reporting", "USAGE")))); // not pgwarden's: the CONNECT checks cover it
+
+        assertEquals(List.of(
+                "high schema_grant shared_db: PUBLIC has USAGE on schema orders in shared_db (orders_owner's)"
+                        + " | REVOKE ALL ON SCHEMA \"orders\" FROM PUBLIC | in shared_db",
+                "high schema_grant shared_db: role orders_owner has USAGE, CREATE on schema billing in shared_db (billing_owner's)"
+                        + " | REVOKE ALL ON SCHEMA \"billing\" FROM \"orders_owner\" | in shared_db"),
+                Findings.of(target, new AuditSnapshot(rows.roles, List.of(), List.of(new Database("shared_db", "orders_owner", false)),
+                        List.of(new Connect("shared_db", "orders_owner", List.of("orders_owner")),
+                                new Connect("shared_db", "billing_owner", List.of("billing_owner"))),
+                        List.of(), List.of(), List.of(), List.of(), rows.objects)).stream().map(FindingsTest::line).toList());
     }
 
     @Test
