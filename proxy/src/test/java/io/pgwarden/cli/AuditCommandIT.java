@@ -338,6 +338,23 @@ class AuditCommandIT {
         }
     }
 
+    @Test
+    void aDatabaseTheAdminCannotOpenIsAFindingAndTheRestIsStillAudited() throws Exception {
+        execute("postgres", "GRANT CONNECT ON DATABASE users_db TO PUBLIC");
+        execute("postgres", "ALTER DATABASE payments_db WITH ALLOW_CONNECTIONS false");
+        try {
+            List<Finding> findings = audit.audit(platform.config().backends().get("main"), AuditTarget.of(platform.config(), "main"));
+
+            assertEquals(List.of("public_connect users_db", "audit_failed payments_db"),
+                    findings.stream().map(f -> f.kind().label() + " " + f.database()).toList());
+            assertTrue(findings.get(1).what().startsWith("cannot read the objects in payments_db as postgres: "),
+                    findings.get(1).what());
+        } finally {
+            execute("postgres", "ALTER DATABASE payments_db WITH ALLOW_CONNECTIONS true");
+            execute("postgres", "REVOKE CONNECT ON DATABASE users_db FROM PUBLIC");
+        }
+    }
+
     /** The platform's routing file with its port and verifier filled in, as an operator would have it. */
     private static Path configFile(Path directory) throws Exception {
         return Files.writeString(directory.resolve("pgwarden.yaml"), TestPlatform.CONFIG
