@@ -23,7 +23,11 @@ class AdminConnectorTest {
                 "/etc/pgwarden/client.pem", "/etc/pgwarden/client.key"));
         assertEquals("verify-full", full.getSslMode());
         assertEquals("/etc/pgwarden/ca.pem", full.getSslRootCert());
-        assertNull(full.getSslCert(), "the client certificate is for the pooled roles, not admin_user");
+        assertEquals("/etc/pgwarden/client.pem", full.getSslCert(), "presented too: a pg_hba with clientcert asks every role for it");
+        assertEquals("/etc/pgwarden/client.key", full.getSslKey());
+        assertEquals(PemClientCertificateFactory.class.getName(), full.getSslfactory(), "pgjdbc reads no PEM key itself");
+        assertNull(dataSource(new BackendTlsConfig(BackendTlsMode.VERIFY_FULL, "/etc/pgwarden/ca.pem", null, null)).getSslfactory(),
+                "without a certificate, pgjdbc's own factory");
         assertEquals("prefer", dataSource(BackendTlsConfig.DEFAULT).getSslMode(), "libpq's default, as pgjdbc's");
         assertEquals("disable", dataSource(new BackendTlsConfig(BackendTlsMode.DISABLE, null, null, null)).getSslMode());
     }
