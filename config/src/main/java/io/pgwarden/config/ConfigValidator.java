@@ -43,6 +43,7 @@ final class ConfigValidator {
         config.databases().values().forEach(database -> checkDatabase(database, config));
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
+        checkFleet(config.fleet());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
     }
 
@@ -129,6 +130,12 @@ final class ConfigValidator {
             diagnostics.error(perAddress, "is " + limits.maxPendingLoginsPerAddress()
                     + ", more than limits.max_pending_logins (" + limits.maxPendingLogins() + ")");
         }
+    }
+
+    private void checkFleet(FleetConfig fleet) {
+        fleet.replicaId().ifPresent(id -> checkRange("fleet.replica_id", id, 0, FleetConfig.MAX_REPLICA_ID));
+        checkRange("fleet.expected_replicas", fleet.expectedReplicas(), 1, FleetConfig.MAX_REPLICA_ID + 1);
+        checkPositive("fleet.peer_refresh_interval", fleet.peerRefreshInterval());
     }
 
     /** The guaranteed minimums of a backend's databases must fit its budget, when the budget is set. */
