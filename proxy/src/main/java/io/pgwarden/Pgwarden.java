@@ -56,6 +56,7 @@ public final class Pgwarden implements AutoCloseable {
     private Channel listener;
     private io.pgwarden.tls.ClientTls tls;
     private io.pgwarden.fleet.Fleet fleet;
+    private io.pgwarden.pool.FleetBudgetSync fleetBudgets;
 
     public Pgwarden(PgwardenConfig config) {
         this.config = config;
@@ -80,8 +81,12 @@ public final class Pgwarden implements AutoCloseable {
         ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
         fleet = io.pgwarden.fleet.Fleet.of(config.fleet(), System.getenv("HOSTNAME"), resolver, loops.next());
-        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys),
+        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys,
+                        config.fleet().sharesBudget() ? java.util.OptionalInt.of(fleet.replicaId()) : java.util.OptionalInt.empty()),
                 observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
+        if (config.fleet().sharesBudget()) {
+            fleetBudgets = new io.pgwarden.pool.FleetBudgetSync(config, fleet.replicaId(), pools).start();
+        }
         BackendCanceller canceller = new BackendCanceller(transport, loops, resolver);
         AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
@@ -171,6 +176,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (pools != null) {
             pools.close();
+        }
+        if (fleetBudgets != null) {
+            fleetBudgets.close(); // after the pools: once its marker goes, the other replicas may take this one's part
         }
         if (observability != null) {
             observability.close();
