@@ -152,10 +152,10 @@ class FleetBudgetIT {
                 }
             }
             Eventually.await("the flood to fill the fleet's budget", () -> held(), n -> n >= BUDGET - 2);
-            int[] settled = Eventually.await("each replica to hold about a third of the budget", Duration.ofSeconds(30), () -> {
+            List<Integer> settled = Eventually.await("each replica to hold about a third of the budget", Duration.ofSeconds(30), () -> {
                 held();
-                return new int[] {capacity(0), capacity(1), capacity(2)};
-            }, c -> c[0] >= 4 && c[1] >= 4 && c[2] >= 4 && c[0] + c[1] + c[2] <= BUDGET);
+                return List.of(capacity(0), capacity(1), capacity(2));
+            }, c -> c.get(0) >= 4 && c.get(1) >= 4 && c.get(2) >= 4 && c.get(0) + c.get(1) + c.get(2) <= BUDGET);
             long calmBefore = calm.get();
             long noisyBefore = noisy.get();
             Eventually.await("the calm database to get 300 transactions through during the flood", () -> {
@@ -163,8 +163,7 @@ class FleetBudgetIT {
                 return calm.get() - calmBefore;
             }, n -> n >= 300);
             assertTrue(noisy.get() > noisyBefore, "the flood went on meanwhile");
-            System.out.printf("fleet flood: capacities %d/%d/%d of %d, at most %d server connections seen%n", settled[0], settled[1],
-                    settled[2], BUDGET, mostHeld.get());
+            System.out.printf("fleet flood: capacities %s of %d, at most %d server connections seen%n", settled, BUDGET, mostHeld.get());
         } finally {
             running.set(false);
             clients.shutdown();
@@ -200,15 +199,15 @@ class FleetBudgetIT {
             }
             Eventually.await("the replicas to settle on about a third each", Duration.ofSeconds(30), () -> {
                 held();
-                return new int[] {capacity(0), capacity(1), capacity(2)};
-            }, c -> c[0] >= 4 && c[1] >= 4 && c[2] >= 4);
+                return List.of(capacity(0), capacity(1), capacity(2));
+            }, c -> c.get(0) >= 4 && c.get(1) >= 4 && c.get(2) >= 4);
             killed.set(true);
             long killedAt = System.nanoTime();
             fleet.kill(2);
-            int[] taken = Eventually.await("replicas 0 and 1 to take replica 2's part", () -> {
+            List<Integer> taken = Eventually.await("replicas 0 and 1 to take replica 2's part", () -> {
                 held();
-                return new int[] {capacity(0), capacity(1)};
-            }, c -> c[0] + c[1] >= BUDGET - 1);
+                return List.of(capacity(0), capacity(1));
+            }, c -> c.get(0) + c.get(1) >= BUDGET - 1);
             long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
             Map<Integer, Long> stuck = new ConcurrentHashMap<>();
             Eventually.await("every client to get a transaction through after the kill", () -> {
@@ -222,7 +221,7 @@ class FleetBudgetIT {
                 return stuck.size();
             }, n -> n == 0);
             System.out.printf("fleet kill: replicas 0 and 1 held %d + %d of %d budget %d ms after replica 2 died; "
-                    + "at most %d server connections seen%n", taken[0], taken[1], BUDGET, tookMillis, mostHeld.get());
+                    + "at most %d server connections seen%n", taken.get(0), taken.get(1), BUDGET, tookMillis, mostHeld.get());
         } finally {
             running.set(false);
             clients.shutdown();
