@@ -16,12 +16,10 @@ public final class Fleet implements AutoCloseable {
     /** Start waits this long at most for the peers' first resolution: cancels forwarded before it would be lost. */
     private static final long FIRST_RESOLUTION_SECONDS = 5;
 
-    private final FleetConfig config;
     private final ReplicaId replica;
     private final PeerDirectory peers;
 
-    private Fleet(FleetConfig config, ReplicaId replica, PeerDirectory peers) {
-        this.config = config;
+    private Fleet(ReplicaId replica, PeerDirectory peers) {
         this.replica = replica;
         this.peers = peers;
     }
@@ -39,15 +37,11 @@ public final class Fleet implements AutoCloseable {
         }
         PeerDirectory peers = config.forwardsCancels()
                 ? new PeerDirectory(config, resolvers, loop, PeerDirectory.localAddresses()) : null;
-        return new Fleet(config, replica, peers);
+        return new Fleet(replica, peers);
     }
 
     public int replicaId() {
         return replica.id();
-    }
-
-    public FleetConfig config() {
-        return config;
     }
 
     /** The layout of the cancel keys this replica issues: tagged with its id when there are peers to forward to. */

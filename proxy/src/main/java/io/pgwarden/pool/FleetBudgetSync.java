@@ -86,7 +86,7 @@ public final class FleetBudgetSync implements AutoCloseable {
             }
             Duration timeout = backend.sampleInterval().compareTo(MAX_ROUND_TIME) < 0 ? backend.sampleInterval() : MAX_ROUND_TIME;
             backends.add(new Backend(backend, config.databasesOn(backend.name()), pools.budget(backend.name()),
-                    pools.instanceCapacity(backend.name()), AdminConnector.pgjdbc(marker(replicaId, 0, 0, 0), timeout)));
+                    pools.instanceCapacity(backend.name()), AdminConnector.pgjdbc("pgwarden/" + replicaId + " fleet", timeout)));
         }
     }
 
@@ -124,6 +124,7 @@ public final class FleetBudgetSync implements AutoCloseable {
 
     private void round(Backend backend) throws SQLException {
         if (backend.marker == null) {
+            // not a marker until its first round publishes one: meanwhile what it holds counts as reserved
             backend.marker = backend.connector.connect(backend.config);
             try (Statement setup = backend.marker.createStatement()) {
                 // a replica stuck inside its round must not keep the others from theirs
