@@ -7,8 +7,9 @@ import java.util.OptionalInt;
 /**
  * Several pgwarden replicas in front of the same instances (PgBouncer 1.19's peering).
  *
- * @param replicaId           this replica's id, 0 to {@link #MAX_REPLICA_ID}; empty: derived from the
- *                            {@code HOSTNAME} environment variable at start
+ * @param replicaId           this replica's id, 0 to {@link #MAX_REPLICA_ID}; empty: derived from
+ *                            {@code replicaName}, else from the {@code HOSTNAME} environment variable, at start
+ * @param replicaName         {@code replica_id} given as a name (e.g. {@code ${POD_NAME}}) to derive the id from
  * @param expectedReplicas    how many replicas share each backend's budget; until the first fleet sample
  *                            a replica uses {@code budget / expectedReplicas}. 1 (the default) is a lone
  *                            pgwarden: the budget is not shared
@@ -17,13 +18,13 @@ import java.util.OptionalInt;
  *                            for another replica's key are forwarded there
  * @param peerRefreshInterval how often the peers' host names are resolved again
  */
-public record FleetConfig(OptionalInt replicaId, int expectedReplicas, List<PeerAddress> peers, Duration peerRefreshInterval) {
+public record FleetConfig(OptionalInt replicaId, java.util.Optional<String> replicaName, int expectedReplicas, List<PeerAddress> peers, Duration peerRefreshInterval) {
 
     /** The id takes 10 bits of the cancel key's secret (see the README's "Running several replicas"). */
     public static final int MAX_REPLICA_ID = 1023;
 
     /** A file without {@code fleet:}: one pgwarden alone. */
-    public static final FleetConfig NONE = new FleetConfig(OptionalInt.empty(), 1, List.of(), Duration.ofSeconds(30));
+    public static final FleetConfig NONE = new FleetConfig(OptionalInt.empty(), java.util.Optional.empty(), 1, List.of(), Duration.ofSeconds(30));
 
     /** One {@code host:port} entry of {@code peers:}. */
     public record PeerAddress(String host, int port) {

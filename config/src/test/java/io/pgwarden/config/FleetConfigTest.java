@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +34,7 @@ class FleetConfigTest {
                   peers: [pgwarden-peers.prod.svc.cluster.local:6432, 10.0.0.5:6433, "[fd00::1]:6432"]
                   peer_refresh_interval: 5s
                 """).fleet();
-        assertEquals(new FleetConfig(OptionalInt.of(7), 3, List.of(
+        assertEquals(new FleetConfig(OptionalInt.of(7), Optional.empty(), 3, List.of(
                 new FleetConfig.PeerAddress("pgwarden-peers.prod.svc.cluster.local", 6432),
                 new FleetConfig.PeerAddress("10.0.0.5", 6433),
                 new FleetConfig.PeerAddress("fd00::1", 6432)), Duration.ofSeconds(5)), fleet);
@@ -48,6 +49,24 @@ class FleetConfigTest {
         assertTrue(fleet.sharesBudget());
         assertFalse(fleet.forwardsCancels());
         assertEquals(OptionalInt.empty(), fleet.replicaId(), "derived from HOSTNAME at start");
+    }
+
+    @Test
+    void aPodNameMayStandForTheIdAndOnePeerNeedsNoList() throws ConfigException {
+        // as docker/k8s/configmap.yaml writes it
+        FleetConfig fleet = TestConfigs.parse(MINIMAL + """
+                fleet:
+                  replica_id: ${POD_NAME}
+                  peers: pgwarden-peers:6432
+                """, java.util.Map.of("POD_NAME", "pgwarden-5d9c7b8f4-x2k4p")).fleet();
+        assertEquals(OptionalInt.empty(), fleet.replicaId());
+        assertEquals(Optional.of("pgwarden-5d9c7b8f4-x2k4p"), fleet.replicaName());
+        assertEquals(List.of(new FleetConfig.PeerAddress("pgwarden-peers", 6432)), fleet.peers());
+        assertEquals(List.of("fleet.peers (line 13): 'pgwarden-peers' is not host:port (write e.g. "
+                        + "pgwarden-peers.prod.svc.cluster.local:6432, or [::1]:6432)"),
+                errorsOf(MINIMAL + "fleet:\n  peers: pgwarden-peers\n"));
+        assertEquals(List.of("fleet.replica_id (line 13): is empty: give a number from 0 to 1023, or a pod name to derive it from, "
+                + "or leave it out"), errorsOf(MINIMAL + "fleet:\n  replica_id: ''\n"));
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 
 /**
- * This replica's id: {@code fleet.replica_id} when set, else derived from the pod name (the
- * {@code HOSTNAME} environment variable): a StatefulSet pod's trailing ordinal ({@code pgwarden-2} → 2),
+ * This replica's id: {@code fleet.replica_id} when it is a number, else derived from a pod name
+ * ({@code replica_id} given as a name, e.g. {@code ${POD_NAME}}, else the {@code HOSTNAME} environment variable): a StatefulSet pod's trailing ordinal ({@code pgwarden-2} → 2),
  * or for any other name (a Deployment's {@code pgwarden-7d9f8b6c5-x2k4p}) CRC-32 of the whole name
  * modulo 1024, which two pods may share: then set the id, or use a StatefulSet.
  *
@@ -23,15 +23,17 @@ public record ReplicaId(int id, String how, boolean hashed) {
         if (fleet.replicaId().isPresent()) {
             return new ReplicaId(fleet.replicaId().getAsInt(), "fleet.replica_id", false);
         }
-        if (hostname == null || hostname.isBlank()) {
+        String source = fleet.replicaName().isPresent() ? "fleet.replica_id" : "HOSTNAME";
+        String name = fleet.replicaName().orElse(hostname);
+        if (name == null || name.isBlank()) {
             return new ReplicaId(0, "no fleet.replica_id and no HOSTNAME", false);
         }
-        Matcher ordinal = ORDINAL.matcher(hostname);
+        Matcher ordinal = ORDINAL.matcher(name);
         if (ordinal.matches() && Integer.parseInt(ordinal.group(1)) <= FleetConfig.MAX_REPLICA_ID) {
-            return new ReplicaId(Integer.parseInt(ordinal.group(1)), "the ordinal of HOSTNAME " + hostname, false);
+            return new ReplicaId(Integer.parseInt(ordinal.group(1)), "the ordinal of " + source + " " + name, false);
         }
         CRC32 crc = new CRC32();
-        crc.update(hostname.getBytes(StandardCharsets.UTF_8));
-        return new ReplicaId((int) (crc.getValue() % (FleetConfig.MAX_REPLICA_ID + 1)), "a hash of HOSTNAME " + hostname, true);
+        crc.update(name.getBytes(StandardCharsets.UTF_8));
+        return new ReplicaId((int) (crc.getValue() % (FleetConfig.MAX_REPLICA_ID + 1)), "a hash of " + source + " " + name, true);
     }
 }

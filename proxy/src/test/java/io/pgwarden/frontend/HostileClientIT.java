@@ -221,6 +221,48 @@ class HostileClientIT {
         }
     }
 
+    /**
+     * Found by the soak: PostgreSQL 17.2 dies of SIGSEGV, and restarts with every database on the
+     * instance, on an Execute of the unnamed portal that a failed COPY left behind in an aborted
+     * transaction, once another simple Query has come in between. By the protocol that Query
+     * destroyed the unnamed portal, so PostgreSQL must answer 34000 and stay up, in both modes.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"orders", DATABASE})
+    void anExecuteOfTheUnnamedPortalAfterAFailedCopyCannotCrashPostgres(String database) throws Exception {
+        String startedBefore = postmasterStart();
+        try (RawPgClient client = new RawPgClient(platform.pgwarden().port())) {
+            client.socket().setSoTimeout(10_000);
+            client.loginMd5("md5-service", "md5-pw", database);
+            client.query("create temp table if not exists copy_target (v int)");
+            client.typesUntilReady(null);
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("begin")),
+                    RawPgClient.typed('Q', RawPgClient.cString("copy copy_target from stdin")),
+                    RawPgClient.typed('f', RawPgClient.cString("abandoned")),
+                    RawPgClient.typed('Q', RawPgClient.cString("select 1/0")),
+                    RawPgClient.execute(), RawPgClient.sync());
+            assertEquals("CZ", client.typesUntilReady(null));
+            assertEquals('G', client.read().type());
+            assertEquals("EZ", client.typesUntilReady(null), "the COPY fails");
+            assertEquals("EZ", client.typesUntilReady(null), "the next query is refused in the failed transaction");
+            List<Message> messages = new ArrayList<>();
+            assertEquals("EZ", client.typesUntilReady(messages), "the Execute");
+            assertEquals("34000", messages.get(0).fields().get('C'), messages.get(0).fields().toString());
+            assertEquals('E', (char) messages.get(1).body()[0], "the transaction stays failed, as PostgreSQL leaves it");
+            client.query("rollback");
+            assertEquals("CZ", client.typesUntilReady(null));
+        }
+        assertEquals(startedBefore, postmasterStart(), "PostgreSQL did not restart");
+    }
+
+    private static String postmasterStart() throws SQLException {
+        try (Connection c = platform.connect("orders-service", "orders"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select pg_postmaster_start_time()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     @Test
     void aSyncSentDuringCopyFromStdinDoesNotPinTheServer() throws Exception {
         try (RawPgClient client = client()) {
