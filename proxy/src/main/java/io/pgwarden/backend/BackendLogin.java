@@ -16,6 +16,9 @@ import java.util.Map;
 public record BackendLogin(String user, String password, Map<String, String> parameters) {
 
     public BackendLogin {
+        if (parameters.containsKey("user") || parameters.containsKey("database")) {
+            throw new IllegalArgumentException("user and database are the login's own, not further parameters");
+        }
         parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 

@@ -63,13 +63,23 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     private ScramClientExchange scram;
     private BackendKeyData key;
 
+    /** The application_name sent at login, or null for none. */
+    private final String applicationName;
+
     BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
                         Promise<ServerConnection> promise) {
-        this(database, BackendLogin.pooled(database), meters, scramKeys, promise);
+        this(database, BackendLogin.pooled(database), meters, scramKeys, promise, null);
     }
 
+    BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
+                        Promise<ServerConnection> promise, String applicationName) {
+        this(database, BackendLogin.pooled(database), meters, scramKeys, promise, applicationName);
+    }
+
+    /** @param applicationName sent at login unless {@code login}'s parameters have their own (a replication client's) */
     BackendLoginHandler(DatabaseConfig database, BackendLogin login, io.pgwarden.metrics.DatabaseMeters meters,
-                        ScramKeyCache scramKeys, Promise<ServerConnection> promise) {
+                        ScramKeyCache scramKeys, Promise<ServerConnection> promise, String applicationName) {
+        this.applicationName = applicationName;
         this.database = database;
         this.login = login;
         this.scramKeys = scramKeys;
@@ -82,7 +92,10 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", login.user());
         startup.put("database", database.dbname());
-        login.parameters().forEach(startup::putIfAbsent);
+        if (applicationName != null) {
+            startup.put("application_name", applicationName);
+        }
+        startup.putAll(login.parameters()); // never user or database: BackendLogin refuses them
         ByteBuf out = ctx.alloc().buffer();
         new StartupMessage(3, 0, startup).encode(out);
         ctx.writeAndFlush(out);

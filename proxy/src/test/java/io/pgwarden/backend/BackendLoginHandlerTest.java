@@ -223,14 +223,14 @@ class BackendLoginHandlerTest {
     }
 
     @Test
-    void aReplicationLoginNamesTheReplicationUserAndCarriesReplicationDatabaseAndTheClientsSettings() {
+    void aReplicationLoginNamesTheReplicationUserAndCarriesReplicationDatabaseAndTheClientsOwnSettings() {
         DatabaseConfig withCdc = new DatabaseConfig("orders", "main", "orders_db", "owner", "owner-pw", PoolSettings.DEFAULTS,
                 "orders_cdc", "cdc-pw");
         EmbeddedChannel replication = new EmbeddedChannel();
         Promise<ServerConnection> done = replication.eventLoop().newPromise();
         replication.pipeline().addLast(new BackendLoginHandler(withCdc,
                 BackendLogin.logicalReplication(withCdc, java.util.Map.of("application_name", "debezium")),
-                DatabaseMeters.NONE, scramKeys, done));
+                DatabaseMeters.NONE, scramKeys, done, "pgwarden/1/orders"));
         replication.pipeline().fireChannelActive();
         ByteBuf startup = replication.readOutbound();
         startup.skipBytes(8); // length, protocol version
@@ -240,7 +240,7 @@ class BackendLoginHandlerTest {
         }
         startup.release();
         assertEquals(java.util.Map.of("user", "orders_cdc", "database", "orders_db", "application_name", "debezium",
-                "replication", "database"), sent);
+                "replication", "database"), sent, "the client's own application_name, not the replica's");
 
         byte[] salt = {1, 2, 3, 4};
         replication.writeInbound(Authentication.md5Password(ALLOC, salt));
