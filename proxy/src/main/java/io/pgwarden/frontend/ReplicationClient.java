@@ -239,6 +239,19 @@ final class ReplicationClient extends ChannelInboundHandlerAdapter implements Po
     }
 
     @Override
+    public ConnectionInfo describeOwnServer() {
+        ServerConnection current = server;
+        if (current == null) {
+            return null;
+        }
+        int pid = current.backendKey().processId();
+        return new ConnectionInfo(pid, database.replicationRole(), database.name(), "active",
+                (java.net.InetSocketAddress) current.channel().remoteAddress(), (java.net.InetSocketAddress) current.channel().localAddress(),
+                current.connectedAt(), null, 0, false, identity.id(), pid, "",
+                current.parameters().getOrDefault("application_name", ""), 0, ConnectionInfo.LOGICAL_REPLICATION);
+    }
+
+    @Override
     public void kill(String message) {
         identity.kill(message);
     }

@@ -10,4 +10,9 @@ public interface PoolClient {
 
     /** Ends the session now with a FATAL error (KILL, shutdown). */
     void kill(String message);
+
+    /** SHOW SERVERS' row for a server connection of the client's own (a replication client's); null for none. */
+    default ConnectionInfo describeOwnServer() {
+        return null;
+    }
 }

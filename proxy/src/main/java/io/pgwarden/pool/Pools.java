@@ -107,6 +107,12 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
             for (ServerLease lease : pool.servers()) {
                 servers.add(describe(pool, lease));
             }
+            for (PoolClient replication : pool.replicationClients()) {
+                ConnectionInfo own = replication.describeOwnServer();
+                if (own != null) {
+                    servers.add(own);
+                }
+            }
         }
         return servers;
     }

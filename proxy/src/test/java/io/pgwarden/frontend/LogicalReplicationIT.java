@@ -101,7 +101,9 @@ class LogicalReplicationIT {
             insert(1, 2, 3);
             Received first = receive(stream, 3);
             assertEquals(List.of("event 1", "event 2", "event 3"), first.bodies);
-            assertEquals(List.of("logical"), replicationColumnOfShowClients(), "SHOW CLIENTS shows it as a replication client");
+            assertEquals(List.of("logical"), replicationColumnOf("SHOW CLIENTS"), "SHOW CLIENTS shows it as a replication client");
+            assertEquals(List.of("logical orders_cdc cdc-test"), replicationColumnOf("SHOW SERVERS"),
+                    "SHOW SERVERS shows its server, logged in as the replication_user, with the client's application_name");
             assertEquals(1.0, replicationGauge("orders"));
             acknowledge(stream, "orders_cdc_slot", first.commitEnd);
         }
@@ -412,16 +414,22 @@ class LogicalReplicationIT {
         });
     }
 
-    /** The replication column of SHOW CLIENTS, for the clients of database orders that are replication clients. */
+    /** The replication column of SHOW CLIENTS, for the clients that are replication clients. */
     private static List<String> replicationColumnOfShowClients() throws SQLException {
+        return replicationColumnOf("SHOW CLIENTS");
+    }
+
+    /** {@code SHOW CLIENTS} or {@code SHOW SERVERS}: the replication rows, as "replication", or for servers "replication user application_name". */
+    private static List<String> replicationColumnOf(String show) throws SQLException {
         Properties props = new Properties();
         props.setProperty("preferQueryMode", "simple");
         List<String> values = new ArrayList<>();
         try (Connection console = viaPgwarden("ops", "ops-pw", "pgwarden", props); Statement st = console.createStatement();
-             ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+             ResultSet rs = st.executeQuery(show)) {
             while (rs.next()) {
                 if (!"none".equals(rs.getString("replication"))) {
-                    values.add(rs.getString("replication"));
+                    values.add(show.equals("SHOW SERVERS") ? rs.getString("replication") + " " + rs.getString("user") + " "
+                            + rs.getString("application_name") : rs.getString("replication"));
                 }
             }
         }
