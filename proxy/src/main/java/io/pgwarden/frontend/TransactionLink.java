@@ -592,11 +592,7 @@ final class TransactionLink implements ServerSide {
             statements.clear();
         }
         if (discardAll) {
-            // the server is back at its defaults: whoever comes next (this client too) gets its settings applied afresh
-            ServerSessionState session = server.sessionState();
-            session.appliedSettings().clear();
-            session.lastDesired(java.util.Map.of());
-            session.lastClientId(-1);
+            server.sessionState().discarded();
         }
     }
 
