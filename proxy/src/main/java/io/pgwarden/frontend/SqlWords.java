@@ -51,6 +51,26 @@ final class SqlWords {
         return false;
     }
 
+    /** The words that appear in {@code [from, to)}: bit {@code i} for the {@code i}-th word of the constructor. */
+    int wordsIn(ByteBuf text, int from, int to) {
+        int all = (1 << words.length) - 1;
+        int found = 0;
+        int i = from;
+        while (i < to && found != all) {
+            int at = text.forEachByte(i, to - i, notAFirstLetter);
+            if (at < 0) {
+                break;
+            }
+            for (int w = 0; w < words.length; w++) {
+                if (matches(text, at, to, words[w])) {
+                    found |= 1 << w;
+                }
+            }
+            i = at + 1;
+        }
+        return found;
+    }
+
     private static int lowerCase(byte b) {
         return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
     }
