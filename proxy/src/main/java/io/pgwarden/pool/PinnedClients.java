@@ -9,7 +9,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the gauges and the counters. Changed only when a client's pin reasons change, never per message;
  * lock-free, from any event loop.
  */
-public final class PinnedClients {
+public final class PinnedClients implements io.pgwarden.metrics.PinView {
+
+    private static final java.util.List<String> LABELS =
+            java.util.Arrays.stream(PinReason.values()).map(PinReason::label).toList();
 
     private final int max;
     private final AtomicInteger clients = new AtomicInteger();
@@ -76,5 +79,20 @@ public final class PinnedClients {
     /** Times a client was pinned for {@code reason} (a counter). */
     public long pinsTotal(PinReason reason) {
         return pinsTotal.get(reason.ordinal());
+    }
+
+    @Override
+    public java.util.List<String> pinReasons() {
+        return LABELS;
+    }
+
+    @Override
+    public int pinnedClients(String reason) {
+        return byReason.get(LABELS.indexOf(reason));
+    }
+
+    @Override
+    public long pinsTotal(String reason) {
+        return pinsTotal.get(LABELS.indexOf(reason));
     }
 }
