@@ -15,9 +15,9 @@ import java.util.function.Predicate;
  * a string or a function body: that can only add a pin, never lose one. Beyond that no text is read,
  * and nothing is allocated unless a statement is a SET (to read the setting's name).
  *
- * <p>The result packs three things into an int: the {@link PinReason} bits to pin ({@link #pins}),
- * the bits whose state the statements end ({@link #unpins}), and whether the role may change
- * ({@link #changesIdentity}).
+ * <p>The result packs four things into an int: the {@link PinReason} bits to pin ({@link #pins}),
+ * the bits whose state the statements end ({@link #unpins}), whether the role may change
+ * ({@link #changesIdentity}) and whether a transaction block begins or ends ({@link #controlsTransactions}).
  */
 public final class PinScanner {
 
@@ -30,6 +30,7 @@ public final class PinScanner {
 
     private static final int UNPIN_SHIFT = 8;
     private static final int IDENTITY = 1 << 16;
+    private static final int TRANSACTION_CONTROL = 1 << 17;
 
     private PinScanner() {
     }
@@ -48,6 +49,14 @@ public final class PinScanner {
     }
 
     /**
+     * The text begins or ends a transaction block (BEGIN, START, COMMIT, END, ROLLBACK, ABORT): what
+     * it undoes may be rolled back with it, so its unpins must not count.
+     */
+    public static boolean controlsTransactions(int effect) {
+        return (effect & TRANSACTION_CONTROL) != 0;
+    }
+
+    /**
      * What the SQL text in {@code [from, to)} (no NUL) does to the session.
      *
      * @param carried true for a setting (lower-case name) pgwarden carries to the client's next server
@@ -57,6 +66,7 @@ public final class PinScanner {
         int words = FUNCTIONS.wordsIn(text, from, to);
         int pins = 0;
         int unpins = 0;
+        int control = 0;
         if ((words & LOCK_WORDS) != 0) {
             pins |= PinReason.ADVISORY_LOCK.bit();
         } else if ((words & UNLOCK_ALL_WORD) != 0) {
@@ -71,9 +81,10 @@ public final class PinScanner {
             int effect = statement(text, start, end, carried);
             pins |= pins(effect);
             unpins |= unpins(effect);
+            control |= effect & TRANSACTION_CONTROL;
             start = end + 1;
         }
-        return pins | (unpins & ~pins) << UNPIN_SHIFT | ((words & IDENTITY_WORDS) != 0 ? IDENTITY : 0);
+        return pins | (unpins & ~pins) << UNPIN_SHIFT | ((words & IDENTITY_WORDS) != 0 ? IDENTITY : 0) | control;
     }
 
     /**
@@ -87,15 +98,19 @@ public final class PinScanner {
             end++;
         }
         return switch (end - start) {
-            case 3 -> is(text, start, "SET") ? setStatement(new Words(text, end, to), carried) : 0;
+            case 3 -> is(text, start, "SET") ? setStatement(new Words(text, end, to), carried)
+                    : is(text, start, "END") ? TRANSACTION_CONTROL : 0;
             case 5 -> is(text, start, "RESET") ? reset(new Words(text, end, to))
-                    : is(text, start, "CLOSE") ? close(new Words(text, end, to)) : 0;
+                    : is(text, start, "CLOSE") ? close(new Words(text, end, to))
+                    : is(text, start, "BEGIN") || is(text, start, "START") || is(text, start, "ABORT") ? TRANSACTION_CONTROL : 0;
             case 6 -> is(text, start, "CREATE") ? create(new Words(text, end, to))
-                    : is(text, start, "LISTEN") ? PinReason.LISTEN.bit() : 0;
+                    : is(text, start, "LISTEN") ? PinReason.LISTEN.bit()
+                    : is(text, start, "COMMIT") ? TRANSACTION_CONTROL : 0;
             case 7 -> is(text, start, "DECLARE") ? declare(new Words(text, end, to))
                     : is(text, start, "PREPARE") ? prepare(new Words(text, end, to))
                     : is(text, start, "DISCARD") ? discard(new Words(text, end, to)) : 0;
-            case 8 -> is(text, start, "UNLISTEN") ? unlisten(new Words(text, end, to)) : 0;
+            case 8 -> is(text, start, "UNLISTEN") ? unlisten(new Words(text, end, to))
+                    : is(text, start, "ROLLBACK") ? TRANSACTION_CONTROL : 0;
             case 10 -> is(text, start, "DEALLOCATE") ? deallocate(new Words(text, end, to)) : 0;
             default -> 0; // SELECT, INSERT, WITH, BEGIN...: nothing more is read
         };

@@ -98,6 +98,8 @@ final class TransactionLink implements ServerSide {
     private final java.util.function.Predicate<String> carried = name -> ClientSettings.carries(name, server.parameters());
     /** Reasons ended by extended-protocol statements since the last Sync: they go with it. */
     private int extendedUnpins;
+    /** A statement since the last Sync began or ended a transaction block: the batch's unpins do not count. */
+    private boolean extendedTransactionControl;
 
     TransactionLink(PooledClient session, Channel client, long clientId, ClientSettings settings, StatementNames names,
                     boolean timed, boolean pinning) {
@@ -122,6 +124,7 @@ final class TransactionLink implements ServerSide {
         copyEndsAhead.clear();
         lastExtendedPlace = -1;
         extendedUnpins = 0;
+        extendedTransactionControl = false;
         pinnedIdleSinceNanos = 0;
         if (!lease.attach(this)) {
             return false;
@@ -199,8 +202,9 @@ final class TransactionLink implements ServerSide {
             return;
         }
         skippingToSync = false;
-        Unpin unpin = extendedUnpins == 0 ? null : new Unpin(extendedUnpins);
+        Unpin unpin = extendedUnpins == 0 || extendedTransactionControl ? null : new Unpin(extendedUnpins);
         extendedUnpins = 0;
+        extendedTransactionControl = false;
         send(frame, Kind.SYNC, unpin);
     }
 
@@ -264,6 +268,8 @@ final class TransactionLink implements ServerSide {
                 refuseStaleResultType(frame, maxPinnedError(PinScanner.pins(statement.effect())));
                 return;
             }
+            extendedUnpins |= unpinsFor(statement.effect());
+            extendedTransactionControl |= PinScanner.controlsTransactions(statement.effect());
             ensurePrepared(statement);
             if (statement.changesIdentity()) {
                 server.sessionState().identityMayHaveChanged();
@@ -298,6 +304,7 @@ final class TransactionLink implements ServerSide {
         }
         if (parse.statement().isEmpty()) {
             extendedUnpins |= unpinsFor(effect);
+            extendedTransactionControl |= PinScanner.controlsTransactions(effect);
             if (changesIdentity) {
                 server.sessionState().identityMayHaveChanged();
             }
@@ -346,9 +353,9 @@ final class TransactionLink implements ServerSide {
         return !pinning || pins == 0 || lease.pin(pins, false);
     }
 
-    /** The reasons a statement ends that this client has: they go once it has succeeded. */
+    /** The reasons a statement ends that this client has: they go once it has succeeded outside a transaction block. */
     private int unpinsFor(int effect) {
-        return pinning ? PinScanner.unpins(effect) & lease.pinReasons() : 0;
+        return pinning && !PinScanner.controlsTransactions(effect) ? PinScanner.unpins(effect) & lease.pinReasons() : 0;
     }
 
     private String maxPinnedRefusal(int pins) {
@@ -585,6 +592,7 @@ final class TransactionLink implements ServerSide {
         skippingToSync = pending.isEmpty();
         if (skippingToSync) {
             extendedUnpins = 0; // the statements behind them failed or were skipped
+            extendedTransactionControl = false;
         } else if (pending.peekPayload() instanceof Unpin unpin) {
             unpin.failed = true;
         }

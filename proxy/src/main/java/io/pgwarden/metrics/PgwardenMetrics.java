@@ -181,6 +181,9 @@ public final class PgwardenMetrics {
     /** The pinned clients of one database, by reason: a gauge and a counter per reason, read from {@code view}. */
     public MeterBinding bindPins(String databaseName, PinView view) {
         List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder(PgwardenMeter.PINNED_SERVER_CONNECTIONS.meterName(), view, PinView::pinnedClients)
+                .description(PgwardenMeter.PINNED_SERVER_CONNECTIONS.description()).tags(Tags.of(Labels.DATABASE, databaseName))
+                .strongReference(true).register(registry));
         for (String reason : view.pinReasons()) {
             Tags tags = Tags.of(Labels.DATABASE, databaseName, Labels.REASON, reason);
             meters.add(Gauge.builder(PgwardenMeter.PINNED_CLIENTS.meterName(), view, v -> v.pinnedClients(reason))

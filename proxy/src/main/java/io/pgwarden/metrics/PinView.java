@@ -8,6 +8,9 @@ public interface PinView {
     /** The reasons a client can be pinned for, as labels. */
     List<String> pinReasons();
 
+    /** Clients pinned now, whatever the reasons: each holds one server connection. */
+    int pinnedClients();
+
     /** Clients pinned now for {@code reason}. */
     int pinnedClients(String reason);
 

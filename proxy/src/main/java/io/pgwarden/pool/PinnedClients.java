@@ -67,6 +67,12 @@ public final class PinnedClients implements io.pgwarden.metrics.PinView {
     }
 
     /** Clients pinned now. */
+    @Override
+    public int pinnedClients() {
+        return clients.get();
+    }
+
+    /** Clients pinned now. */
     public int clients() {
         return clients.get();
     }

@@ -139,6 +139,16 @@ class PinScannerTest {
     }
 
     @Test
+    void transactionBlocksAreNoticed() {
+        for (String sql : new String[] {"BEGIN; RESET ALL; ROLLBACK", "start transaction", "RESET ALL; COMMIT", "end", "abort",
+                "ROLLBACK TO SAVEPOINT a"}) {
+            assertTrue(PinScanner.controlsTransactions(scan(sql)), sql);
+        }
+        assertFalse(PinScanner.controlsTransactions(scan("RESET ALL")));
+        assertFalse(PinScanner.controlsTransactions(scan("SELECT 'begin'")));
+    }
+
+    @Test
     void identityChangesAreStillFound() {
         assertTrue(PinScanner.changesIdentity(scan("SET ROLE reporting")));
         assertTrue(PinScanner.changesIdentity(scan("select set_config('role', 'x', false)")));
