@@ -44,6 +44,9 @@ public final class TestPlatform implements AutoCloseable {
                 query_timeout: "${TX_QUERY_TIMEOUT:-0}"
                 idle_transaction_timeout: "${TX_IDLE_TRANSACTION_TIMEOUT:-0}"
                 client_idle_timeout: "${TX_CLIENT_IDLE_TIMEOUT:-0}"
+                pinning: "${TX_PINNING:-auto}"
+                max_pinned: "${TX_MAX_PINNED:-3}"
+                pinned_idle_timeout: "${TX_PINNED_IDLE_TIMEOUT:-10m}"
               # one server connection shared by every client
               orders_tx1: {backend: main, dbname: orders_db, user: orders_owner, password: orders-db-pw, pool_mode: transaction, pool_size: 1}
             services:

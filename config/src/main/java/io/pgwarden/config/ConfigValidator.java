@@ -261,6 +261,10 @@ final class ConfigValidator {
         checkRange(KeyPath.child(at, "weight"), pool.weight(), 1, 1000);
         checkRange(KeyPath.child(at, "max_client_connections"), pool.maxClientConnections(), 0, 10_000_000);
         checkRange(KeyPath.child(at, "reserve_pool"), pool.reservePool(), 0, 10_000);
+        String maxPinned = KeyPath.child(at, "max_pinned");
+        if (diagnostics.isSet(maxPinned) && (pool.maxPinned() < 0 || pool.maxPinned() > pool.size())) {
+            diagnostics.error(maxPinned, "must be between 0 and pool_size (" + pool.size() + ")");
+        }
         String minConnections = KeyPath.child(at, "min_connections");
         if (diagnostics.isSet(minConnections) && (pool.minConnections() < 0 || pool.minConnections() > pool.size())) {
             diagnostics.error(minConnections, "must be between 0 and pool_size (" + pool.size() + ")");

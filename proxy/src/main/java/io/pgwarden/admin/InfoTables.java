@@ -88,6 +88,9 @@ final class InfoTables {
             row(table, at + "client_idle_timeout", duration(pool.clientIdleTimeout()), duration(defaults.clientIdleTimeout()));
             row(table, at + "prepared_statement_cache_size", pool.preparedStatementCacheSize(),
                     defaults.preparedStatementCacheSize());
+            row(table, at + "pinning", pool.pinning().yamlName(), defaults.pinning().yamlName());
+            row(table, at + "max_pinned", pool.maxPinnedClients(), null);
+            row(table, at + "pinned_idle_timeout", duration(pool.pinnedIdleTimeout()), duration(defaults.pinnedIdleTimeout()));
         }
         for (ServiceConfig service : config.services().values()) {
             String at = "services." + service.name() + ".";

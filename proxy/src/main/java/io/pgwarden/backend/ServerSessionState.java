@@ -56,6 +56,18 @@ public final class ServerSessionState {
         return changed;
     }
 
+    /**
+     * DISCARD ALL ran: no statement is prepared here any more and the settings are the defaults, so
+     * whoever comes next (the same client too) gets its settings applied afresh.
+     */
+    public void discarded() {
+        statements.clear();
+        appliedSettings.clear();
+        lastDesired = Map.of();
+        lastClientId = -1;
+        identityMayHaveChanged = false;
+    }
+
     /** The settings the last client wanted (its startup settings over its reported values), as applied here. */
     public Map<String, String> lastDesired() {
         return lastDesired;

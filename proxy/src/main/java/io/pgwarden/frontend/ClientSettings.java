@@ -61,6 +61,20 @@ final class ClientSettings {
         return true;
     }
 
+    /**
+     * True when pgwarden carries the setting {@code lowerCaseName} to the client's next server itself:
+     * one it follows that {@code serverReported} shows (search_path is reported from PostgreSQL 18 only).
+     * A SET of it needs no pin.
+     */
+    static boolean carries(String lowerCaseName, Map<String, String> serverReported) {
+        for (String name : FOLLOWED) {
+            if (name.equalsIgnoreCase(lowerCaseName)) {
+                return serverReported.containsKey(name);
+            }
+        }
+        return false;
+    }
+
     void reportedAll(Map<String, String> values) {
         values.forEach(this::reported);
     }

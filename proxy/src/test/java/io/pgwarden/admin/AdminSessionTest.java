@@ -221,32 +221,32 @@ class AdminSessionTest {
         Instant connected = Instant.parse("2025-03-01T10:15:30Z");
         proxy.clients.add(new ConnectionInfo(0x1a, "orders-service", "orders", "waiting",
                 new InetSocketAddress("127.0.0.1", 50123), new InetSocketAddress("127.0.0.1", 6432), connected, null,
-                2_500_000, false, 0, 0, "", "billing", 0));
+                2_500_000, false, 0, 0, "", "billing", 0, "temp_table,listen"));
         proxy.servers.add(new ConnectionInfo(0x2b, "orders_owner", "orders", "active",
                 new InetSocketAddress("127.0.0.1", 5432), new InetSocketAddress("127.0.0.1", 40000), connected,
-                connected.plusSeconds(5), 0, true, 0x1a, 4242, "", "billing", 3));
+                connected.plusSeconds(5), 0, true, 0x1a, 4242, "", "billing", 3, "temp_table,listen"));
 
         List<Replies.Message> clients = query("SHOW CLIENTS");
         assertEquals(List.of("type", "user", "database", "replication", "state", "addr", "port", "local_addr",
                 "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr", "link",
-                "remote_pid", "tls", "application_name", "prepared_statements", "id"),
+                "remote_pid", "tls", "application_name", "prepared_statements", "id", "pinned", "pin_reasons"),
                 List.copyOf(clients.get(0).columns().keySet()));
         assertEquals(List.of(Arrays.asList("C", "orders-service", "orders", "none", "waiting", "127.0.0.1", "50123",
                         "127.0.0.1", "6432", "2025-03-01 10:15:30 UTC", null, "2", "500000", "0", "1a", "", "0", "",
-                        "billing", "0", "26")),
+                        "billing", "0", "26", "1", "temp_table,listen")),
                 rows(clients).stream().map(r -> new ArrayList<>(r.values())).toList());
 
         List<Map<String, String>> servers = rows(query("SHOW SERVERS"));
         assertEquals(Arrays.asList("S", "orders_owner", "orders", "none", "active", "127.0.0.1", "5432", "127.0.0.1",
                         "40000", "2025-03-01 10:15:30 UTC", "2025-03-01 10:15:35 UTC", "0", "0", "1", "2b", "1a", "4242",
-                        "", "billing", "3", "43"),
+                        "", "billing", "3", "43", "1", "temp_table,listen"),
                 new ArrayList<>(servers.get(0).values()));
     }
 
     @Test
     void showListsHasTheRowsPgbouncerExporterReads() {
         proxy.clients.add(new ConnectionInfo(1, "orders-service", "orders", "active", null, null, Instant.EPOCH, null,
-                0, false, 0, 0, "", "", 0));
+                0, false, 0, 0, "", "", 0, ""));
         List<Map<String, String>> rows = rows(query("SHOW LISTS"));
 
         assertEquals(List.of("databases", "users", "peers", "pools", "peer_pools", "free_clients", "used_clients",
