@@ -56,6 +56,16 @@ public final class ServerSessionState {
         return changed;
     }
 
+    /**
+     * The server is back at its session defaults (DISCARD ALL, RESET ALL, RESET of a setting ran
+     * there): whoever runs next, the last client too, gets its settings applied afresh.
+     */
+    public void forgetSettings() {
+        appliedSettings.clear();
+        lastDesired = Map.of();
+        lastClientId = -1;
+    }
+
     /** The settings the last client wanted (its startup settings over its reported values), as applied here. */
     public Map<String, String> lastDesired() {
         return lastDesired;
