@@ -579,6 +579,8 @@ final class TransactionLink implements ServerSide {
 
     private static final byte[] DEALLOCATE_ALL = "DEALLOCATE ALL\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_ALL = "DISCARD ALL\0".getBytes(StandardCharsets.US_ASCII);
+    /** RESET ALL, or RESET of one setting. */
+    private static final byte[] RESET = "RESET\0".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * DEALLOCATE ALL / DISCARD ALL ran, however it was sent (a named portal's Execute in a later
@@ -591,12 +593,10 @@ final class TransactionLink implements ServerSide {
             server.sessionState().statements().clear();
             statements.clear();
         }
-        if (discardAll) {
-            // the server is back at its defaults: whoever comes next (this client too) gets its settings applied afresh
-            ServerSessionState session = server.sessionState();
-            session.appliedSettings().clear();
-            session.lastDesired(java.util.Map.of());
-            session.lastClientId(-1);
+        if (discardAll || tagIs(frame, RESET)) {
+            // the server is back at its session defaults (a schema's search_path among them), not at what
+            // this client asked for at startup: whoever comes next (this client too) gets its settings afresh
+            server.sessionState().forgetSettings();
         }
     }
 
