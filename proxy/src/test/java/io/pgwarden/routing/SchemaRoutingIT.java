@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgwarden.TestPlatform;
 import io.pgwarden.provision.ProvisionReport;
 import io.pgwarden.provision.Provisioner;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,9 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Three services as three schemas of one physical database {@code shop}, provisioned by pgwarden,
@@ -206,6 +212,34 @@ class SchemaRoutingIT {
             assertTrue(config.containsAll(List.of("databases.payments.schema=Payments-2", "databases.payments.public_schema=false",
                     "databases.users.schema=users", "databases.users.public_schema=true")), config.toString());
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"payments", "users"})
+    void flywayWithDefaultSchemaMigratesInsideTheSchema(String database, @TempDir Path migrations) throws Exception {
+        String service = database + "-service";
+        String schema = platform.config().database(database).orElseThrow().schema();
+        Files.writeString(migrations.resolve("V1__accounts.sql"),
+                "CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);\nINSERT INTO accounts VALUES (1, 100);\n");
+        Files.writeString(migrations.resolve("V2__owner.sql"), "ALTER TABLE accounts ADD COLUMN owner text;\n");
+        Flyway flyway = Flyway.configure()
+                .dataSource(platform.jdbcUrl(database), service, PASSWORDS.get(service))
+                .defaultSchema(schema)
+                .baselineOnMigrate(true) // the schema already holds the service's table t
+                .baselineVersion("0")
+                .locations("filesystem:" + migrations)
+                .load();
+
+        assertEquals(2, flyway.migrate().migrationsExecuted);
+        assertEquals(0, flyway.migrate().migrationsExecuted); // the history is read back from the schema
+
+        assertEquals(List.of("2", "100", schema), row(service, database,
+                "SELECT max(version), (SELECT balance FROM accounts WHERE id = 1), current_schema() FROM flyway_schema_history"));
+        assertEquals(INSUFFICIENT_PRIVILEGE, sqlState("orders-service", "orders", "SELECT * FROM " + quote(schema) + ".accounts"));
+    }
+
+    private static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
