@@ -22,6 +22,7 @@ public final class ServerSessionState {
     private long lastClientId = -1;
     private Map<String, String> lastDesired = Map.of();
     private boolean identityMayHaveChanged;
+    private boolean settingsForgotten;
 
     ServerSessionState(int statementCapacity) {
         this.statements = new ServerStatements(statementCapacity);
@@ -63,7 +64,14 @@ public final class ServerSessionState {
     public void forgetSettings() {
         appliedSettings.clear();
         lastDesired = Map.of();
-        lastClientId = -1;
+        settingsForgotten = true; // not "another client was here": that would also reset a role the client SET
+    }
+
+    /** True once after {@link #forgetSettings()}: the settings must be applied even for the last client. */
+    public boolean takeSettingsForgotten() {
+        boolean forgotten = settingsForgotten;
+        settingsForgotten = false;
+        return forgotten;
     }
 
     /** The settings the last client wanted (its startup settings over its reported values), as applied here. */

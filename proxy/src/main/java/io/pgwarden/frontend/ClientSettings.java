@@ -84,8 +84,9 @@ final class ClientSettings {
      * client did not ask for them.
      */
     String syncStatement(long clientId, ServerSessionState server, Map<String, String> serverReported) {
-        if (server.lastClientId() == clientId) {
-            return null; // nobody else used it since
+        boolean forgotten = server.takeSettingsForgotten();
+        if (server.lastClientId() == clientId && !forgotten) {
+            return null; // nobody else used it since, and it was not reset
         }
         server.lastClientId(clientId);
         Map<String, String> desired = desired();

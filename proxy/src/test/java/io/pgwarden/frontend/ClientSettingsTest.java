@@ -65,8 +65,10 @@ class ClientSettingsTest {
         client.syncStatement(1, server, PG17_REPORTED);
 
         server.forgetSettings(); // DISCARD ALL or RESET ALL ran there
+        assertEquals(1, server.lastClientId(), "still this client's: a role it SET is not reset for it");
 
         assertEquals("SELECT pg_catalog.set_config(E'search_path', E'orders', false)",
                 client.syncStatement(1, server, PG17_REPORTED));
+        assertNull(client.syncStatement(1, server, PG17_REPORTED));
     }
 }
