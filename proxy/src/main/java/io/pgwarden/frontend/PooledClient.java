@@ -70,6 +70,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private final ClientIdentity identity;
     private final long clientId;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final UnnamedPortalGuard unnamedPortal = new UnnamedPortalGuard();
     /** Bytes in {@link #held}: reading goes on while a server is awaited, up to the client's write high-water mark. */
     private int heldBytes;
     private List<ByteBuf> batch = new ArrayList<>();
@@ -239,6 +240,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             ctx.close();
             return;
         }
+        frame = unnamedPortal.screen(frame, ctx.alloc());
         if (timeouts != null) {
             timeouts.clientActive();
         }

@@ -14,11 +14,12 @@ import java.util.Set;
  * granted CONNECT (so runs never fight over ownership). Where they are schemas of it, no service
  * role may own it (an owner could drop it, or set defaults for everyone): the role of the one
  * logical database without a schema owns it if there is one, else the backend's admin.
+ * {@code pgwarden audit} checks a backend against the same plan.
  *
  * @param databases physical databases in file order
  * @param passwords wanted password per role, from the first database naming it
  */
-record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwords) {
+public record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwords) {
 
     /**
      * @param owner      the role that owns it
@@ -26,19 +27,20 @@ record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwor
      * @param schemas    the schemas of its schema-routed logical databases, one per schema; empty for none
      * @param publicRole the role of its logical database without a schema, beside schemas; "" for none
      */
-    record PhysicalDatabase(String name, String owner, List<String> users, List<Schema> schemas, String publicRole) {
+    public record PhysicalDatabase(String name, String owner, List<String> users, List<Schema> schemas, String publicRole) {
 
         /** Without schemas: owned by the first user. */
-        PhysicalDatabase(String name, List<String> users) {
+        public PhysicalDatabase(String name, List<String> users) {
             this(name, users.get(0), users, List.of(), "");
         }
     }
 
     /** @param withPublic its clients also see public: the role may use it (not create in it) */
-    record Schema(String name, String role, boolean withPublic) {
+    public record Schema(String name, String role, boolean withPublic) {
     }
 
-    static BackendPlan of(List<DatabaseConfig> configured, String adminUser) {
+    /** @param adminUser the backend's admin_user: the owner of a database shared only as schemas */
+    public static BackendPlan of(List<DatabaseConfig> configured, String adminUser) {
         Map<String, List<DatabaseConfig>> byDatabase = new LinkedHashMap<>();
         Map<String, String> passwords = new LinkedHashMap<>();
         for (DatabaseConfig database : configured) {
