@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgwarden.TestPlatform;
+import io.pgwarden.audit.DatabaseConnector;
+import io.pgwarden.audit.Finding;
+import io.pgwarden.audit.FindingKind;
+import io.pgwarden.audit.IsolationAudit;
 import io.pgwarden.provision.ProvisionReport;
 import io.pgwarden.provision.Provisioner;
 import java.nio.file.Files;
@@ -13,6 +17,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +191,24 @@ class SchemaRoutingIT {
                 "revoked CREATE on schema public in shop from users_owner"), repaired.descriptions());
         assertEquals("f", single("orders-service", "orders", mayUsePayments));
         assertTrue(provisioner.provision(platform.config()).isEmpty());
+    }
+
+    @Test
+    void theIsolationAuditFindsNoSchemaGrantAfterProvisionAndFindsOneMadeByHand() throws Exception {
+        IsolationAudit audit = new IsolationAudit(DatabaseConnector.pgjdbc(Duration.ofSeconds(10)));
+        assertEquals(List.of(), schemaGrants(audit));
+
+        admin("shop", "GRANT USAGE ON SCHEMA users TO payments_owner");
+        try {
+            assertEquals(List.of("role payments_owner has USAGE on schema users in shop (users_owner's)"), schemaGrants(audit));
+        } finally {
+            admin("shop", "REVOKE ALL ON SCHEMA users FROM payments_owner");
+        }
+    }
+
+    private static List<String> schemaGrants(IsolationAudit audit) {
+        return audit.audit(platform.config()).findings().stream()
+                .filter(finding -> finding.kind() == FindingKind.SCHEMA_GRANT).map(Finding::what).toList();
     }
 
     @Test
