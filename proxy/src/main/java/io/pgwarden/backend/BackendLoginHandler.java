@@ -62,8 +62,17 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     private ScramClientExchange scram;
     private BackendKeyData key;
 
+    /** The application_name sent at login, or null for none. */
+    private final String applicationName;
+
     BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
                         Promise<ServerConnection> promise) {
+        this(database, meters, scramKeys, promise, null);
+    }
+
+    BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
+                        Promise<ServerConnection> promise, String applicationName) {
+        this.applicationName = applicationName;
         this.database = database;
         this.scramKeys = scramKeys;
         this.meters = meters;
@@ -79,6 +88,9 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             // the session default, so that RESET ALL and DISCARD ALL come back to the schema, as they do
             // to a startup setting on a direct connection
             startup.put("search_path", database.searchPath());
+        }
+        if (applicationName != null) {
+            startup.put("application_name", applicationName);
         }
         ByteBuf out = ctx.alloc().buffer();
         new StartupMessage(3, 0, startup).encode(out);
