@@ -93,7 +93,10 @@ public final class TestPlatform implements AutoCloseable {
         return start(CONFIG, overrides);
     }
 
-    /** @param configText a routing file shaped as {@link #CONFIG} (the TLS tests add listen.tls and certificate services to it) */
+    /**
+     * @param configText a routing file shaped as {@link #CONFIG} (the TLS tests add listen.tls and certificate
+     *                   services to it), or one of its own on {@code ${PG_PORT}}
+     */
     public static TestPlatform start(String configText, Map<String, String> overrides) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
         try {
@@ -108,9 +111,11 @@ public final class TestPlatform implements AutoCloseable {
             PgwardenConfig config = ConfigLoader.parse(configText, "test.yaml", env::get);
             new Provisioner().provision(config);
             // the md5 role's password must be stored as md5 for the md5 rule to ask for md5
-            try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement()) {
-                st.execute("SET password_encryption = 'md5'");
-                st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
+            if (config.databases().values().stream().anyMatch(d -> d.user().equals("legacy_owner"))) {
+                try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement()) {
+                    st.execute("SET password_encryption = 'md5'");
+                    st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
+                }
             }
             Pgwarden pgwarden = new Pgwarden(config).start();
             return new TestPlatform(postgres, config, pgwarden);

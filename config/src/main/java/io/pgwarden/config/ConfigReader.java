@@ -31,7 +31,7 @@ final class ConfigReader {
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
             "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout",
             "pinning", "max_pinned", "pinned_idle_timeout");
-    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
+    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password", "schema", "public_schema"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
     static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
             "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
@@ -200,7 +200,9 @@ final class ConfigReader {
                 map.nonEmptyString("dbname", name),
                 map.requiredString("user"),
                 map.string("password", ""),
-                readPool(map, poolSection));
+                readPool(map, poolSection),
+                map.string("schema", ""),
+                map.bool("public_schema").orElse(false));
     }
 
     /** The pool keys {@code map} sets, over {@code base}: the merge order is defaults, then pool:, then the database. */

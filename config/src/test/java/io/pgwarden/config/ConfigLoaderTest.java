@@ -170,7 +170,7 @@ class ConfigLoaderTest {
                 "backends.main.host (line 2): is required",
                 "backends.main.hots (line 3): unknown key; expected one of: host, port, admin_user, admin_password, admin_database, embedded, "
                         + "sample_interval, max_connections, headroom, tls",
-                "databases.orders.pool_sise (line 8): unknown key; expected one of: backend, dbname, user, password, "
+                "databases.orders.pool_sise (line 8): unknown key; expected one of: backend, dbname, user, password, schema, public_schema, "
                         + "pool_mode, pool_size, min_idle, query_wait_timeout, server_idle_timeout, server_lifetime, "
                         + "server_connect_timeout, reset_query, query_timeout, idle_transaction_timeout, client_idle_timeout, "
                         + "prepared_statement_cache_size, min_connections, weight, max_client_connections, reserve_pool, reserve_pool_timeout, "

@@ -72,6 +72,8 @@ final class InfoTables {
             PoolSettings pool = database.pool();
             row(table, at + "backend", database.backend(), null);
             row(table, at + "dbname", database.dbname(), database.name());
+            row(table, at + "schema", database.schema(), "");
+            row(table, at + "public_schema", database.publicSchema(), false);
             row(table, at + "user", database.user(), null);
             row(table, at + "pool_mode", pool.mode().yamlName(), defaults.mode().yamlName());
             row(table, at + "pool_size", pool.size(), defaults.size());

@@ -44,7 +44,7 @@ final class ClientIdentity {
      */
     Optional<Map<String, String>> startupSettings() {
         try {
-            return Optional.of(SessionParameters.settings(startup));
+            return Optional.of(SessionParameters.settings(startup, database.searchPath()));
         } catch (IllegalArgumentException e) {
             ClientErrors.fatal(channel, SqlState.INVALID_PARAMETER_VALUE, e.getMessage());
             return Optional.empty();

@@ -772,6 +772,8 @@ final class TransactionLink implements ServerSide {
 
     private static final byte[] DEALLOCATE_ALL = "DEALLOCATE ALL\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_ALL = "DISCARD ALL\0".getBytes(StandardCharsets.US_ASCII);
+    /** RESET ALL, or RESET of one setting. */
+    private static final byte[] RESET = "RESET\0".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * DEALLOCATE ALL / DISCARD ALL ran, however it was sent (a named portal's Execute in a later
@@ -790,6 +792,10 @@ final class TransactionLink implements ServerSide {
         }
         if (discardAll) {
             server.sessionState().discarded();
+        } else if (tagIs(frame, RESET)) {
+            // the server is back at its session defaults (a schema's search_path among them), not at what
+            // this client asked for at startup: whoever comes next (this client too) gets its settings afresh
+            server.sessionState().forgetSettings();
         }
     }
 

@@ -200,19 +200,20 @@ class AdminSessionTest {
         assertEquals(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
                 "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts", "max_connections",
                 "current_connections", "max_client_connections", "current_client_connections", "paused", "disabled",
-                "min_connections", "weight"),
+                "min_connections", "weight", "schema"),
                 List.copyOf(replies.get(0).columns().keySet()));
         assertEquals(List.of(
                 row("name", "orders", "host", "127.0.0.1", "port", "5432", "database", "orders_db", "force_user", "orders_owner",
                         "pool_size", "4", "min_pool_size", "1", "reserve_pool_size", "0", "server_lifetime", "3600",
                         "pool_mode", "session", "load_balance_hosts", null, "max_connections", "4",
                         "current_connections", "3", "max_client_connections", "0", "current_client_connections", "6",
-                        "paused", "1", "disabled", "0", "min_connections", "0", "weight", "1"),
+                        "paused", "1", "disabled", "0", "min_connections", "0", "weight", "1", "schema", ""),
                 row("name", "payments", "host", "127.0.0.1", "port", "5432", "database", "payments_db",
                         "force_user", "payments_owner", "pool_size", "20", "min_pool_size", "0", "reserve_pool_size", "0",
                         "server_lifetime", "3600", "pool_mode", "transaction", "load_balance_hosts", null,
                         "max_connections", "20", "current_connections", "0", "max_client_connections", "0",
-                        "current_client_connections", "0", "paused", "0", "disabled", "0", "min_connections", "0", "weight", "1")),
+                        "current_client_connections", "0", "paused", "0", "disabled", "0", "min_connections", "0", "weight", "1",
+                        "schema", "")),
                 rows(replies));
     }
 
