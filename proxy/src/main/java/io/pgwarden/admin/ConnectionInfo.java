@@ -41,6 +41,7 @@ public record ConnectionInfo(
         String tls,
         String applicationName,
         int preparedStatements,
+        String pinReasons,
         String replication) {
 
     /** PgBouncer's value for an ordinary connection. */
@@ -51,8 +52,8 @@ public record ConnectionInfo(
     /** An ordinary (not replication) connection. */
     public ConnectionInfo(long id, String user, String database, String state, InetSocketAddress remote, InetSocketAddress local,
                           Instant connectTime, Instant requestTime, long waitMicros, boolean closeNeeded, long linkId,
-                          int remotePid, String tls, String applicationName, int preparedStatements) {
+                          int remotePid, String tls, String applicationName, int preparedStatements, String pinReasons) {
         this(id, user, database, state, remote, local, connectTime, requestTime, waitMicros, closeNeeded, linkId, remotePid,
-                tls, applicationName, preparedStatements, NO_REPLICATION);
+                tls, applicationName, preparedStatements, pinReasons, NO_REPLICATION);
     }
 }

@@ -234,8 +234,8 @@ final class ReplicationClient extends ChannelInboundHandlerAdapter implements Po
     @Override
     public ConnectionInfo describe() {
         ServerConnection current = server;
-        return identity.describe(current == null ? "waiting" : "active", current == null ? 0 : current.backendKey().processId(),
-                ConnectionInfo.LOGICAL_REPLICATION);
+        return identity.describeReplication(current == null ? "waiting" : "active",
+                current == null ? 0 : current.backendKey().processId());
     }
 
     @Override
@@ -248,7 +248,7 @@ final class ReplicationClient extends ChannelInboundHandlerAdapter implements Po
         return new ConnectionInfo(pid, database.replicationRole(), database.name(), "active",
                 (java.net.InetSocketAddress) current.channel().remoteAddress(), (java.net.InetSocketAddress) current.channel().localAddress(),
                 current.connectedAt(), null, 0, false, identity.id(), pid, "",
-                current.parameters().getOrDefault("application_name", ""), 0, ConnectionInfo.LOGICAL_REPLICATION);
+                current.parameters().getOrDefault("application_name", ""), 0, "", ConnectionInfo.LOGICAL_REPLICATION);
     }
 
     @Override
