@@ -104,7 +104,10 @@ final class TransactionLink implements ServerSide {
     /** pinning: auto. Off: nothing pins, LISTEN is refused. */
     private final boolean pinning;
     /** Settings pgwarden carries to the next server itself, as the current server reports them: their SET needs no pin. */
-    private final java.util.function.Predicate<String> carried = name -> ClientSettings.carries(name, server.parameters());
+    private final java.util.function.Predicate<String> carried = name -> name.startsWith(PinScanner.ROLE_PREFIX)
+            ? name.length() - PinScanner.ROLE_PREFIX.length() == server.database().user().length()
+                    && name.endsWith(server.database().user()) // the role it logs in as: the identity reset gives every client that one
+            : ClientSettings.carries(name, server.parameters());
     /** Reasons ended by extended-protocol statements since the last Sync: they go with it. */
     private int extendedUnpins;
     /** A statement since the last Sync began or ended a transaction block: the batch's unpins do not count. */
