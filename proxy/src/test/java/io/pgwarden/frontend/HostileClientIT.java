@@ -234,10 +234,10 @@ class HostileClientIT {
         try (RawPgClient client = new RawPgClient(platform.pgwarden().port())) {
             client.socket().setSoTimeout(10_000);
             client.loginMd5("md5-service", "md5-pw", database);
-            client.query("create temp table if not exists copy_target (v int)");
+            client.query("create table if not exists hostile_copy_target (v int)");
             client.typesUntilReady(null);
             client.send(RawPgClient.typed('Q', RawPgClient.cString("begin")),
-                    RawPgClient.typed('Q', RawPgClient.cString("copy copy_target from stdin")),
+                    RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_target from stdin")),
                     RawPgClient.typed('f', RawPgClient.cString("abandoned")),
                     RawPgClient.typed('Q', RawPgClient.cString("select 1/0")),
                     RawPgClient.execute(), RawPgClient.sync());
@@ -294,9 +294,9 @@ class HostileClientIT {
     @Test
     void aCopyThatFailsOnItsDataWithRequestsPipelinedInsideItEndsTheClientCleanly() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists copy_fails (v int)");
+            client.query("create table if not exists hostile_copy_fails (v int)");
             client.typesUntilReady(null);
-            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_fails from stdin")),
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_fails from stdin")),
                     RawPgClient.typed('d', "not a number\n".getBytes()), RawPgClient.sync(),
                     RawPgClient.typed('Q', RawPgClient.cString("")), RawPgClient.typed('f', RawPgClient.cString("x")),
                     RawPgClient.sync(), RawPgClient.typed('Q', RawPgClient.cString("select 'settled'")));
@@ -315,17 +315,17 @@ class HostileClientIT {
     @Test
     void aSyncPipelinedInsideCopyDataIsReadByACopyThatEndsAsSent() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists copy_ends (v int)");
+            client.query("create table if not exists hostile_copy_ends (v int)");
             client.typesUntilReady(null);
-            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_ends from stdin")),
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_ends from stdin")),
                     RawPgClient.typed('d', "1\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('d', "2\n".getBytes()),
                     RawPgClient.typed('c', new byte[0]), RawPgClient.typed('Q', RawPgClient.cString("select 'done'")));
             assertEquals('G', client.read().type());
             assertEquals("CZ", client.typesUntilReady(null));
             assertEquals("TDCZ", client.typesUntilReady(null), "the Sync was read by the COPY: no ReadyForQuery of its own");
-            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_ends from stdin")),
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_ends from stdin")),
                     RawPgClient.typed('d', "3\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('f', RawPgClient.cString("given up")),
-                    RawPgClient.typed('Q', RawPgClient.cString("select count(*) from copy_ends")));
+                    RawPgClient.typed('Q', RawPgClient.cString("select count(*) from hostile_copy_ends")));
             assertEquals('G', client.read().type());
             List<Message> messages = new ArrayList<>();
             assertEquals("EZ", client.typesUntilReady(messages));
