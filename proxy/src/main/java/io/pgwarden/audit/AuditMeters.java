@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import io.pgwarden.metrics.Labels;
 import io.pgwarden.metrics.PgwardenMeter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,7 +37,7 @@ final class AuditMeters {
 
     /** Replaces the backend's series with counts of {@code found}; pairs no longer found disappear. */
     void publish(String backend, List<Finding> found, long epochSeconds) {
-        Map<List<String>, Integer> counts = new TreeMap<>((a, b) -> String.join("\0", a).compareTo(String.join("\0", b)));
+        Map<List<String>, Integer> counts = new LinkedHashMap<>(); // severity and kind labels -> findings
         found.forEach(finding -> counts.merge(List.of(finding.severity().label(), finding.kind().label()), 1, Integer::sum));
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         counts.forEach((key, count) -> rows.add(MultiGauge.Row.of(Tags.of(Labels.SEVERITY, key.get(0), Labels.KIND, key.get(1)), count)));

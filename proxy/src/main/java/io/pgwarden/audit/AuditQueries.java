@@ -7,8 +7,10 @@ import io.pgwarden.audit.AuditSnapshot.ForeignServer;
 import io.pgwarden.audit.AuditSnapshot.Membership;
 import io.pgwarden.audit.AuditSnapshot.Publication;
 import io.pgwarden.audit.AuditSnapshot.Role;
+import io.pgwarden.audit.AuditSnapshot.SchemaGrant;
 import io.pgwarden.audit.AuditSnapshot.Session;
 import io.pgwarden.audit.AuditSnapshot.Slot;
+import io.pgwarden.audit.AuditSnapshot.StoredPassword;
 import io.pgwarden.audit.AuditSnapshot.Subscription;
 import java.sql.Array;
 import java.sql.Connection;
@@ -79,6 +81,12 @@ final class AuditQueries {
               FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid
              ORDER BY 1""";
 
+    /** Superusers only; anyone else gets 42501 and the passwords are not compared. */
+    static final String PASSWORDS = """
+            SELECT rolname, rolpassword FROM pg_authid WHERE rolname = ANY (?) ORDER BY 1""";
+
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
+
     static final String SLOTS = """
             SELECT slot_name, database FROM pg_replication_slots
              WHERE slot_type = 'logical' AND database = ANY (?)
@@ -98,6 +106,13 @@ final class AuditQueries {
               FROM pg_publication p
              ORDER BY 1""";
 
+    /** A schema without an ACL (nspacl NULL) is its owner's alone and gives no rows. */
+    static final String SCHEMA_GRANTS = """
+            SELECT n.nspname, CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END, a.privilege_type
+              FROM pg_namespace n, aclexplode(n.nspacl) a
+             WHERE n.nspname = ANY (?)
+             ORDER BY 1, 2, 3""";
+
     private AuditQueries() {
     }
 
@@ -105,10 +120,10 @@ final class AuditQueries {
      * Everything but the per-database objects, on the admin connection. Sessions are read before
      * the audit opens its per-database connections, so those are never among them.
      */
-    static AuditSnapshot instance(Connection admin, Set<String> serviceDatabases) throws SQLException {
+    static AuditSnapshot instance(Connection admin, Set<String> serviceDatabases, Set<String> roles) throws SQLException {
         String[] names = serviceDatabases.stream().sorted().toArray(String[]::new);
-        List<Role> roles = new ArrayList<>();
-        query(admin, ROLES, null, rows -> roles.add(new Role(rows.getString(1), rows.getBoolean(2), rows.getBoolean(3))));
+        List<Role> allRoles = new ArrayList<>();
+        query(admin, ROLES, null, rows -> allRoles.add(new Role(rows.getString(1), rows.getBoolean(2), rows.getBoolean(3))));
         List<Membership> memberships = new ArrayList<>();
         query(admin, MEMBERSHIPS, null, rows -> memberships.add(new Membership(rows.getString(1), rows.getString(2))));
         List<Database> databases = new ArrayList<>();
@@ -125,11 +140,26 @@ final class AuditQueries {
                 rows -> subscriptions.add(new Subscription(rows.getString(1), rows.getString(2), rows.getString(3))));
         List<Slot> slots = new ArrayList<>();
         query(admin, SLOTS, names, rows -> slots.add(new Slot(rows.getString(1), rows.getString(2))));
-        return new AuditSnapshot(roles, memberships, databases, connects, sessions, subscriptions, slots, List.of());
+        List<StoredPassword> passwords = new ArrayList<>();
+        try {
+            query(admin, PASSWORDS, roles.stream().sorted().toArray(String[]::new),
+                    rows -> passwords.add(new StoredPassword(rows.getString(1), rows.getString(2))));
+        } catch (SQLException e) {
+            if (!INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                throw e;
+            }
+            passwords.clear(); // not a superuser: passwords are not compared (autocommit: nothing to roll back)
+        }
+        return new AuditSnapshot(allRoles, memberships, databases, connects, sessions, subscriptions, slots, passwords,
+                List.of());
     }
 
-    /** What lives inside one service database, on a connection to it. */
-    static DatabaseObjects objects(Connection connection, String database) throws SQLException {
+    /**
+     * What lives inside one service database, on a connection to it.
+     *
+     * @param schemas the service schemas in it (schema routing); empty for a database of one service
+     */
+    static DatabaseObjects objects(Connection connection, String database, List<String> schemas) throws SQLException {
         List<ForeignServer> servers = new ArrayList<>();
         query(connection, FOREIGN_SERVERS, null, rows -> servers.add(
                 new ForeignServer(rows.getString(1), rows.getString(2), options(strings(rows.getArray(3))))));
@@ -138,7 +168,12 @@ final class AuditQueries {
         List<Publication> publications = new ArrayList<>();
         query(connection, PUBLICATIONS, null,
                 rows -> publications.add(new Publication(rows.getString(1), rows.getBoolean(2), rows.getInt(3))));
-        return new DatabaseObjects(database, servers, extensions, publications);
+        List<SchemaGrant> grants = new ArrayList<>();
+        if (!schemas.isEmpty()) {
+            query(connection, SCHEMA_GRANTS, schemas.toArray(String[]::new),
+                    rows -> grants.add(new SchemaGrant(rows.getString(1), rows.getString(2), rows.getString(3))));
+        }
+        return new DatabaseObjects(database, servers, extensions, publications, grants);
     }
 
     /** srvoptions holds {@code key=value} strings; a value may itself hold '='. */

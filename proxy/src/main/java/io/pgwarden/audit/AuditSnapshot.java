@@ -14,11 +14,12 @@ import java.util.Map;
  * @param sessions      client sessions in service databases, the audit's own left out
  * @param subscriptions every subscription of the instance
  * @param slots         logical replication slots in service databases
+ * @param passwords     pg_authid.rolpassword of pgwarden's roles; empty when the admin may not read it
  * @param objects       what lives inside each service database the audit could open
  */
 public record AuditSnapshot(List<Role> roles, List<Membership> memberships, List<Database> databases,
                             List<Connect> connects, List<Session> sessions, List<Subscription> subscriptions,
-                            List<Slot> slots, List<DatabaseObjects> objects) {
+                            List<Slot> slots, List<StoredPassword> passwords, List<DatabaseObjects> objects) {
 
     public AuditSnapshot {
         roles = List.copyOf(roles);
@@ -28,12 +29,13 @@ public record AuditSnapshot(List<Role> roles, List<Membership> memberships, List
         sessions = List.copyOf(sessions);
         subscriptions = List.copyOf(subscriptions);
         slots = List.copyOf(slots);
+        passwords = List.copyOf(passwords);
         objects = List.copyOf(objects);
     }
 
     /** The same rows with the per-database objects, read on connections of their own. */
     public AuditSnapshot withObjects(List<DatabaseObjects> newObjects) {
-        return new AuditSnapshot(roles, memberships, databases, connects, sessions, subscriptions, slots, newObjects);
+        return new AuditSnapshot(roles, memberships, databases, connects, sessions, subscriptions, slots, passwords, newObjects);
     }
 
     public record Role(String name, boolean superuser, boolean canLogin) {
@@ -74,14 +76,39 @@ public record AuditSnapshot(List<Role> roles, List<Membership> memberships, List
     public record Slot(String name, String database) {
     }
 
+    /** @param stored null for a role without a password */
+    public record StoredPassword(String role, String stored) {
+
+        @Override
+        public String toString() {
+            return "StoredPassword[" + role + "]"; // never print a verifier
+        }
+    }
+
+    /** @param schemaGrants grants on the service schemas of a database services share (schema routing) */
     public record DatabaseObjects(String database, List<ForeignServer> foreignServers, List<String> extensions,
-                                  List<Publication> publications) {
+                                  List<Publication> publications, List<SchemaGrant> schemaGrants) {
 
         public DatabaseObjects {
             foreignServers = List.copyOf(foreignServers);
             extensions = List.copyOf(extensions);
             publications = List.copyOf(publications);
+            schemaGrants = List.copyOf(schemaGrants);
         }
+
+        /** A database of one service: no service schemas. */
+        public DatabaseObjects(String database, List<ForeignServer> foreignServers, List<String> extensions,
+                               List<Publication> publications) {
+            this(database, foreignServers, extensions, publications, List.of());
+        }
+    }
+
+    /**
+     * One privilege on a schema, from aclexplode(nspacl).
+     *
+     * @param grantee null for PUBLIC
+     */
+    public record SchemaGrant(String schema, String grantee, String privilege) {
     }
 
     /** @param options srvoptions as a map, e.g. {@code dbname -> payments_db} */

@@ -4,6 +4,7 @@ import io.pgwarden.audit.AuditSnapshot.Connect;
 import io.pgwarden.audit.AuditSnapshot.Database;
 import io.pgwarden.audit.AuditSnapshot.Role;
 import io.pgwarden.provision.BackendPlan.PhysicalDatabase;
+import io.pgwarden.provision.StoredPassword;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * Where the backend no longer matches what {@code pgwarden provision} made of the config: roles
  * missing or unable to log in, databases missing or owned by someone else, CONNECT taken away.
- * Each fix is what provision would run (except passwords: provision sets those).
+ * Each fix is what provision would run (except passwords: provision sets those). Passwords are
+ * compared as provision compares them, when the admin may read pg_authid.
  */
 final class DriftFindings {
 
@@ -31,6 +33,7 @@ final class DriftFindings {
             canConnect.add(connect.database() + "\0" + connect.role());
         }
         List<Finding> findings = new ArrayList<>();
+        passwords(target, snapshot, findings);
         Set<String> rolesSeen = new HashSet<>();
         for (PhysicalDatabase wanted : target.databases()) {
             String name = wanted.name();
@@ -71,6 +74,20 @@ final class DriftFindings {
             }
         }
         return findings;
+    }
+
+    /** No SQL for this one: it would carry the password. */
+    private static void passwords(AuditTarget target, AuditSnapshot snapshot, List<Finding> findings) {
+        for (AuditSnapshot.StoredPassword stored : snapshot.passwords()) {
+            String wanted = target.passwords().get(stored.role());
+            if (wanted != null && !StoredPassword.matches(stored.stored(), stored.role(), wanted)) {
+                Set<String> databases = target.databasesOf(stored.role());
+                findings.add(finding(target, FindingKind.PASSWORD_DRIFT, databases.size() == 1 ? databases.iterator().next() : null,
+                        "role " + stored.role() + (wanted.isEmpty() ? " has a password; pgwarden's config gives it none"
+                                : " has another password than pgwarden's config gives it"),
+                        List.of("-- run pgwarden provision: it sets the password from the config")));
+            }
+        }
     }
 
     private static Finding finding(AuditTarget target, FindingKind kind, String database, String what, List<String> fix) {

@@ -24,11 +24,13 @@ public enum FindingKind {
     PUBLICATION("a publication lets a subscriber copy this database's tables out, outside pgwarden"),
     SUBSCRIPTION("a subscription copies a service's tables into another database"),
     REPLICATION_SLOT("whoever consumes a logical replication slot receives every change of this database, outside pgwarden"),
+    SCHEMA_GRANT("in a database several services share, another service's role (or PUBLIC) can use this service's schema"),
     // drift from what pgwarden's config (and provision) say
     ROLE_MISSING("pgwarden cannot log in to the database: the role it is configured with does not exist"),
     ROLE_CANNOT_LOGIN("pgwarden cannot log in to the database: its configured role has NOLOGIN"),
     DATABASE_MISSING("the configured database does not exist on the backend"),
     OWNER_DRIFT("the database is owned by another role than the one pgwarden's config names"),
+    PASSWORD_DRIFT("pgwarden cannot log in to the database: its role's password is not the one in pgwarden's config"),
     CONNECT_MISSING("a role pgwarden is configured to use for this database cannot connect to it"),
     // the audit itself
     AUDIT_FAILED("the backend could not be audited: its isolation is unknown");

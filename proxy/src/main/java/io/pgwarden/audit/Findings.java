@@ -22,6 +22,7 @@ public final class Findings {
         findings.addAll(AccessFindings.of(target, snapshot));
         findings.addAll(SessionFindings.of(target, snapshot.sessions()));
         findings.addAll(SharedObjectFindings.of(target, snapshot));
+        findings.addAll(SchemaFindings.of(target, snapshot.objects()));
         findings.addAll(DriftFindings.of(target, snapshot));
         findings.sort(ORDER);
         return List.copyOf(findings);

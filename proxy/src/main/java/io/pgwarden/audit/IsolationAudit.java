@@ -37,27 +37,33 @@ public final class IsolationAudit {
     }
 
     public List<Finding> audit(BackendConfig backend, AuditTarget target) {
-        try {
-            return Findings.of(target, read(backend, target));
-        } catch (SQLException e) {
-            return List.of(new Finding(backend.name(), Severity.HIGH, FindingKind.AUDIT_FAILED, null,
-                    "cannot audit backend " + backend.name() + " at " + backend.host() + ":" + backend.port()
-                            + " as " + backend.adminUser() + ": " + e.getMessage(),
-                    List.of("-- check the backend's admin_user (a superuser) and that it is reachable"), null));
-        }
-    }
-
-    private AuditSnapshot read(BackendConfig backend, AuditTarget target) throws SQLException {
         AuditSnapshot snapshot;
         try (Connection admin = connector.connect(backend, null)) {
-            snapshot = AuditQueries.instance(admin, target.databaseNames());
+            snapshot = AuditQueries.instance(admin, target.databaseNames(), target.passwords().keySet());
+        } catch (SQLException e) {
+            return List.of(failed(backend, null, "cannot audit backend " + backend.name() + " at " + backend.host()
+                    + ":" + backend.port() + " as " + backend.adminUser() + ": " + e.getMessage()));
         }
         List<DatabaseObjects> objects = new ArrayList<>();
+        List<Finding> unread = new ArrayList<>();
         for (Database database : snapshot.databases()) {
             try (Connection connection = connector.connect(backend, database.name())) {
-                objects.add(AuditQueries.objects(connection, database.name()));
+                objects.add(AuditQueries.objects(connection, database.name(),
+                        target.schemasIn(database.name()).stream().map(AuditTarget.ServiceSchema::schema).toList()));
+            } catch (SQLException e) {
+                // e.g. an admin that is no superuser and was never granted CONNECT: the rest still counts
+                unread.add(failed(backend, database.name(), "cannot read the objects in " + database.name() + " as "
+                        + backend.adminUser() + ": " + e.getMessage()));
             }
         }
-        return snapshot.withObjects(objects);
+        List<Finding> findings = new ArrayList<>(Findings.of(target, snapshot.withObjects(objects)));
+        findings.addAll(unread);
+        findings.sort(Findings.ORDER);
+        return List.copyOf(findings);
+    }
+
+    private static Finding failed(BackendConfig backend, String database, String what) {
+        return new Finding(backend.name(), Severity.HIGH, FindingKind.AUDIT_FAILED, database, what,
+                List.of("-- check that admin_user is a superuser and the backend is reachable"), null);
     }
 }

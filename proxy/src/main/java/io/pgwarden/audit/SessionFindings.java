@@ -25,7 +25,7 @@ final class SessionFindings {
         List<Finding> findings = new ArrayList<>();
         for (Session session : sessions) {
             if (session.user() == null || target.isConfigured(session.user(), session.database())
-                    || session.user().equals(target.adminUser()) && APPLICATION_NAME.equals(session.applicationName())) {
+                    || (session.user().equals(target.adminUser()) && APPLICATION_NAME.equals(session.applicationName()))) {
                 continue;
             }
             String what = (session.superuser() ? "superuser session " : "session ") + session.pid() + " in "

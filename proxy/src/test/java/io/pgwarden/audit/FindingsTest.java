@@ -9,8 +9,11 @@ import io.pgwarden.audit.AuditSnapshot.ForeignServer;
 import io.pgwarden.audit.AuditSnapshot.Membership;
 import io.pgwarden.audit.AuditSnapshot.Publication;
 import io.pgwarden.audit.AuditSnapshot.Role;
+import io.pgwarden.audit.AuditSnapshot.SchemaGrant;
 import io.pgwarden.audit.AuditSnapshot.Session;
 import io.pgwarden.audit.AuditSnapshot.Slot;
+import io.pgwarden.audit.AuditSnapshot.StoredPassword;
+import io.pgwarden.auth.ScramVerifier;
 import io.pgwarden.audit.AuditSnapshot.Subscription;
 import io.pgwarden.provision.BackendPlan.PhysicalDatabase;
 import java.util.ArrayList;
@@ -41,6 +44,7 @@ class FindingsTest {
         final List<Session> sessions = new ArrayList<>();
         final List<Subscription> subscriptions = new ArrayList<>();
         final List<Slot> slots = new ArrayList<>();
+        final List<StoredPassword> passwords = new ArrayList<>();
         final List<DatabaseObjects> objects = new ArrayList<>();
 
         List<String> findings() {
@@ -49,7 +53,7 @@ class FindingsTest {
 
         List<String> findings(AuditTarget target) {
             return Findings.of(target, new AuditSnapshot(roles, memberships, databases, connects, sessions,
-                    subscriptions, slots, objects)).stream().map(FindingsTest::line).toList();
+                    subscriptions, slots, passwords, objects)).stream().map(FindingsTest::line).toList();
         }
     }
 
@@ -235,6 +239,50 @@ class FindingsTest {
                         + " | SELECT pg_drop_replication_slot('o''slot') | in orders_db",
                 "low extension payments_db: extension postgres_fdw is installed in payments_db"
                         + " | DROP EXTENSION \"postgres_fdw\" CASCADE | in payments_db"), rows.findings());
+    }
+
+    @Test
+    void inADatabaseServicesShareAGrantOnAnotherServicesSchemaIsFound() {
+        AuditTarget target = new AuditTarget("main", "admin",
+                List.of(new PhysicalDatabase("shared_db", List.of("orders_owner", "billing_owner"))), Map.of(),
+                List.of(new AuditTarget.ServiceSchema("shared_db", "orders", "orders_owner"),
+                        new AuditTarget.ServiceSchema("shared_db", "billing", "billing_owner")));
+        Rows rows = new Rows();
+        rows.roles.add(new Role("billing_owner", false, true));
+        rows.objects.add(new DatabaseObjects("shared_db", List.of(), List.of(), List.of(), List.of(
+                new SchemaGrant("billing", "billing_owner", "USAGE"), // its own
+                new SchemaGrant("billing", "orders_owner", "USAGE"),
+                new SchemaGrant("billing", "orders_owner", "CREATE"),
+                new SchemaGrant("orders", null, "USAGE"),
+                new SchemaGrant("orders", "reporting", "USAGE")))); // not pgwarden's: the CONNECT checks cover it
+
+        assertEquals(List.of(
+                "high schema_grant shared_db: PUBLIC has USAGE on schema orders in shared_db (orders_owner's)"
+                        + " | REVOKE ALL ON SCHEMA \"orders\" FROM PUBLIC | in shared_db",
+                "high schema_grant shared_db: role orders_owner has USAGE, CREATE on schema billing in shared_db (billing_owner's)"
+                        + " | REVOKE ALL ON SCHEMA \"billing\" FROM \"orders_owner\" | in shared_db"),
+                Findings.of(target, new AuditSnapshot(rows.roles, List.of(), List.of(new Database("shared_db", "orders_owner", false)),
+                        List.of(new Connect("shared_db", "orders_owner", List.of("orders_owner")),
+                                new Connect("shared_db", "billing_owner", List.of("billing_owner"))),
+                        List.of(), List.of(), List.of(), List.of(), rows.objects)).stream().map(FindingsTest::line).toList());
+    }
+
+    @Test
+    void passwordsAreComparedAsProvisionComparesThem() {
+        AuditTarget target = new AuditTarget("main", "admin", TARGET.databases(),
+                Map.of("orders_owner", "orders-pw", "orders_reader", "", "payments_owner", "payments-pw"));
+        Rows rows = new Rows();
+        rows.passwords.add(new StoredPassword("orders_owner", ScramVerifier.fromPassword("orders-pw").encode()));
+        rows.passwords.add(new StoredPassword("orders_reader", null));
+        rows.passwords.add(new StoredPassword("payments_owner", ScramVerifier.fromPassword("changed by hand").encode()));
+
+        assertEquals(List.of("high password_drift payments_db: role payments_owner has another password than pgwarden's"
+                + " config gives it | -- run pgwarden provision: it sets the password from the config"), rows.findings(target));
+
+        rows.passwords.set(1, new StoredPassword("orders_reader", ScramVerifier.fromPassword("x").encode()));
+        assertEquals(2, rows.findings(target).size());
+        rows.passwords.clear(); // the admin may not read pg_authid: nothing compared
+        assertEquals(List.of(), rows.findings(target));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.pgwarden.deploy;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -80,9 +79,5 @@ final class DeployFiles {
         if (!Files.exists(normalized)) {
             fail(usedBy + " uses " + root().relativize(normalized) + ", which is not in the repository");
         }
-    }
-
-    static void assertSameCommand(List<String> expected, Object actual, String what) {
-        assertEquals(expected, list(actual, what), what);
     }
 }

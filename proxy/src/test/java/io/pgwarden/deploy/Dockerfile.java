@@ -3,6 +3,7 @@ package io.pgwarden.deploy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,7 +75,7 @@ record Dockerfile(List<Stage> stages) {
     record Options(Map<String, String> flags, String rest) {
 
         static Options of(String arguments) {
-            Map<String, String> flags = new java.util.LinkedHashMap<>();
+            Map<String, String> flags = new LinkedHashMap<>();
             String rest = arguments;
             while (rest.startsWith("--")) {
                 int end = rest.indexOf(' ');

@@ -45,6 +45,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -359,9 +360,9 @@ class KubernetesManifestsTest {
      * A drain setting of the config: the key itself, or, until pgwarden knows it, the commented-out
      * line that plans it ({@code # shutdown_timeout: 30s}).
      */
-    private static java.util.Optional<Duration> drainSetting(String key) {
+    private static Optional<Duration> drainSetting(String key) {
         Matcher matcher = Pattern.compile("(?m)^\\s*(?:#\\s*)?" + key + ":\\s*(\\S+)").matcher(configYaml());
-        return matcher.find() ? java.util.Optional.of(Durations.parse(matcher.group(1))) : java.util.Optional.empty();
+        return matcher.find() ? Optional.of(Durations.parse(matcher.group(1))) : Optional.empty();
     }
 
     private static void assertHttpGet(Probe probe, String path, int port) {

@@ -336,6 +336,27 @@ class HostileClientIT {
         }
     }
 
+    /*
+     * Found by the soak: well-behaved pgbench clients aborted, "the backend died". A message of no
+     * known type after a query: PostgreSQL ends the connection on it once the query is answered, by
+     * then on a server pgwarden had handed to the next client. pgwarden refuses it itself.
+     */
+    @Test
+    void aMessageOfUnknownTypeEndsItsClientAndNeverReachesASharedServer() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("select pg_sleep(0.1)")), RawPgClient.typed('y', new byte[3]));
+            Message fatal = client.readUntil('E');
+            assertEquals("FATAL", fatal.fields().get('S'), fatal.fields().toString());
+            assertEquals("08P01", fatal.fields().get('C'));
+            assertEquals("invalid frontend message type 121", fatal.fields().get('M'), "PostgreSQL's words");
+            assertTrue(client.closedByServer());
+        }
+        try (RawPgClient next = client()) {
+            next.query("select 2");
+            assertEquals("TDCZ", next.typesUntilReady(null));
+        }
+    }
+
     @Test
     void aSyncSentDuringCopyFromStdinDoesNotPinTheServer() throws Exception {
         try (RawPgClient client = client()) {
