@@ -2,6 +2,7 @@ package io.pgwarden.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -47,9 +48,7 @@ class DemoCommandIT {
 
     @Test
     void printedUrlsConnectAndSigtermStopsEverything() throws Exception {
-        demo = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
-                PgwardenCommand.class.getName(), "demo",
-                "--port", "0", "--pg-port", "0", "--data-dir", dataDirectory.toString())
+        demo = new ProcessBuilder(demoCommand("--port", "0", "--pg-port", "0", "--data-dir", dataDirectory.toString()))
                 .directory(checkout().toFile())
                 .redirectError(dataDirectory.resolve("demo.stderr").toFile())
                 .start();
@@ -75,6 +74,39 @@ class DemoCommandIT {
         assertTrue(exitsWithin(postmaster, Duration.ofSeconds(10)), "postmaster " + postmaster + " left behind");
         assertFalse(Files.exists(dataDirectory.resolve("main").resolve("postmaster.pid")));
         assertTrue(Files.isRegularFile(dataDirectory.resolve("main").resolve("PG_VERSION")), "data was kept");
+    }
+
+    /**
+     * {@code --databases 5}: five services, each logs in to its own database (and only to it), on a
+     * PostgreSQL provisioned with the five; SIGTERM stops both.
+     */
+    @Test
+    void generatedPlatformGivesEachServiceItsOwnDatabase() throws Exception {
+        demo = new ProcessBuilder(demoCommand("--databases", "5", "--port", "0", "--pg-port", "0",
+                "--data-dir", dataDirectory.toString()))
+                .directory(checkout().toFile())
+                .redirectError(dataDirectory.resolve("demo.stderr").toFile())
+                .start();
+        List<String> printed = welcome(demo);
+
+        List<String> jdbcUrls = printed.stream().map(String::strip).filter(l -> l.startsWith("jdbc:")).toList();
+        assertEquals(5, jdbcUrls.size(), String.join("\n", printed));
+        assertEquals(5, printed.stream().filter(l -> l.matches("provisioned main: created database app0[1-5]_db owned by app0[1-5]_owner")).count(),
+                String.join("\n", printed));
+        for (int i = 1; i <= 5; i++) {
+            String app = "app0" + i;
+            String url = jdbcUrls.stream().filter(u -> u.contains("/" + app + "?user=" + app + "-service&")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no URL for " + app + " in\n" + String.join("\n", jdbcUrls)));
+            assertEquals(app + "_db", currentDatabase(url));
+        }
+        String intruder = jdbcUrls.get(0).replace("/app01?", "/app02?");
+        SQLException refused = assertThrows(SQLException.class, () -> currentDatabase(intruder));
+        assertEquals("42501", refused.getSQLState(), refused.getMessage());
+
+        long postmaster = postmasterPid(dataDirectory.resolve("main"));
+        demo.destroy(); // SIGTERM
+        assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "demo did not stop");
+        assertTrue(exitsWithin(postmaster, Duration.ofSeconds(10)), "postmaster " + postmaster + " left behind");
     }
 
     /** The lines printed up to the Ctrl-C hint, which comes last, once everything is up. */
@@ -142,6 +174,19 @@ class DemoCommandIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, process.waitFor(), output);
         return output;
+    }
+
+    /** {@code pgwarden demo ARGS} in a JVM of its own, on the PostgreSQL binaries these tests run on. */
+    static List<String> demoCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-cp", System.getProperty("java.class.path")));
+        String binaries = System.getProperty(io.pgwarden.embedded.PostgresBinaries.PROPERTY, "");
+        if (!binaries.isBlank()) {
+            command.add("-D" + io.pgwarden.embedded.PostgresBinaries.PROPERTY + "=" + binaries);
+        }
+        command.add(PgwardenCommand.class.getName());
+        command.add("demo");
+        command.addAll(List.of(args));
+        return command;
     }
 
     private static String javaBinary() {
