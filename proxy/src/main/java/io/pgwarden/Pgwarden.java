@@ -55,6 +55,8 @@ public final class Pgwarden implements AutoCloseable {
     private ChannelGroup clients;
     private Channel listener;
     private io.pgwarden.tls.ClientTls tls;
+    private io.pgwarden.fleet.Fleet fleet;
+    private io.pgwarden.pool.FleetBudgetSync fleetBudgets;
 
     public Pgwarden(PgwardenConfig config) {
         this.config = config;
@@ -78,8 +80,14 @@ public final class Pgwarden implements AutoCloseable {
         keyDerivations = ScramKeyCache.newDerivationExecutor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
-        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys),
+        fleet = io.pgwarden.fleet.Fleet.of(config.fleet(), System.getenv("HOSTNAME"), resolver, loops.next());
+        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys,
+                        config.fleet().sharesBudget() ? java.util.OptionalInt.of(fleet.replicaId()) : java.util.OptionalInt.empty()),
                 observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
+        if (config.fleet().sharesBudget()) {
+            fleetBudgets = new io.pgwarden.pool.FleetBudgetSync(config, fleet.replicaId(), pools).start();
+        }
+        BackendCanceller canceller = new BackendCanceller(transport, loops, resolver);
         AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
                 config,
@@ -91,8 +99,8 @@ public final class Pgwarden implements AutoCloseable {
                 new io.pgwarden.frontend.FailedLogins(config.limits()),
                 new ServiceCredentials(config),
                 pools,
-                new CancelRegistry(),
-                new BackendCanceller(transport, loops, resolver),
+                new CancelRegistry(fleet.cancelKeys(), fleet.forwarder(canceller)),
+                canceller,
                 new io.pgwarden.backend.StatementNames(),
                 new java.util.concurrent.atomic.AtomicLong(),
                 tls);
@@ -112,6 +120,7 @@ public final class Pgwarden implements AutoCloseable {
                     .sync()
                     .channel();
             observability.start(pools, () -> listener != null && listener.isActive());
+            fleet.listening(port());
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
@@ -162,8 +171,14 @@ public final class Pgwarden implements AutoCloseable {
         if (tls != null) {
             tls.close(); // after the clients: a handshake in progress still needs its task threads
         }
+        if (fleet != null) {
+            fleet.close();
+        }
         if (pools != null) {
             pools.close();
+        }
+        if (fleetBudgets != null) {
+            fleetBudgets.close(); // after the pools: once its marker goes, the other replicas may take this one's part
         }
         if (observability != null) {
             observability.close();

@@ -20,6 +20,9 @@ final class ConfigValidator {
     /** Below this the sampler would be a load of its own on the instance. */
     static final Duration MIN_SAMPLE_INTERVAL = Duration.ofMillis(100);
 
+    /** An audit reads every role and database of the instance: more often would be a load of its own. */
+    static final Duration MIN_AUDIT_INTERVAL = Duration.ofSeconds(10);
+
     /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
     static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
 
@@ -43,6 +46,8 @@ final class ConfigValidator {
         config.databases().values().forEach(database -> checkDatabase(database, config));
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
+        checkAudit(config.audit());
+        checkFleet(config.fleet());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
     }
 
@@ -102,6 +107,12 @@ final class ConfigValidator {
         }
     }
 
+    private void checkAudit(AuditConfig audit) {
+        if (audit.enabled() && audit.interval().compareTo(MIN_AUDIT_INTERVAL) < 0) {
+            diagnostics.error("audit.interval", "must be 0 (no periodic audit) or at least " + MIN_AUDIT_INTERVAL.toSeconds() + "s");
+        }
+    }
+
     private void checkLimits(LimitsConfig limits) {
         checkRange("limits.max_client_connections", limits.maxClientConnections(), 0, 10_000_000);
         checkRange("limits.max_pending_logins", limits.maxPendingLogins(), 0, 1_000_000);
@@ -129,6 +140,14 @@ final class ConfigValidator {
             diagnostics.error(perAddress, "is " + limits.maxPendingLoginsPerAddress()
                     + ", more than limits.max_pending_logins (" + limits.maxPendingLogins() + ")");
         }
+    }
+
+    private void checkFleet(FleetConfig fleet) {
+        fleet.replicaId().ifPresent(id -> checkRange("fleet.replica_id", id, 0, FleetConfig.MAX_REPLICA_ID));
+        fleet.replicaName().filter(String::isBlank).ifPresent(name -> diagnostics.error("fleet.replica_id",
+                "is empty: give a number from 0 to " + FleetConfig.MAX_REPLICA_ID + ", or a pod name to derive it from, or leave it out"));
+        checkRange("fleet.expected_replicas", fleet.expectedReplicas(), 1, FleetConfig.MAX_REPLICA_ID + 1);
+        checkPositive("fleet.peer_refresh_interval", fleet.peerRefreshInterval());
     }
 
     /** The guaranteed minimums of a backend's databases must fit its budget, when the budget is set. */

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param http      the HTTP endpoint (metrics, health, pools); {@link HttpConfig#NONE} without {@code http:}
  * @param adminServices services that may open the admin console, the virtual database {@value #ADMIN_DATABASE}
  * @param limits        limits over the whole proxy
+ * @param audit         the periodic isolation audit; {@link AuditConfig#OFF} without {@code audit:}
+ * @param fleet         the other replicas, when pgwarden runs as several; {@link FleetConfig#NONE} without {@code fleet:}
  */
 public record PgwardenConfig(
         ListenConfig listen,
@@ -22,7 +24,9 @@ public record PgwardenConfig(
         Map<String, ServiceConfig> services,
         HttpConfig http,
         List<String> adminServices,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        AuditConfig audit,
+        FleetConfig fleet) {
 
     /** The virtual database of the admin console; no logical database may take this name. */
     public static final String ADMIN_DATABASE = "pgwarden";
@@ -32,6 +36,20 @@ public record PgwardenConfig(
         services = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(services));
         backends = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(backends));
         adminServices = List.copyOf(adminServices);
+    }
+
+    /** Without a periodic audit; for code written before {@code audit:} existed. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
+                          LimitsConfig limits) {
+        this(listen, backends, databases, services, http, adminServices, limits, AuditConfig.OFF);
+    }
+
+    /** One pgwarden alone (no {@code fleet:}). */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
+                          LimitsConfig limits, AuditConfig audit) {
+        this(listen, backends, databases, services, http, adminServices, limits, audit, FleetConfig.NONE);
     }
 
     /** No HTTP endpoint and no admin services; for code written before those keys existed. */
@@ -48,16 +66,21 @@ public record PgwardenConfig(
 
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */
     public PgwardenConfig withListen(ListenConfig newListen) {
-        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits);
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, audit, fleet);
     }
 
     /** The same file with other backends (the demo's embedded servers on their real ports). */
     public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
-        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits);
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, audit, fleet);
+    }
+
+    /** The same file as another replica of a fleet (tests run several in one JVM). */
+    public PgwardenConfig withFleet(FleetConfig newFleet) {
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, newFleet);
     }
 
     public PgwardenConfig withHttp(HttpConfig newHttp) {
-        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits);
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, audit, fleet);
     }
 
     /** Whether {@code service} may open the admin console. */

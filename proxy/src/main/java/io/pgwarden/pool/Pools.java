@@ -32,6 +32,8 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     private final Map<String, DatabasePool> byDatabase = new LinkedHashMap<>();
     private final List<MeterBinding> gauges = new ArrayList<>();
     private final Map<String, InstanceBudget> budgets = new LinkedHashMap<>();
+    /** Per backend, the budget of the whole instance (a fleet's replicas share it: {@link FleetBudgetSync}). */
+    private final Map<String, Integer> instanceCapacities = new LinkedHashMap<>();
     private final Runnable shutdown;
 
     /**
@@ -44,7 +46,11 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         Map<String, BackendConnector> connectors = new LinkedHashMap<>();
         config.backends().forEach((name, backend) -> {
             connectors.put(name, connectorFor.apply(backend));
-            budgets.put(name, new InstanceBudget(name, InstanceCapacity.of(backend, config.databasesOn(name))));
+            int instance = InstanceCapacity.of(backend, config.databasesOn(name));
+            instanceCapacities.put(name, instance);
+            // in a fleet, until its first sample: the static split, which every replica keeps to
+            budgets.put(name, new InstanceBudget(name, config.fleet().sharesBudget()
+                    ? Math.max(1, instance / config.fleet().expectedReplicas()) : instance));
         });
         for (DatabaseConfig database : config.databases().values()) {
             DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
@@ -61,6 +67,16 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
             throw new IllegalArgumentException("no pool for database " + database);
         }
         return pool;
+    }
+
+    /** The budget of {@code backend}'s instance that this pgwarden holds its connections in. */
+    public InstanceBudget budget(String backend) {
+        return budgets.get(backend);
+    }
+
+    /** The budget of the whole instance, before a fleet splits it. */
+    public int instanceCapacity(String backend) {
+        return instanceCapacities.get(backend);
     }
 
     public Collection<DatabasePool> all() {

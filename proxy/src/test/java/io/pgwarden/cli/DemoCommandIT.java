@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs {@code pgwarden demo} as a separate JVM, as a user would: from a checkout, on free ports.
+ * Runs {@code pgwarden demo} as a separate JVM, as a user would: {@code java -jar
+ * proxy/target/pgwarden-demo.jar demo} (what {@code ./pgwarden demo} runs) from a checkout, on free ports.
  * Then connects with every printed JDBC URL and sends SIGTERM (what Ctrl-C amounts to: the
  * shutdown hooks run), and checks the embedded PostgreSQL is gone too.
  */
@@ -176,25 +177,29 @@ class DemoCommandIT {
         return output;
     }
 
-    /** {@code pgwarden demo ARGS} in a JVM of its own, on the PostgreSQL binaries these tests run on. */
+    /**
+     * {@code java -jar proxy/target/pgwarden-demo.jar demo ARGS} (what {@code ./pgwarden demo} runs) in a JVM
+     * of its own, on the PostgreSQL binaries these tests run on ({@code pgwarden.postgres.binaries} passed on).
+     */
     static List<String> demoCommand(String... args) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-cp", System.getProperty("java.class.path")));
+        Path demoJar = checkout().resolve(PackagedJarsIT.DEMO_JAR);
+        assertTrue(Files.isRegularFile(demoJar), "no " + demoJar + ": run through ./mvnw verify (package comes first)");
+        List<String> command = new ArrayList<>(List.of(javaBinary()));
         String binaries = System.getProperty(io.pgwarden.embedded.PostgresBinaries.PROPERTY, "");
         if (!binaries.isBlank()) {
             command.add("-D" + io.pgwarden.embedded.PostgresBinaries.PROPERTY + "=" + binaries);
         }
-        command.add(PgwardenCommand.class.getName());
-        command.add("demo");
+        command.addAll(List.of("-jar", demoJar.toString(), "demo"));
         command.addAll(List.of(args));
         return command;
     }
 
-    private static String javaBinary() {
+    static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** The demo resolves config/examples/demo.yaml from its working directory: run it from the checkout. */
-    private static Path checkout() {
+    static Path checkout() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve(DemoConfigFile.IN_SOURCE_TREE))) {
                 return dir;

@@ -54,6 +54,34 @@ class InstanceBudgetTest {
     }
 
     @Test
+    void aLoweredCapacityIsGivenBackIdleFirstThenAsConnectionsComeFreeAndARaisedOneWakesTheWaiting() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        List<Integer> closed = new ArrayList<>();
+        int[] wakeUps = {0};
+        budget.join("noisy", 1, 0, 100, () -> wakeUps[0]++, closed::add);
+        for (int i = 0; i < 10; i++) {
+            assertTrue(budget.request("noisy", 100, i, i, 1).granted());
+        }
+        assertFalse(budget.mustYield("noisy", 100, 10, 10, 0), "within capacity, nobody waiting: kept");
+        // the fleet's split gives this replica 6: 8 busy, 2 idle
+        budget.setCapacity(6).forEach(Runnable::run);
+        assertEquals(List.of(4), closed, "asked to close up to its excess in idle connections");
+        budget.returned("noisy", 100, 8, 10, 0);
+        budget.returned("noisy", 100, 8, 10, 0);
+        assertTrue(budget.mustYield("noisy", 100, 8, 10, 0), "8 held, 6 allowed: a connection coming free goes back");
+        assertFalse(budget.request("noisy", 100, 8, 10, 3).granted(), "no more while over");
+        for (int i = 0; i < 2; i++) {
+            budget.returned("noisy", 100, 7 - i, 10, 3);
+        }
+        assertEquals(6, budget.used());
+        assertFalse(budget.mustYield("noisy", 100, 6, 10, 3), "at its capacity again: kept for its own waiting clients");
+        int before = wakeUps[0];
+        budget.setCapacity(9).forEach(Runnable::run);
+        assertEquals(before + 1, wakeUps[0], "raised: the waiting database is woken");
+        assertTrue(budget.request("noisy", 100, 6, 10, 3).granted());
+    }
+
+    @Test
     void aNewcomerBelowItsShareMakesAnOverShareDatabaseGiveBackIdleConnections() {
         InstanceBudget budget = new InstanceBudget("main", 10);
         List<Integer> closed = new ArrayList<>();
