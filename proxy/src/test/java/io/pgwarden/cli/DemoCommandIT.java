@@ -92,6 +92,8 @@ class DemoCommandIT {
 
         List<String> jdbcUrls = printed.stream().map(String::strip).filter(l -> l.startsWith("jdbc:")).toList();
         assertEquals(5, jdbcUrls.size(), String.join("\n", printed));
+        assertTrue(printed.stream().anyMatch(l -> l.startsWith("PostgreSQL " + io.pgwarden.TestPlatform.postgresMajor() + ".")),
+                "the demo runs on the major the tests run on:\n" + String.join("\n", printed));
         assertEquals(5, printed.stream().filter(l -> l.matches("provisioned main: created database app0[1-5]_db owned by app0[1-5]_owner")).count(),
                 String.join("\n", printed));
         for (int i = 1; i <= 5; i++) {
