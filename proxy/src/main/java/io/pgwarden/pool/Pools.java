@@ -57,6 +57,9 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
                     metrics.forDatabase(database.name()), budgets.get(database.backend()));
             byDatabase.put(database.name(), pool);
             gauges.add(metrics.bindPool(pool.view()));
+            if (database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION) {
+                gauges.add(metrics.bindPins(database.name(), pool.pinned()));
+            }
         }
         budgets.values().forEach(budget -> gauges.add(metrics.bindBudget(budget)));
     }
@@ -119,7 +122,8 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         return new ConnectionInfo(server.backendKey().processId(), pool.databaseConfig().user(), pool.database(), state,
                 (InetSocketAddress) server.channel().remoteAddress(), (InetSocketAddress) server.channel().localAddress(),
                 server.connectedAt(), null, 0, false, 0, server.backendKey().processId(), "",
-                server.parameters().getOrDefault("application_name", ""), server.preparedStatementCount());
+                server.parameters().getOrDefault("application_name", ""), server.preparedStatementCount(),
+                io.pgwarden.pool.PinReason.labels(lease.pinReasons()));
     }
 
     @Override
