@@ -23,6 +23,9 @@ final class ConfigValidator {
     /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
     static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
 
+    /** A drain longer than this is a hang, not a drain. */
+    static final Duration MAX_SHUTDOWN_WAIT = Duration.ofHours(1);
+
     /** PostgreSQL's authentication_timeout allows at most 600 s. */
     static final Duration MAX_LOGIN_TIMEOUT = Duration.ofMinutes(10);
 
@@ -43,6 +46,7 @@ final class ConfigValidator {
         config.databases().values().forEach(database -> checkDatabase(database, config));
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
+        checkLifecycle(config.lifecycle());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
     }
 
@@ -128,6 +132,22 @@ final class ConfigValidator {
             // else one address could take every pending slot: the per-address limit would protect no one
             diagnostics.error(perAddress, "is " + limits.maxPendingLoginsPerAddress()
                     + ", more than limits.max_pending_logins (" + limits.maxPendingLogins() + ")");
+        }
+    }
+
+    private void checkLifecycle(LifecycleConfig lifecycle) {
+        if (lifecycle.shutdownDelay().compareTo(MAX_SHUTDOWN_WAIT) > 0) {
+            diagnostics.error("shutdown_delay", "must be at most 1h");
+        }
+        checkPositive("shutdown_timeout", lifecycle.shutdownTimeout());
+        if (lifecycle.shutdownTimeout().compareTo(MAX_SHUTDOWN_WAIT) > 0) {
+            diagnostics.error("shutdown_timeout", "must be at most 1h");
+        }
+        if (!lifecycle.shutdownTimeout().isZero() && lifecycle.shutdownTimeout().compareTo(lifecycle.shutdownDelay()) <= 0) {
+            // both count from SIGTERM: a timeout within the delay would exit before clients were ever asked to leave
+            diagnostics.error(diagnostics.isSet("shutdown_timeout") ? "shutdown_timeout" : "shutdown_delay",
+                    "shutdown_timeout (" + lifecycle.shutdownTimeout().toMillis() + "ms) must be longer than shutdown_delay ("
+                            + lifecycle.shutdownDelay().toMillis() + "ms): both count from SIGTERM");
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param http      the HTTP endpoint (metrics, health, pools); {@link HttpConfig#NONE} without {@code http:}
  * @param adminServices services that may open the admin console, the virtual database {@value #ADMIN_DATABASE}
  * @param limits        limits over the whole proxy
+ * @param lifecycle     reload and shutdown: watch_config, shutdown_delay, shutdown_timeout
  */
 public record PgwardenConfig(
         ListenConfig listen,
@@ -22,7 +23,8 @@ public record PgwardenConfig(
         Map<String, ServiceConfig> services,
         HttpConfig http,
         List<String> adminServices,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        LifecycleConfig lifecycle) {
 
     /** The virtual database of the admin console; no logical database may take this name. */
     public static final String ADMIN_DATABASE = "pgwarden";
@@ -32,6 +34,12 @@ public record PgwardenConfig(
         services = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(services));
         backends = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(backends));
         adminServices = List.copyOf(adminServices);
+    }
+
+    /** The lifecycle a file without watch_config, shutdown_delay and shutdown_timeout gets. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices, LimitsConfig limits) {
+        this(listen, backends, databases, services, http, adminServices, limits, LifecycleConfig.DEFAULT);
     }
 
     /** No HTTP endpoint and no admin services; for code written before those keys existed. */
@@ -48,16 +56,20 @@ public record PgwardenConfig(
 
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */
     public PgwardenConfig withListen(ListenConfig newListen) {
-        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits);
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, lifecycle);
     }
 
     /** The same file with other backends (the demo's embedded servers on their real ports). */
     public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
-        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits);
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, lifecycle);
     }
 
     public PgwardenConfig withHttp(HttpConfig newHttp) {
-        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits);
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, lifecycle);
+    }
+
+    public PgwardenConfig withLifecycle(LifecycleConfig newLifecycle) {
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, newLifecycle);
     }
 
     /** Whether {@code service} may open the admin console. */
