@@ -42,6 +42,8 @@ public final class Pgwarden implements AutoCloseable {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final PgwardenConfig config;
+    /** Where a reload reads the file; null when there is none (embedded, some tests). */
+    private final ConfigReload.Source source;
     private final Transport transport = Transport.best();
     private final CountDownLatch closed = new CountDownLatch(1);
     private EventLoopGroup acceptor;
@@ -55,9 +57,19 @@ public final class Pgwarden implements AutoCloseable {
     private ChannelGroup clients;
     private Channel listener;
     private io.pgwarden.tls.ClientTls tls;
+    private io.pgwarden.config.RunningConfig running;
+    private ConfigReload reload;
+    /** Reloads asked for by the console run here: never on an event loop. */
+    private ExecutorService reloads;
 
     public Pgwarden(PgwardenConfig config) {
+        this(config, null);
+    }
+
+    /** @param source reads the config file again for a reload (SIGHUP, RELOAD); null: no reload */
+    public Pgwarden(PgwardenConfig config, ConfigReload.Source source) {
         this.config = config;
+        this.source = source;
     }
 
     /**
@@ -78,18 +90,27 @@ public final class Pgwarden implements AutoCloseable {
         keyDerivations = ScramKeyCache.newDerivationExecutor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
+        running = new io.pgwarden.config.RunningConfig(config);
         pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys),
                 observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
-        AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
+        ServiceCredentials credentials = new ServiceCredentials(config);
+        reload = new ConfigReload(source, running, credentials, pools, tls, observability.metrics());
+        reloads = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "pgwarden-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AdminConsole console = new AdminConsole(running, pools, new ProxyControl(pools, this::reloadAsync),
+                observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
-                config,
+                running,
                 observability.metrics(),
                 console,
-                new AccessPolicy(config),
-                new io.pgwarden.frontend.ClientQuotas(config),
+                new AccessPolicy(running),
+                new io.pgwarden.frontend.ClientQuotas(running),
                 new io.pgwarden.frontend.PendingLogins(config.limits()),
                 new io.pgwarden.frontend.FailedLogins(config.limits()),
-                new ServiceCredentials(config),
+                credentials,
                 pools,
                 new CancelRegistry(),
                 new BackendCanceller(transport, loops, resolver),
@@ -122,9 +143,32 @@ public final class Pgwarden implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Reads the config file again and applies it, all or nothing (SIGHUP, {@code watch_config}).
+     * Blocks while it reads budgets or derives keys: never call it on an event loop.
+     */
+    public io.pgwarden.admin.ReloadOutcome reload() {
+        return reload.reload();
+    }
+
+    /** {@link #reload()} on the reload thread (the console's RELOAD). */
+    public java.util.concurrent.CompletableFuture<io.pgwarden.admin.ReloadOutcome> reloadAsync() {
+        return java.util.concurrent.CompletableFuture.supplyAsync(reload::reload, reloads);
+    }
+
+    /** The config in force: the file as started, then as each reload left it. */
+    public PgwardenConfig runningConfig() {
+        return running.get();
+    }
+
     /** The port actually bound (useful when the config says 0). */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Every pool, for views and tests. */
+    public Pools pools() {
+        return pools;
     }
 
     /** The pool of one database, for views and tests. */
@@ -173,6 +217,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (keyDerivations != null) {
             keyDerivations.shutdownNow();
+        }
+        if (reloads != null) {
+            reloads.shutdownNow();
         }
         if (loops != null) {
             loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

@@ -15,7 +15,7 @@ import java.util.Locale;
  */
 record AdminCommand(Verb verb, String argument) {
 
-    enum Verb { SHOW, PAUSE, RESUME, RECONNECT, KILL, SHUTDOWN, SET, EMPTY }
+    enum Verb { SHOW, PAUSE, RESUME, RECONNECT, KILL, SHUTDOWN, RELOAD, SET, EMPTY }
 
     static AdminCommand parse(String query) throws AdminException {
         String command = trimEnd(query).strip();
@@ -33,9 +33,9 @@ record AdminCommand(Verb verb, String argument) {
             case "SHOW" -> new AdminCommand(Verb.SHOW, exactlyOne(keyword, arguments).toLowerCase(Locale.ROOT));
             case "PAUSE", "RESUME", "RECONNECT" -> new AdminCommand(Verb.valueOf(keyword), atMostOne(keyword, arguments));
             case "KILL" -> new AdminCommand(Verb.KILL, exactlyOne(keyword, arguments));
-            case "SHUTDOWN" -> {
+            case "SHUTDOWN", "RELOAD" -> {
                 none(keyword, arguments);
-                yield new AdminCommand(Verb.SHUTDOWN, null);
+                yield new AdminCommand(Verb.valueOf(keyword), null);
             }
             default -> throw new AdminException(AdminException.SYNTAX_ERROR,
                     "unknown command \"" + words.get(0) + "\"; SHOW HELP lists the commands");

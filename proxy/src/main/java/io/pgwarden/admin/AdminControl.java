@@ -27,4 +27,10 @@ public interface AdminControl {
 
     /** SHUTDOWN: stop pgwarden. Called after the console's reply has been written. */
     void shutdown();
+
+    /** RELOAD: read the config file again and apply it, all or nothing (off the event loops). */
+    default CompletionStage<ReloadOutcome> reload() {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                new ReloadOutcome(false, java.util.List.of("this pgwarden cannot reload its config")));
+    }
 }

@@ -40,6 +40,7 @@ final class InfoTables {
                 .row("RESUME [db]", "let held transactions of db (or of all) go on")
                 .row("RECONNECT [db]", "close server connections of db (or of all) as they are released")
                 .row("KILL db", "close every client and server connection of db now")
+                .row("RELOAD", "read the config file again and apply it, all or nothing; one row per change")
                 .row("SHUTDOWN", "stop pgwarden")
                 .build();
     }

@@ -74,8 +74,9 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
     }
 
-    private final DatabaseConfig database;
-    private final PoolSettings settings;
+    /** The database's config in force: a reload replaces it ({@link #update}); new server connections use it. */
+    private volatile DatabaseConfig database;
+    private volatile PoolSettings settings;
     private final BackendConnector connector;
     private final EventLoopGroup loops;
     private final ReentrantLock lock = new ReentrantLock();
@@ -90,6 +91,9 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
     private final ScheduledFuture<?> maintenance;
     private final PoolGauges view;
+    /** Removed from the config: serves its clients until they are gone, then {@link #onRetired} runs. */
+    private volatile boolean retired;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> onRetired = new java.util.concurrent.atomic.AtomicReference<>();
     /** When the queue's timer fires next (System.nanoTime), or Long.MAX_VALUE when none is set. Under the lock. */
     private long queueTimerAt = Long.MAX_VALUE;
 
@@ -104,7 +108,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
-        this.view = new PoolGauges(database, this::stats, () -> budget.share(database.name()));
+        this.view = new PoolGauges(() -> this.database, this::stats, () -> budget.share(database.name()));
         this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
@@ -460,6 +464,65 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
 
     public void unregister(PoolClient client) {
         clients.remove(client);
+        if (retired && clients.isEmpty()) {
+            finishRetirement();
+        }
+    }
+
+    // ---- a reload -------------------------------------------------------------------------------------
+
+    /**
+     * A reload changed this database's settings: the pool and the budget use them from now on; new
+     * clients get the new pool_mode and timeouts (connected ones keep theirs). A new role or
+     * password, or another pool_mode, retires the open server connections as they come back.
+     */
+    public void update(DatabaseConfig next) {
+        DatabaseConfig before = database;
+        List<PoolBooks.Entry<ServerLease>> over;
+        lock.lock();
+        try {
+            database = next;
+            settings = next.pool();
+            books.settings(next.pool());
+            over = books.takeOldestIdle(books.overSize());
+        } finally {
+            lock.unlock();
+        }
+        over.forEach(entry -> entry.server.server().close());
+        PoolSettings pool = next.pool();
+        budget.reconfigure(next.name(), pool.weight(), pool.minConnections(), pool.size() + pool.reservePool()).forEach(Runnable::run);
+        if (!before.user().equals(next.user()) || !before.password().equals(next.password())
+                || before.pool().mode() != next.pool().mode()) {
+            reconnect();
+        }
+        dispatch(); // a larger pool_size serves waiting clients now
+    }
+
+    /**
+     * The database was removed from the config: it serves the clients it has until they are gone
+     * (the reload ends each at its transaction's end), then closes its servers and runs {@code done}.
+     */
+    public void retire(Runnable done) {
+        onRetired.set(done);
+        retired = true;
+        if (clients.isEmpty()) {
+            finishRetirement();
+        }
+    }
+
+    public boolean retired() {
+        return retired;
+    }
+
+    private void finishRetirement() {
+        Runnable done = onRetired.getAndSet(null);
+        if (done == null) {
+            return; // the other caller got here first
+        }
+        log.info("database \"{}\": its last client is gone, closing its server connections", database.name());
+        close();
+        budget.reconfigure(database.name(), 1, 0, 0).forEach(Runnable::run); // its connections count until they close
+        done.run();
     }
 
     public List<PoolClient> clients() {

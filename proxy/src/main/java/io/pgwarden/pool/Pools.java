@@ -25,13 +25,20 @@ import java.util.function.Function;
 
 /**
  * One {@link DatabasePool} per configured database, and what the admin console reads and does
- * across them.
+ * across them. A reload adds backends and databases, updates them and retires removed ones; the
+ * map of pools is replaced whole (copy on write), so a login's lookup takes no lock.
  */
 public final class Pools implements AutoCloseable, AdminView, AdminControl {
 
-    private final Map<String, DatabasePool> byDatabase = new LinkedHashMap<>();
+    private volatile Map<String, DatabasePool> byDatabase = Map.of();
+    /** Each pool's gauges, by database. Changed by a reload only (one at a time), read at close. */
+    private final Map<String, MeterBinding> poolGauges = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MeterBinding> gauges = new ArrayList<>();
-    private final Map<String, InstanceBudget> budgets = new LinkedHashMap<>();
+    private final Map<String, InstanceBudget> budgets = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, BackendConnector> connectors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final EventLoopGroup loops;
+    private final Function<BackendConfig, BackendConnector> connectorFor;
+    private final PgwardenMetrics metrics;
     private final Runnable shutdown;
 
     /**
@@ -40,19 +47,69 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
      */
     public Pools(PgwardenConfig config, EventLoopGroup loops, Function<BackendConfig, BackendConnector> connectorFor,
                  PgwardenMetrics metrics, Runnable shutdown) {
+        this.loops = loops;
+        this.connectorFor = connectorFor;
+        this.metrics = metrics;
         this.shutdown = shutdown;
-        Map<String, BackendConnector> connectors = new LinkedHashMap<>();
-        config.backends().forEach((name, backend) -> {
-            connectors.put(name, connectorFor.apply(backend));
-            budgets.put(name, new InstanceBudget(name, InstanceCapacity.of(backend, config.databasesOn(name))));
+        config.backends().values().forEach(backend -> addBackend(backend, capacityOf(backend, config)));
+        config.databases().values().forEach(this::add);
+        gauges.add(metrics.bindPaused(() -> (int) byDatabase.values().stream().filter(DatabasePool::isPaused).count()));
+    }
+
+    // ---- a reload (one at a time) ---------------------------------------------------------------------
+
+    /**
+     * What {@code backend} allows pgwarden: its max_connections, or read from the instance (blocking).
+     *
+     * @throws IllegalStateException when its databases' min_connections together do not fit
+     */
+    public static int capacityOf(BackendConfig backend, PgwardenConfig config) {
+        return InstanceCapacity.of(backend, config.databasesOn(backend.name()));
+    }
+
+    /** A backend to serve databases on: its connector and its budget of {@code capacity} connections. */
+    public void addBackend(BackendConfig backend, int capacity) {
+        InstanceBudget budget = new InstanceBudget(backend.name(), capacity);
+        connectors.put(backend.name(), connectorFor.apply(backend));
+        budgets.put(backend.name(), budget);
+        gauges.add(metrics.bindBudget(budget));
+    }
+
+    /** A backend's max_connections or headroom changed: its budget is divided again at once. */
+    public void resizeBudget(String backend, int capacity) {
+        budgets.get(backend).resize(capacity).forEach(Runnable::run);
+    }
+
+    /** A database added: its pool opens, on a backend already known. */
+    public void add(DatabaseConfig database) {
+        DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
+                metrics.forDatabase(database.name()), budgets.get(database.backend()));
+        Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
+        next.put(database.name(), pool);
+        byDatabase = java.util.Collections.unmodifiableMap(next);
+        poolGauges.put(database.name(), metrics.bindPool(pool.view()));
+    }
+
+    /**
+     * A database removed: its pool serves the clients it has (who are asked to leave at their
+     * transaction's end), then closes and disappears from SHOW POOLS.
+     */
+    public void retire(String database) {
+        DatabasePool pool = pool(database);
+        pool.retire(() -> {
+            Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
+            next.remove(database, pool);
+            byDatabase = java.util.Collections.unmodifiableMap(next);
+            MeterBinding binding = poolGauges.remove(database);
+            if (binding != null) {
+                binding.close();
+            }
         });
-        for (DatabaseConfig database : config.databases().values()) {
-            DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
-                    metrics.forDatabase(database.name()), budgets.get(database.backend()));
-            byDatabase.put(database.name(), pool);
-            gauges.add(metrics.bindPool(pool.view()));
-        }
-        budgets.values().forEach(budget -> gauges.add(metrics.bindBudget(budget)));
+    }
+
+    /** The pool of {@code database}, or null when there is none (never was, or retired). */
+    public DatabasePool find(String database) {
+        return byDatabase.get(database);
     }
 
     public DatabasePool pool(String database) {
@@ -141,6 +198,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     @Override
     public void close() {
         gauges.forEach(MeterBinding::close);
+        poolGauges.values().forEach(MeterBinding::close);
         byDatabase.values().forEach(DatabasePool::close);
     }
 }

@@ -41,6 +41,8 @@ class AdminCommandTest {
     @Test
     void shutdownSetAndEmpty() throws AdminException {
         assertEquals(new AdminCommand(Verb.SHUTDOWN, null), parse("SHUTDOWN;"));
+        assertEquals(new AdminCommand(Verb.RELOAD, null), parse("reload"));
+        assertEquals("42601 RELOAD takes no arguments", error("RELOAD orders"));
         assertEquals("42601 SHUTDOWN takes no arguments", error("SHUTDOWN now"));
         assertEquals(new AdminCommand(Verb.SET, null), parse("SET extra_float_digits = 3"));
         assertEquals(new AdminCommand(Verb.SET, null), parse("set application_name = 'a;b'"));

@@ -54,6 +54,52 @@ class InstanceBudgetTest {
     }
 
     @Test
+    void aSmallerBudgetAfterAReloadMakesDatabasesOverTheirShareCloseIdleConnectionsAtOnce() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        List<Integer> closedA = new ArrayList<>();
+        List<Integer> closedB = new ArrayList<>();
+        budget.join("a", 1, 0, 100, () -> { }, closedA::add);
+        budget.join("b", 1, 0, 100, () -> { }, closedB::add);
+        for (int i = 0; i < 6; i++) {
+            assertTrue(budget.request("a", 100, i, i, 1).granted());
+        }
+        for (int i = 0; i < 4; i++) {
+            assertTrue(budget.request("b", 100, i, i, 1).granted());
+        }
+        budget.resize(4).forEach(Runnable::run);
+        assertEquals(4, budget.capacity());
+        assertEquals(List.of(4), closedA, "a holds 6 of a share of 2");
+        assertEquals(List.of(2), closedB, "b holds 4 of a share of 2");
+        assertFalse(budget.request("a", 100, 6, 6, 1).granted(), "over the new budget: nothing more");
+    }
+
+    @Test
+    void aLargerBudgetAfterAReloadWakesTheDatabaseThatWaits() {
+        InstanceBudget budget = new InstanceBudget("main", 2);
+        List<String> woken = new ArrayList<>();
+        budget.join("a", 1, 0, 100, () -> woken.add("a"), n -> { });
+        assertTrue(budget.request("a", 100, 0, 0, 3).granted());
+        assertTrue(budget.request("a", 100, 1, 1, 2).granted());
+        assertFalse(budget.request("a", 100, 2, 2, 1).granted());
+        budget.resize(5).forEach(Runnable::run);
+        assertEquals(List.of("a"), woken);
+    }
+
+    @Test
+    void aDatabaseWhoseCapDropsClosesWhatItHoldsAbove() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        List<Integer> closed = new ArrayList<>();
+        budget.join("a", 1, 0, 5, () -> { }, closed::add);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(budget.request("a", 5, i, i, 1).granted());
+        }
+        budget.reconfigure("a", 2, 0, 3).forEach(Runnable::run);
+        assertEquals(List.of(2), closed);
+        budget.reconfigure("a", 1, 0, 0).forEach(Runnable::run); // removed: it claims nothing
+        assertEquals(List.of(2, 5), closed);
+    }
+
+    @Test
     void aNewcomerBelowItsShareMakesAnOverShareDatabaseGiveBackIdleConnections() {
         InstanceBudget budget = new InstanceBudget("main", 10);
         List<Integer> closed = new ArrayList<>();

@@ -1,0 +1,50 @@
+package io.pgwarden;
+
+import io.pgwarden.admin.AdminControl;
+import io.pgwarden.admin.ReloadOutcome;
+import io.pgwarden.pool.Pools;
+
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/** What the admin console does to the running proxy: the pools' commands, and those of the whole process. */
+final class ProxyControl implements AdminControl {
+
+    private final Pools pools;
+    private final Supplier<? extends CompletionStage<ReloadOutcome>> reload;
+
+    ProxyControl(Pools pools, Supplier<? extends CompletionStage<ReloadOutcome>> reload) {
+        this.pools = pools;
+        this.reload = reload;
+    }
+
+    @Override
+    public CompletionStage<Void> pause(String database) {
+        return pools.pause(database);
+    }
+
+    @Override
+    public void resume(String database) {
+        pools.resume(database);
+    }
+
+    @Override
+    public void reconnect(String database) {
+        pools.reconnect(database);
+    }
+
+    @Override
+    public void kill(String database) {
+        pools.kill(database);
+    }
+
+    @Override
+    public void shutdown() {
+        pools.shutdown();
+    }
+
+    @Override
+    public CompletionStage<ReloadOutcome> reload() {
+        return reload.get();
+    }
+}
