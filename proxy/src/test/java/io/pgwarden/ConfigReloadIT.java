@@ -235,4 +235,38 @@ class ConfigReloadIT {
             assertTrue(e.getMessage().contains("databases.users.pool_size (line 9): must be between 1 and 10000"), e.getMessage());
         }
     }
+
+    @Test
+    void pgwardenReloadAsksTheRunningProcessThroughItsConsole(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // the file names the console's service; the process reloads its own file
+        java.nio.file.Path file = dir.resolve("pgwarden.yaml");
+        java.nio.file.Files.writeString(file, """
+                listen: {host: 127.0.0.1, port: 0}
+                admin_services: [ops]
+                backends: {main: {host: 127.0.0.1}}
+                databases: {orders: {backend: main, user: orders_owner}}
+                services: {ops: {password: ops-pw}}
+                """);
+        java.nio.file.Path password = dir.resolve("password");
+        java.nio.file.Files.writeString(password, "ops-pw\n");
+        platform.reload(TestPlatform.CONFIG.replace("ops: {password: ops-pw}", "ops: {password: ops-pw, max_connections: 9}"));
+        platform.reload(TestPlatform.CONFIG); // what the process will read when asked
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine command = io.pgwarden.cli.PgwardenCommand.commandLine(java.io.InputStream.nullInputStream());
+        command.setOut(new java.io.PrintWriter(out, true));
+        command.setErr(new java.io.PrintWriter(err, true));
+        String[] args = {"reload", "--config", file.toString(), "--port", String.valueOf(platform.pgwarden().port()),
+                "--password-file", password.toString()};
+        assertEquals(0, command.execute(args), err.toString());
+        assertEquals("reloaded: no change", out.toString().strip());
+
+        platform.reload(TestPlatform.CONFIG.replace("pool_size: 1}", "pool_size: 0}"));
+        out.getBuffer().setLength(0);
+        assertEquals(1, command.execute(args));
+        assertTrue(err.toString().contains("reload failed, nothing changed"), err.toString());
+        assertTrue(err.toString().contains("databases.users.pool_size (line 9): must be between 1 and 10000"), err.toString());
+    }
 }
