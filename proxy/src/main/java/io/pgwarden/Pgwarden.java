@@ -61,6 +61,7 @@ public final class Pgwarden implements AutoCloseable {
     private ConfigReload reload;
     /** Reloads asked for by the console run here: never on an event loop. */
     private ExecutorService reloads;
+    private Drain drain;
 
     public Pgwarden(PgwardenConfig config) {
         this(config, null);
@@ -100,7 +101,12 @@ public final class Pgwarden implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        AdminConsole console = new AdminConsole(running, pools, new ProxyControl(pools, this::reloadAsync),
+        drain = new Drain(pools, observability.metrics(), () -> {
+            if (listener != null) {
+                listener.close().syncUninterruptibly();
+            }
+        }, this::close);
+        AdminConsole console = new AdminConsole(running, pools, new ProxyControl(pools, this::reloadAsync, drain),
                 observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
                 running,
@@ -132,7 +138,7 @@ public final class Pgwarden implements AutoCloseable {
                     .bind(config.listen().host(), config.listen().port())
                     .sync()
                     .channel();
-            observability.start(pools, () -> listener != null && listener.isActive());
+            observability.start(pools, () -> listener != null && listener.isActive(), drain::shuttingDown);
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
@@ -154,6 +160,20 @@ public final class Pgwarden implements AutoCloseable {
     /** {@link #reload()} on the reload thread (the console's RELOAD). */
     public java.util.concurrent.CompletableFuture<io.pgwarden.admin.ReloadOutcome> reloadAsync() {
         return java.util.concurrent.CompletableFuture.supplyAsync(reload::reload, reloads);
+    }
+
+    /**
+     * SIGTERM: drain and exit ({@link Drain}): /health/ready turns 503 now, new connections are
+     * refused after shutdown_delay, clients leave at their transaction's end, and {@link #close()}
+     * runs when they are gone or at shutdown_timeout. A second call closes at once.
+     */
+    public void terminate() {
+        drain.terminate(running.get().lifecycle());
+    }
+
+    /** True once {@link #terminate()} or a SHUTDOWN WAIT_FOR_... began a shutdown. */
+    public boolean terminating() {
+        return drain.shuttingDown();
     }
 
     /** The config in force: the file as started, then as each reload left it. */
@@ -196,6 +216,9 @@ public final class Pgwarden implements AutoCloseable {
     public void close() {
         if (closed.getCount() == 0) {
             return;
+        }
+        if (drain != null) {
+            drain.closed();
         }
         if (listener != null) {
             listener.close().syncUninterruptibly();

@@ -12,10 +12,22 @@ final class ProxyControl implements AdminControl {
 
     private final Pools pools;
     private final Supplier<? extends CompletionStage<ReloadOutcome>> reload;
+    private final Drain drain;
 
-    ProxyControl(Pools pools, Supplier<? extends CompletionStage<ReloadOutcome>> reload) {
+    ProxyControl(Pools pools, Supplier<? extends CompletionStage<ReloadOutcome>> reload, Drain drain) {
         this.pools = pools;
         this.reload = reload;
+        this.drain = drain;
+    }
+
+    @Override
+    public void shutdownWaitForClients() {
+        drain.waitForClients();
+    }
+
+    @Override
+    public void shutdownWaitForServers() {
+        drain.waitForServers();
     }
 
     @Override

@@ -84,7 +84,14 @@ public final class AdminConsole {
                 case RESUME -> done("RESUME", databases(command.argument()), control::resume);
                 case RECONNECT -> done("RECONNECT", databases(command.argument()), control::reconnect);
                 case KILL -> done("KILL", databases(command.argument()), control::kill);
-                case SHUTDOWN -> CompletableFuture.completedFuture(ResultTable.tagOnly("SHUTDOWN"));
+                case SHUTDOWN -> {
+                    if (AdminCommand.WAIT_FOR_CLIENTS.equals(command.argument())) {
+                        control.shutdownWaitForClients();
+                    } else if (AdminCommand.WAIT_FOR_SERVERS.equals(command.argument())) {
+                        control.shutdownWaitForServers();
+                    }
+                    yield CompletableFuture.completedFuture(ResultTable.tagOnly("SHUTDOWN"));
+                }
                 case RELOAD -> control.reload().thenApply(AdminConsole::reloaded);
                 case SET -> CompletableFuture.completedFuture(ResultTable.tagOnly("SET"));
                 case EMPTY -> throw new IllegalArgumentException("an empty query has no result table");

@@ -28,6 +28,16 @@ public interface AdminControl {
     /** SHUTDOWN: stop pgwarden. Called after the console's reply has been written. */
     void shutdown();
 
+    /** SHUTDOWN WAIT_FOR_CLIENTS: no new connections; exit once every client has disconnected (PgBouncer 1.23). */
+    default void shutdownWaitForClients() {
+        throw new UnsupportedOperationException("SHUTDOWN WAIT_FOR_CLIENTS");
+    }
+
+    /** SHUTDOWN WAIT_FOR_SERVERS: no new connections, every database paused; exit once every server is released. */
+    default void shutdownWaitForServers() {
+        throw new UnsupportedOperationException("SHUTDOWN WAIT_FOR_SERVERS");
+    }
+
     /** RELOAD: read the config file again and apply it, all or nothing (off the event loops). */
     default CompletionStage<ReloadOutcome> reload() {
         return java.util.concurrent.CompletableFuture.completedFuture(

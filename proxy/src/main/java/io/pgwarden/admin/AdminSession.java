@@ -140,7 +140,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
             return;
         }
         reply(ctx, table, error);
-        if (error == null && command.verb() == AdminCommand.Verb.SHUTDOWN) {
+        if (error == null && command.verb() == AdminCommand.Verb.SHUTDOWN && command.argument() == null) {
             ctx.channel().closeFuture().addListener(f -> console.shutdown());
             ctx.close();
             return;

@@ -42,6 +42,8 @@ final class InfoTables {
                 .row("KILL db", "close every client and server connection of db now")
                 .row("RELOAD", "read the config file again and apply it, all or nothing; one row per change")
                 .row("SHUTDOWN", "stop pgwarden")
+                .row("SHUTDOWN WAIT_FOR_CLIENTS", "accept no new connections; stop once every client has disconnected")
+                .row("SHUTDOWN WAIT_FOR_SERVERS", "accept no new connections, pause every database; stop once every server is released")
                 .build();
     }
 

@@ -23,6 +23,8 @@ final class RunCommand implements Callable<Integer> {
         PgwardenConfig loaded = config.load();
         Pgwarden pgwarden = new Pgwarden(loaded, () -> io.pgwarden.config.ConfigLoader.load(config.file)).start();
         Logs.closeOnExit("pgwarden-shutdown", pgwarden::close);
+        // SIGTERM drains (rolling deploys); a second one, or SIGINT, ends at once (the JVM's hook closes everything)
+        Signals.on("TERM", pgwarden::terminate);
         Signals.on("HUP", () -> {
             log.info("SIGHUP: reloading {}", config.file);
             pgwarden.reload();

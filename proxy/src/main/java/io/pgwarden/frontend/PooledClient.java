@@ -179,6 +179,10 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             // a reload revoked its grant (or removed the database) between its login and now, after the reload's sweep
             endAtBoundary(SqlState.INSUFFICIENT_PRIVILEGE, AccessPolicy.revokedMessage(identity.service(), database.name()));
         }
+        io.pgwarden.pool.Pools.Farewell farewell = context.pools().farewell();
+        if (farewell != null) {
+            endAtBoundary(farewell.sqlState(), farewell.message()); // logged in after the drain's sweep
+        }
         java.util.Optional<Map<String, String>> parsed = identity.startupSettings();
         if (parsed.isEmpty()) {
             return;

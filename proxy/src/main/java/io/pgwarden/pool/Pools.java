@@ -107,6 +107,22 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         });
     }
 
+    /** What every client that logs in from now on is told at once (a drain), or null. */
+    public record Farewell(String sqlState, String message) {
+    }
+
+    private volatile Farewell farewell;
+
+    /** Every client that gets through its login from now on is ended at once (the drain has begun). */
+    public void endNewClients(String sqlState, String message) {
+        farewell = new Farewell(sqlState, message);
+    }
+
+    /** What a client that logs in now is told, or null while pgwarden serves. */
+    public Farewell farewell() {
+        return farewell;
+    }
+
     /** The pool of {@code database}, or null when there is none (never was, or retired). */
     public DatabasePool find(String database) {
         return byDatabase.get(database);
