@@ -21,6 +21,21 @@ final class ProxyControl implements AdminControl {
     }
 
     @Override
+    public void disable(String database) {
+        pools.pool(database).disable();
+    }
+
+    @Override
+    public void enable(String database) {
+        pools.pool(database).enable();
+    }
+
+    @Override
+    public CompletionStage<Void> waitClose(String database) {
+        return pools.pool(database).waitClose();
+    }
+
+    @Override
     public void shutdownWaitForClients() {
         drain.waitForClients();
     }

@@ -269,4 +269,53 @@ class ConfigReloadIT {
         assertTrue(err.toString().contains("reload failed, nothing changed"), err.toString());
         assertTrue(err.toString().contains("databases.users.pool_size (line 9): must be between 1 and 10000"), err.toString());
     }
+
+    private static Connection console() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("preferQueryMode", "simple");
+        return platform.connect("ops", "ops-pw", "pgwarden", props);
+    }
+
+    @Test
+    void disableRefusesNewClientsOfADatabaseAndLeavesConnectedOnesAlone() throws Exception {
+        try (Connection connected = platform.connect("payments-service", "payments"); Connection ops = console()) {
+            ops.createStatement().execute("DISABLE payments");
+            SQLException refused = assertThrows(SQLException.class, () -> platform.connect("payments-service", "payments").close());
+            assertEquals("55000", refused.getSQLState());
+            assertTrue(refused.getMessage().contains("database \"payments\" is not currently accepting connections"), refused.getMessage());
+            assertEquals(1, count(connected.createStatement(), "SELECT 1"));
+            try (ResultSet rs = ops.createStatement().executeQuery("SHOW DATABASES")) {
+                while (rs.next()) {
+                    assertEquals(rs.getString("name").equals("payments") ? 1 : 0, rs.getInt("disabled"), rs.getString("name"));
+                }
+            }
+            ops.createStatement().execute("ENABLE payments");
+            try (Connection again = platform.connect("payments-service", "payments")) {
+                assertEquals(1, count(again.createStatement(), "SELECT 1"));
+            }
+        }
+    }
+
+    @Test
+    void waitCloseAnswersOnceTheServersMarkedByReconnectAreClosed() throws Exception {
+        try (Connection holder = platform.connect("payments-service", "payments"); Connection ops = console()) {
+            int pid = count(holder.createStatement(), "SELECT pg_backend_pid()");
+            ops.createStatement().execute("RECONNECT payments");
+            CompletableFuture<Void> waitClose = CompletableFuture.runAsync(() -> {
+                try (Connection waiter = console()) {
+                    waiter.createStatement().execute("WAIT_CLOSE payments");
+                } catch (SQLException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            // the marked server is still in its session: it is still open, and WAIT_CLOSE still waits
+            Eventually.await("the held server still open", () -> platform.backendConnections("payments_db"), n -> n >= 1);
+            assertFalse(waitClose.isDone());
+            holder.close(); // its session ends: the server is closed instead of reused
+            waitClose.get(15, TimeUnit.SECONDS);
+            try (Connection admin = platform.admin(); Statement st = admin.createStatement()) {
+                assertEquals(0, count(st, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid));
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Locale;
  */
 record AdminCommand(Verb verb, String argument) {
 
-    enum Verb { SHOW, PAUSE, RESUME, RECONNECT, KILL, SHUTDOWN, RELOAD, SET, EMPTY }
+    enum Verb { SHOW, PAUSE, RESUME, RECONNECT, KILL, DISABLE, ENABLE, WAIT_CLOSE, SHUTDOWN, RELOAD, SET, EMPTY }
 
     static AdminCommand parse(String query) throws AdminException {
         String command = trimEnd(query).strip();
@@ -31,8 +31,8 @@ record AdminCommand(Verb verb, String argument) {
         List<String> arguments = words.subList(1, words.size());
         return switch (keyword) {
             case "SHOW" -> new AdminCommand(Verb.SHOW, exactlyOne(keyword, arguments).toLowerCase(Locale.ROOT));
-            case "PAUSE", "RESUME", "RECONNECT" -> new AdminCommand(Verb.valueOf(keyword), atMostOne(keyword, arguments));
-            case "KILL" -> new AdminCommand(Verb.KILL, exactlyOne(keyword, arguments));
+            case "PAUSE", "RESUME", "RECONNECT", "WAIT_CLOSE" -> new AdminCommand(Verb.valueOf(keyword), atMostOne(keyword, arguments));
+            case "KILL", "DISABLE", "ENABLE" -> new AdminCommand(Verb.valueOf(keyword), exactlyOne(keyword, arguments));
             case "RELOAD" -> {
                 none(keyword, arguments);
                 yield new AdminCommand(Verb.RELOAD, null);

@@ -84,6 +84,9 @@ public final class AdminConsole {
                 case RESUME -> done("RESUME", databases(command.argument()), control::resume);
                 case RECONNECT -> done("RECONNECT", databases(command.argument()), control::reconnect);
                 case KILL -> done("KILL", databases(command.argument()), control::kill);
+                case DISABLE -> done("DISABLE", databases(command.argument()), control::disable);
+                case ENABLE -> done("ENABLE", databases(command.argument()), control::enable);
+                case WAIT_CLOSE -> waitClose(databases(command.argument()));
                 case SHUTDOWN -> {
                     if (AdminCommand.WAIT_FOR_CLIENTS.equals(command.argument())) {
                         control.shutdownWaitForClients();
@@ -161,6 +164,13 @@ public final class AdminConsole {
                 .map(database -> control.pause(database).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(pauses).thenApply(ignored -> ResultTable.tagOnly("PAUSE"));
+    }
+
+    private CompletionStage<ResultTable> waitClose(List<String> databases) {
+        CompletableFuture<?>[] closes = databases.stream()
+                .map(database -> control.waitClose(database).toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(closes).thenApply(ignored -> ResultTable.tagOnly("WAIT_CLOSE"));
     }
 
     private static CompletionStage<ResultTable> done(String tag, List<String> databases,

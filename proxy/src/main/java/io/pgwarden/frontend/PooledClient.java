@@ -174,6 +174,12 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
         identity.attach(client);
+        if (pool.disabled()) {
+            // PostgreSQL's answer for a database that does not allow connections (datallowconn)
+            ClientErrors.fatal(client, SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "database \"" + database.name() + "\" is not currently accepting connections");
+            return;
+        }
         pool.register(this);
         if (!context.access().allows(identity.service(), database.name())) {
             // a reload revoked its grant (or removed the database) between its login and now, after the reload's sweep

@@ -78,7 +78,7 @@ public enum PgwardenMeter {
                     + "the config in force"),
     CLIENTS_ENDED("pgwarden.clients.ended", "pgwarden_clients_ended_total", Meter.Type.COUNTER,
             "Clients asked to leave at the end of their transaction, by reason: revoked (a reload took their service's "
-                    + "grant away), removed (their database left the config), disabled (DISABLE), shutdown (drain)",
+                    + "grant away, or removed the service), removed (their database left the config), shutdown (SIGTERM's drain)",
             DATABASE, REASON),
     DATABASES_PAUSED("pgwarden.databases.paused", "pgwarden_databases_paused", Meter.Type.GAUGE,
             "Databases paused now (PAUSE or KILL, until RESUME)"),

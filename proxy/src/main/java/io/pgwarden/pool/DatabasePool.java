@@ -91,6 +91,10 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
     private final ScheduledFuture<?> maintenance;
     private final PoolGauges view;
+    /** DISABLE: new clients are refused until ENABLE. */
+    private volatile boolean disabled;
+    /** WAIT_CLOSE: these complete once no server marked for closing is left. Under the lock. */
+    private final List<CompletableFuture<Void>> closeWaiters = new ArrayList<>();
     /** Removed from the config: serves its clients until they are gone, then {@link #onRetired} runs. */
     private volatile boolean retired;
     private final java.util.concurrent.atomic.AtomicReference<Runnable> onRetired = new java.util.concurrent.atomic.AtomicReference<>();
@@ -374,15 +378,18 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     private void onClosed(ServerLease lease) {
         List<Runnable> followUps = new ArrayList<>(1);
         List<CompletableFuture<Void>> paused;
+        List<CompletableFuture<Void>> closedAll;
         lock.lock();
         try {
             books.closed(lease.entry(), followUps);
             servers.remove(lease);
             paused = pauseCompleted();
+            closedAll = closeCompleted();
         } finally {
             lock.unlock();
         }
         paused.forEach(done -> done.complete(null));
+        closedAll.forEach(done -> done.complete(null));
         followUps.forEach(Runnable::run);
         dispatch();
     }
@@ -415,6 +422,49 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
             openWarm();
         }
         followUps.forEach(Runnable::run);
+    }
+
+    /** WAIT_CLOSE waiters to complete now that no server marked for closing is left. Under the lock. */
+    private List<CompletableFuture<Void>> closeCompleted() {
+        if (closeWaiters.isEmpty()) {
+            return List.of();
+        }
+        for (ServerLease lease : servers) {
+            if (lease.entry() != null && books.closeNeeded(lease.entry())) {
+                return List.of();
+            }
+        }
+        List<CompletableFuture<Void>> done = new ArrayList<>(closeWaiters);
+        closeWaiters.clear();
+        return done;
+    }
+
+    /** WAIT_CLOSE: completes when every server RECONNECT or a reload marked for closing is closed. */
+    public CompletableFuture<Void> waitClose() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        List<CompletableFuture<Void>> complete;
+        lock.lock();
+        try {
+            closeWaiters.add(done);
+            complete = closeCompleted();
+        } finally {
+            lock.unlock();
+        }
+        complete.forEach(f -> f.complete(null));
+        return done;
+    }
+
+    /** DISABLE: new clients are refused (55000) until {@link #enable()}; connected ones go on. */
+    public void disable() {
+        disabled = true;
+    }
+
+    public void enable() {
+        disabled = false;
+    }
+
+    public boolean disabled() {
+        return disabled;
     }
 
     /** PAUSE waiters to complete now that nothing is leased. Under the lock. */

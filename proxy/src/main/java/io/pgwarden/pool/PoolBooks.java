@@ -408,6 +408,11 @@ final class PoolBooks<S, R> {
         settings = next;
     }
 
+    /** Whether RECONNECT (or a reload) marked this server for closing and it is not closed yet: PgBouncer's close_needed. */
+    boolean closeNeeded(Entry<S> entry) {
+        return reconnectSet && entry.openedAtNanos <= reconnectNanos && entry.state != EntryState.CLOSED;
+    }
+
     /** Open or opening connections over {@code pool_size} (after a reload made it smaller). */
     int overSize() {
         return Math.max(0, size - settings.size() - settings.reservePool());

@@ -184,6 +184,11 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         return pool(database).isPaused();
     }
 
+    @Override
+    public boolean isDisabled(String database) {
+        return pool(database).disabled();
+    }
+
     // ---- AdminControl -----------------------------------------------------------------------------
 
     @Override

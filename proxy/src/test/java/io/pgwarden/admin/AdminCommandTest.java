@@ -42,6 +42,10 @@ class AdminCommandTest {
     void shutdownSetAndEmpty() throws AdminException {
         assertEquals(new AdminCommand(Verb.SHUTDOWN, null), parse("SHUTDOWN;"));
         assertEquals(new AdminCommand(Verb.RELOAD, null), parse("reload"));
+        assertEquals(new AdminCommand(Verb.DISABLE, "orders"), parse("disable orders"));
+        assertEquals(new AdminCommand(Verb.ENABLE, "orders"), parse("ENABLE \"orders\";"));
+        assertEquals(new AdminCommand(Verb.WAIT_CLOSE, null), parse("WAIT_CLOSE"));
+        assertEquals(new AdminCommand(Verb.WAIT_CLOSE, "orders"), parse("wait_close orders"));
         assertEquals(new AdminCommand(Verb.SHUTDOWN, "wait_for_clients"), parse("shutdown WAIT_FOR_CLIENTS"));
         assertEquals(new AdminCommand(Verb.SHUTDOWN, "wait_for_servers"), parse("SHUTDOWN wait_for_servers;"));
         assertEquals("42601 SHUTDOWN takes no argument, WAIT_FOR_CLIENTS or WAIT_FOR_SERVERS, not \"soon\"", error("SHUTDOWN soon"));
