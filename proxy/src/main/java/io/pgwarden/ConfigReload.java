@@ -139,10 +139,21 @@ public final class ConfigReload {
                     endClients(change.subject(), null, "removed");
                     pools.retire(change.subject());
                 }
+                case POOL_SETTINGS_CHANGED -> {
+                    if (modeChanged(before, next, change.subject())) {
+                        // the two modes must not share servers (prepared statements, session state): the
+                        // clients of the old mode leave at their transaction's end, and reconnect in the new one
+                        endClients(change.subject(), null, "pool_mode");
+                    }
+                }
                 default -> {
                 }
             }
         }
+    }
+
+    private static boolean modeChanged(PgwardenConfig before, PgwardenConfig next, String database) {
+        return before.databases().get(database).pool().mode() != next.databases().get(database).pool().mode();
     }
 
     /** Asks the clients of {@code database} (of {@code service} only, when given) to leave at their transaction's end. */
@@ -155,7 +166,9 @@ public final class ConfigReload {
             if (service != null && !service.equals(client.service())) {
                 continue;
             }
-            if (service == null) {
+            if (reason.equals("pool_mode")) {
+                client.endAtBoundary(SqlState.ADMIN_SHUTDOWN, DatabasePool.modeChangedMessage(database));
+            } else if (service == null) {
                 client.endAtBoundary(SqlState.ADMIN_SHUTDOWN, "database \"" + database
                         + "\" was removed from pgwarden's configuration");
             } else {

@@ -318,4 +318,36 @@ class ConfigReloadIT {
             }
         }
     }
+
+    @Test
+    void anAdminServiceTakenOffTheListLosesItsConsoleSessionAtItsNextCommand() throws Exception {
+        try (Connection ops = console(); Statement st = ops.createStatement()) {
+            st.executeQuery("SHOW VERSION").close();
+            reload(TestPlatform.CONFIG.replace("admin_services: [ops]", "admin_services: []")
+                    .replace("ops: {password: ops-pw}", "ops: {password: ops-pw, databases: [users]}"));
+            SQLException ended = assertThrows(SQLException.class, () -> st.executeQuery("SHOW VERSION").close());
+            assertEquals("42501", ended.getSQLState(), ended.getMessage());
+            SQLException refused = assertThrows(SQLException.class, () -> console().close());
+            assertEquals("42501", refused.getSQLState());
+        }
+    }
+
+    @Test
+    void aNewPoolModeEndsTheClientsOfTheOldOneAtTheirTransactionsEnd() throws Exception {
+        try (Connection old = platform.connect("orders-service", "orders_tx1")) {
+            assertEquals(1, count(old.createStatement(), "SELECT 1"));
+            ReloadOutcome outcome = reload(TestPlatform.CONFIG.replace(
+                    "orders_tx1: {backend: main, dbname: orders_db, user: orders_owner, password: orders-db-pw, pool_mode: transaction, pool_size: 1}",
+                    "orders_tx1: {backend: main, dbname: orders_db, user: orders_owner, password: orders-db-pw, pool_mode: session, pool_size: 1}"));
+            assertEquals(List.of("database \"orders_tx1\": pool_mode transaction -> session"), outcome.lines());
+            Eventually.await("the idle client of the old mode ended", () -> clientsOf("orders_tx1"), n -> n == 0);
+            SQLException ended = assertThrows(SQLException.class, () -> count(old.createStatement(), "SELECT 2"));
+            assertEquals("57P01", ended.getSQLState(), ended.getMessage());
+            assertTrue(ended.getMessage().contains("the pool_mode of database \"orders_tx1\" changed"), ended.getMessage());
+            assertEquals(io.pgwarden.config.PoolMode.SESSION, platform.pgwarden().pool("orders_tx1").databaseConfig().pool().mode());
+            try (Connection fresh = platform.connect("orders-service", "orders_tx1")) {
+                assertEquals(3, count(fresh.createStatement(), "SELECT 3"));
+            }
+        }
+    }
 }

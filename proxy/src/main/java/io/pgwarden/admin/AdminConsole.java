@@ -66,6 +66,11 @@ public final class AdminConsole {
         return new AdminSession(this, service);
     }
 
+    /** Whether {@code service} may still use the console (a reload may have removed it from admin_services). */
+    boolean mayStay(String service) {
+        return AdminAccess.mayOpen(running.get(), service);
+    }
+
     String version() {
         return version;
     }

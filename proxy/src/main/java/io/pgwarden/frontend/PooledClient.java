@@ -185,6 +185,10 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             // a reload revoked its grant (or removed the database) between its login and now, after the reload's sweep
             endAtBoundary(SqlState.INSUFFICIENT_PRIVILEGE, AccessPolicy.revokedMessage(identity.service(), database.name()));
         }
+        if (pool.databaseConfig().pool().mode() != database.pool().mode()) {
+            // routed just before a reload changed the pool_mode, registered after its sweep
+            endAtBoundary(SqlState.ADMIN_SHUTDOWN, DatabasePool.modeChangedMessage(database.name()));
+        }
         io.pgwarden.pool.Pools.Farewell farewell = context.pools().farewell();
         if (farewell != null) {
             endAtBoundary(farewell.sqlState(), farewell.message()); // logged in after the drain's sweep

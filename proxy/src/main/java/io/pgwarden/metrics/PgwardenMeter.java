@@ -77,7 +77,7 @@ public enum PgwardenMeter {
             Meter.Type.GAUGE, "1 when the last reload succeeded (or none was tried), 0 when it failed: the file on disk is not "
                     + "the config in force"),
     CLIENTS_ENDED("pgwarden.clients.ended", "pgwarden_clients_ended_total", Meter.Type.COUNTER,
-            "Clients asked to leave at the end of their transaction, by reason: revoked (a reload took their service's "
+            "Clients asked to leave at the end of their transaction, by reason: pool_mode (a reload changed it), revoked (a reload took their service's "
                     + "grant away, or removed the service), removed (their database left the config), shutdown (SIGTERM's drain)",
             DATABASE, REASON),
     DATABASES_PAUSED("pgwarden.databases.paused", "pgwarden_databases_paused", Meter.Type.GAUGE,

@@ -560,6 +560,11 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
     }
 
+    /** What a client of the old pool_mode is told at its transaction's end after a reload changed it. */
+    public static String modeChangedMessage(String database) {
+        return "the pool_mode of database \"" + database + "\" changed (configuration reloaded): reconnect";
+    }
+
     public boolean retired() {
         return retired;
     }
