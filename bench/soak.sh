@@ -4,7 +4,7 @@
 #
 #   bench/soak.sh [--duration 30m] [--rate TPS] [--hostile N] [--scale N] [--tag NAME] [--out DIR] [--keep]
 #
-# One fresh PostgreSQL 17 (binaries from pgwarden.jar) and pgwarden (java -jar pgwarden.jar, as users
+# One fresh PostgreSQL 17 (binaries from pgwarden-demo.jar) and pgwarden (java -jar pgwarden.jar, as users
 # run it) with two databases on the same PostgreSQL database "bench": bench_tx (transaction mode,
 # pool_size 10) and bench_session (session mode, pool_size 20). For --duration (default 30m; 90, 90s,
 # 5m, 1h), all at once:
@@ -22,7 +22,8 @@
 # slope per minute over the run and over its second half) with the load's results, and a chart.
 # Needs root (PostgreSQL runs as user postgres), a JDK 17+, pgbench and psql (postgresql-client), curl,
 # unzip, xz. Environment: PGWARDEN_JAR, BENCH_JAR and FUZZ_CLASSES (the proxy's test classes) use these
-# instead of building; PGWARDEN_JAVA_OPTS are extra JVM options for pgwarden (none by default).
+# instead of building; POSTGRES_JAR is the jar the PostgreSQL binaries come from (default
+# proxy/target/pgwarden-demo.jar); PGWARDEN_JAVA_OPTS are extra JVM options for pgwarden (none by default).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

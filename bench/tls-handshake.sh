@@ -15,6 +15,8 @@
 # transaction pool of 20. Also records each proxy's CPU time per connection, from /proc: an upper
 # bound of how long a handshake and login keep an event loop (pgwarden) or PgBouncer's one thread
 # busy. Writes bench/results/tls-handshake-<date>.md. Needs root, pgbench, pgbouncer, openssl.
+# Environment: PGWARDEN_JAR uses this jar instead of building it; POSTGRES_JAR is the jar the
+# PostgreSQL binaries come from (default proxy/target/pgwarden-demo.jar).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

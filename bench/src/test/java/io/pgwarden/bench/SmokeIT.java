@@ -23,19 +23,21 @@ class SmokeIT {
     void smokeRunSucceeds() throws IOException, InterruptedException {
         Path bench = Path.of("").toAbsolutePath();
         Path proxyJar = bench.resolveSibling("proxy").resolve("target/pgwarden.jar");
+        Path postgresJar = bench.resolveSibling("proxy").resolve("target/pgwarden-demo.jar");
         Path benchJar = bench.resolve("target/pgwarden-bench.jar");
         assumeTrue(onPath("pgbench"), "skipped: pgbench is not installed (apt-get install postgresql-client)");
         assumeTrue(onPath("pgbouncer"), "skipped: pgbouncer is not installed (apt-get install pgbouncer)");
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "skipped: bench/run.sh must run as root (it starts PostgreSQL and PgBouncer as user postgres)");
-        assumeTrue(Files.isRegularFile(proxyJar) && Files.isRegularFile(benchJar),
-                "skipped: " + proxyJar + " or " + benchJar + " is missing (run through ./mvnw verify)");
+        assumeTrue(Files.isRegularFile(proxyJar) && Files.isRegularFile(postgresJar) && Files.isRegularFile(benchJar),
+                "skipped: " + proxyJar + ", " + postgresJar + " or " + benchJar + " is missing (run through ./mvnw verify)");
 
         Path log = Files.createTempFile("bench-smoke-", ".log");
         ProcessBuilder builder = new ProcessBuilder("bash", bench.resolve("run.sh").toString(), "--smoke")
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().put("PGWARDEN_JAR", proxyJar.toString());
+        builder.environment().put("POSTGRES_JAR", postgresJar.toString());
         builder.environment().put("BENCH_JAR", benchJar.toString());
         builder.environment().put("PGWARDEN_BUILT_FROM", "this build");
         Process process = builder.start();

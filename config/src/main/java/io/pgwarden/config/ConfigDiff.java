@@ -64,6 +64,9 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
             http = running.http();
         }
         LimitsConfig limits = limits(running.limits(), file.limits(), changes);
+        if (!running.audit().equals(file.audit())) {
+            changes.add(restart("audit")); // the periodic audit is built once, at start
+        }
         if (!running.lifecycle().equals(file.lifecycle())) {
             changes.add(new ConfigChange(ConfigChange.Kind.LIFECYCLE_CHANGED, "", "",
                     settingsChanged(running.lifecycle(), file.lifecycle())));
@@ -89,7 +92,7 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
         services(running, file, changes, removals);
         changes.addAll(removals);
         return new ConfigDiff(changes, new PgwardenConfig(listen, backends, databases, file.services(), http,
-                file.adminServices(), limits, file.lifecycle()));
+                file.adminServices(), limits, running.audit(), file.lifecycle()));
     }
 
     private static ListenConfig listen(ListenConfig running, ListenConfig file, List<ConfigChange> changes) {

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 final class ConfigReader {
 
     static final List<String> ROOT_KEYS =
-            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits",
+            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits", "audit",
                     "watch_config", "shutdown_delay", "shutdown_timeout");
     static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops", "tls");
     static final List<String> TLS_KEYS = List.of("mode", "cert", "key", "ca", "min_version", "ciphers", "reload_interval");
@@ -35,6 +35,8 @@ final class ConfigReader {
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
     static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
             "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
+
+    static final List<String> AUDIT_KEYS = List.of("interval");
 
     static final int DEFAULT_BACKEND_PORT = 5432;
     static final String DEFAULT_ADMIN = "postgres";
@@ -79,11 +81,15 @@ final class ConfigReader {
                     section.duration("auth_failure_window").orElse(LimitsConfig.DEFAULT.authFailureWindow()),
                     section.duration("auth_failure_max_delay").orElse(LimitsConfig.DEFAULT.authFailureMaxDelay()));
         }).orElse(LimitsConfig.DEFAULT);
+        AuditConfig audit = root.map("audit").map(section -> {
+            section.rejectUnknownKeys(AUDIT_KEYS);
+            return new AuditConfig(section.duration("interval").orElse(AuditConfig.OFF.interval()));
+        }).orElse(AuditConfig.OFF);
         LifecycleConfig lifecycle = new LifecycleConfig(
                 root.bool("watch_config").orElse(LifecycleConfig.DEFAULT.watchConfig()),
                 root.duration("shutdown_delay").orElse(LifecycleConfig.DEFAULT.shutdownDelay()),
                 root.duration("shutdown_timeout").orElse(LifecycleConfig.DEFAULT.shutdownTimeout()));
-        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, lifecycle), pool);
+        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, lifecycle), pool);
     }
 
     /** A required section of named entries, at least one. */

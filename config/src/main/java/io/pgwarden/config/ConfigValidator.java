@@ -20,6 +20,9 @@ final class ConfigValidator {
     /** Below this the sampler would be a load of its own on the instance. */
     static final Duration MIN_SAMPLE_INTERVAL = Duration.ofMillis(100);
 
+    /** An audit reads every role and database of the instance: more often would be a load of its own. */
+    static final Duration MIN_AUDIT_INTERVAL = Duration.ofSeconds(10);
+
     /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
     static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
 
@@ -46,6 +49,7 @@ final class ConfigValidator {
         config.databases().values().forEach(database -> checkDatabase(database, config));
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
+        checkAudit(config.audit());
         checkLifecycle(config.lifecycle());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
     }
@@ -103,6 +107,12 @@ final class ConfigValidator {
                 diagnostics.error(KeyPath.index("listen.tls.ciphers", i), "cipher suite '" + ciphers.get(i)
                         + "' is not supported by this Java runtime (give IANA names, e.g. TLS_AES_128_GCM_SHA256)");
             }
+        }
+    }
+
+    private void checkAudit(AuditConfig audit) {
+        if (audit.enabled() && audit.interval().compareTo(MIN_AUDIT_INTERVAL) < 0) {
+            diagnostics.error("audit.interval", "must be 0 (no periodic audit) or at least " + MIN_AUDIT_INTERVAL.toSeconds() + "s");
         }
     }
 

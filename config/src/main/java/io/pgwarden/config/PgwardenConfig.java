@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param http      the HTTP endpoint (metrics, health, pools); {@link HttpConfig#NONE} without {@code http:}
  * @param adminServices services that may open the admin console, the virtual database {@value #ADMIN_DATABASE}
  * @param limits        limits over the whole proxy
+ * @param audit         the periodic isolation audit; {@link AuditConfig#OFF} without {@code audit:}
  * @param lifecycle     reload and shutdown: watch_config, shutdown_delay, shutdown_timeout
  */
 public record PgwardenConfig(
@@ -24,6 +25,7 @@ public record PgwardenConfig(
         HttpConfig http,
         List<String> adminServices,
         LimitsConfig limits,
+        AuditConfig audit,
         LifecycleConfig lifecycle) {
 
     /** The virtual database of the admin console; no logical database may take this name. */
@@ -36,10 +38,18 @@ public record PgwardenConfig(
         adminServices = List.copyOf(adminServices);
     }
 
+    /** Without a periodic audit and with the default lifecycle; for code written before {@code audit:} existed. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
+                          LimitsConfig limits) {
+        this(listen, backends, databases, services, http, adminServices, limits, AuditConfig.OFF);
+    }
+
     /** The lifecycle a file without watch_config, shutdown_delay and shutdown_timeout gets. */
     public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
-                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices, LimitsConfig limits) {
-        this(listen, backends, databases, services, http, adminServices, limits, LifecycleConfig.DEFAULT);
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
+                          LimitsConfig limits, AuditConfig audit) {
+        this(listen, backends, databases, services, http, adminServices, limits, audit, LifecycleConfig.DEFAULT);
     }
 
     /** No HTTP endpoint and no admin services; for code written before those keys existed. */
@@ -56,20 +66,20 @@ public record PgwardenConfig(
 
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */
     public PgwardenConfig withListen(ListenConfig newListen) {
-        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, lifecycle);
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, audit, lifecycle);
     }
 
     /** The same file with other backends (the demo's embedded servers on their real ports). */
     public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
-        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, lifecycle);
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, audit, lifecycle);
     }
 
     public PgwardenConfig withHttp(HttpConfig newHttp) {
-        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, lifecycle);
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, audit, lifecycle);
     }
 
     public PgwardenConfig withLifecycle(LifecycleConfig newLifecycle) {
-        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, newLifecycle);
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, newLifecycle);
     }
 
     /** Whether {@code service} may open the admin console. */

@@ -82,12 +82,13 @@ class ConfigDiffTest {
     @Test
     void whatNeedsARestartKeepsItsRunningValueAndTheRestApplies() throws ConfigException {
         ConfigDiff diff = diff(BASE.replace("port: 6432", "port: 7000").replace("pool_size: 5}", "pool_size: 6}")
-                + "http: {port: 9999}\nlimits: {max_pending_logins: 7, max_client_connections: 100}\n");
+                + "http: {port: 9999}\nlimits: {max_pending_logins: 7, max_client_connections: 100}\naudit: {interval: 1h}\n");
         assertEquals(List.of(
                 "listen.host/listen.port 127.0.0.1:6432 -> 127.0.0.1:7000: needs restart, not applied",
                 "http: needs restart, not applied",
                 "limits.max_client_connections 0 -> 100 (new logins)",
                 "limits.max_pending_logins 1000 -> 7: needs restart, not applied",
+                "audit: needs restart, not applied",
                 "database \"orders\": pool_size 5 -> 6"), lines(diff));
         PgwardenConfig effective = diff.effective();
         assertEquals(6432, effective.listen().port());

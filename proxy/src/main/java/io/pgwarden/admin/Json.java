@@ -2,8 +2,11 @@ package io.pgwarden.admin;
 
 import java.util.List;
 
-/** Just enough JSON for {@code /pools}: a result table as an array of objects, INT8 columns as numbers. */
-final class Json {
+/**
+ * Just enough JSON for {@code /pools} (a result table as an array of objects, INT8 columns as
+ * numbers) and for {@code pgwarden audit --format json} (its strings).
+ */
+public final class Json {
 
     private Json() {
     }
@@ -34,7 +37,8 @@ final class Json {
         return json.append(table.rows().isEmpty() ? "]\n" : "\n]\n").toString();
     }
 
-    static void string(StringBuilder json, String value) {
+    /** Appends {@code value} as a JSON string, quoted and escaped. */
+    public static void string(StringBuilder json, String value) {
         json.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

@@ -2,6 +2,7 @@ package io.pgwarden.admin;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgwarden.audit.PeriodicAudit;
 import io.pgwarden.config.PgwardenConfig;
 import io.pgwarden.metrics.InstanceSampler;
 import io.pgwarden.metrics.JvmAndProcessMetrics;
@@ -12,7 +13,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Everything load reporting runs, for one pgwarden: the Prometheus registry with JVM and process
- * metrics, pgwarden's own meters, the instance sampler and the HTTP endpoint. Two steps, because
+ * metrics, pgwarden's own meters, the instance sampler, the periodic isolation audit (when
+ * {@code audit.interval} is set) and the HTTP endpoint. Two steps, because
  * the pools need the meters and the endpoint needs the pools:
  * <pre>
  *   Observability observability = Observability.create(config);   // meters exist
@@ -29,12 +31,15 @@ public final class Observability implements AutoCloseable {
     private final JvmAndProcessMetrics jvm = new JvmAndProcessMetrics(registry);
     private final PgwardenMetrics metrics;
     private final InstanceSampler sampler;
+    /** Null without {@code audit.interval}. */
+    private final PeriodicAudit audit;
     private HttpEndpoint http;
 
     private Observability(PgwardenConfig config) {
         this.config = config;
         this.metrics = new PgwardenMetrics(registry, config);
         this.sampler = new InstanceSampler(config, registry);
+        this.audit = config.audit().enabled() ? new PeriodicAudit(config, registry) : null;
     }
 
     public static Observability create(PgwardenConfig config) {
@@ -54,6 +59,9 @@ public final class Observability implements AutoCloseable {
     /** @param shuttingDown true from a SIGTERM on: {@code /health/ready} answers 503 at once */
     public Observability start(AdminView view, BooleanSupplier listening, BooleanSupplier shuttingDown) throws InterruptedException {
         sampler.start();
+        if (audit != null) {
+            audit.start();
+        }
         if (config.http().enabled()) {
             HttpRoutes routes = new HttpRoutes(registry,
                     List.of(HealthCheck.shuttingDown(shuttingDown), HealthCheck.listening(listening), HealthCheck.backends(sampler)),
@@ -75,6 +83,11 @@ public final class Observability implements AutoCloseable {
         return sampler;
     }
 
+    /** The periodic isolation audit; empty without {@code audit.interval}. */
+    public java.util.Optional<PeriodicAudit> audit() {
+        return java.util.Optional.ofNullable(audit);
+    }
+
     /** The HTTP port actually bound; empty without an {@code http:} section or before {@link #start}. */
     public OptionalInt httpPort() {
         return http == null ? OptionalInt.empty() : OptionalInt.of(http.port());
@@ -86,6 +99,9 @@ public final class Observability implements AutoCloseable {
             http.close();
         }
         sampler.close();
+        if (audit != null) {
+            audit.close();
+        }
         jvm.close();
         registry.close();
     }

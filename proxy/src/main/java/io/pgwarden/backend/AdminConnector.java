@@ -23,14 +23,19 @@ public interface AdminConnector {
      *                        must not stall the caller
      */
     static AdminConnector pgjdbc(String applicationName, Duration timeout) {
-        int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+        int seconds = timeoutSeconds(timeout);
         return backend -> dataSource(backend, applicationName, seconds).getConnection();
+    }
+
+    /** pgjdbc's timeouts are whole seconds: {@code timeout} rounded up, at least one. */
+    static int timeoutSeconds(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
     }
 
     /**
      * pgjdbc's settings for {@code backend}: its TLS mode and CA as pgjdbc's sslmode and sslrootcert
-     * (the same names and meanings as libpq's). The client certificate is not passed: pgjdbc wants
-     * its key in another format (PKCS#8 DER), and these connections log in as admin_user with its password.
+     * (the same names and meanings as libpq's), and its client certificate, read from the PEM files
+     * by {@link PemClientCertificateFactory} (pgjdbc itself reads keys only as PKCS#8 DER or PKCS#12).
      */
     static PGSimpleDataSource dataSource(BackendConfig backend, String applicationName, int seconds) {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
@@ -48,6 +53,11 @@ public interface AdminConnector {
         dataSource.setSslMode(backend.tls().mode().yamlName());
         if (backend.tls().ca() != null) {
             dataSource.setSslRootCert(backend.tls().ca());
+        }
+        if (backend.tls().cert() != null) {
+            dataSource.setSslfactory(PemClientCertificateFactory.class.getName());
+            dataSource.setSslCert(backend.tls().cert());
+            dataSource.setSslKey(backend.tls().key());
         }
         return dataSource;
     }

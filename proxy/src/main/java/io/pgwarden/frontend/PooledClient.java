@@ -71,6 +71,9 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private final ClientIdentity identity;
     private final long clientId;
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final UnnamedPortalGuard unnamedPortal = new UnnamedPortalGuard();
+    /** A message ended this connection (transaction mode): what follows it is dropped. */
+    private boolean refused;
     /** Bytes in {@link #held}: reading goes on while a server is awaited, up to the client's write high-water mark. */
     private int heldBytes;
     private List<ByteBuf> batch = new ArrayList<>();
@@ -292,6 +295,20 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             ctx.close();
             return;
         }
+        if (refused) {
+            ReferenceCountUtil.release(frame); // behind a message that ended the connection, in the same read
+            return;
+        }
+        if (transactionMode && !FrontendMessages.isSessionMessage(Frames.type(frame))) {
+            // PostgreSQL would end the connection on it, at whatever point it reads it: on a shared
+            // server that could be after this client's lease, in the next client's transaction
+            refused = true;
+            int type = Frames.type(frame) & 0xff;
+            ReferenceCountUtil.release(frame);
+            ClientErrors.protocolViolation(client, "invalid frontend message type " + type);
+            return;
+        }
+        frame = unnamedPortal.screen(frame, ctx.alloc());
         if (timeouts != null) {
             timeouts.clientActive();
         }

@@ -69,6 +69,15 @@ final class TransactionLink implements ServerSide {
      * fall before the COPY's own request belonged to a COPY that failed or never began.
      */
     private final java.util.ArrayDeque<Long> copyEndsAhead = new java.util.ArrayDeque<>(2);
+    /** Where each run of CopyData sent before the server's CopyInResponse began among the requests, oldest first. */
+    private final java.util.ArrayDeque<Long> copyDataAhead = new java.util.ArrayDeque<>(2);
+    private boolean lastWrittenWasCopyData;
+    /**
+     * Requests pipelined inside the data of the COPY now running (after some of its CopyData, before
+     * its end): PostgreSQL reads them as part of the COPY unless the COPY fails first, on a line of
+     * data nobody can point to. Settled by how the COPY ends.
+     */
+    private int copyUncertain;
     /** The place of the last extended-protocol request sent: a Query after it ends that extended query when it is answered. */
     private long lastExtendedPlace = -1;
     private boolean answeredSinceFlush;
@@ -97,6 +106,9 @@ final class TransactionLink implements ServerSide {
         skippingToSync = false;
         copyIn = false;
         copyEndsAhead.clear();
+        copyDataAhead.clear();
+        lastWrittenWasCopyData = false;
+        copyUncertain = 0;
         lastExtendedPlace = -1;
         if (!lease.attach(this)) {
             return false;
@@ -149,7 +161,8 @@ final class TransactionLink implements ServerSide {
                 case FrontendMessages.FUNCTION_CALL -> send(frame, Kind.FUNCTION_CALL, null);
                 case FrontendMessages.FLUSH -> onFlush(frame);
                 case FrontendMessages.COPY_DONE, FrontendMessages.COPY_FAIL -> onCopyEnd(frame);
-                default -> write(frame); // CopyData: no response of its own
+                case FrontendMessages.COPY_DATA -> onCopyData(frame);
+                default -> write(frame); // no response of its own
             }
         } catch (ProtocolException malformed) {
             // the name could not be read, and names are read before the frame goes anywhere: it is
@@ -185,6 +198,13 @@ final class TransactionLink implements ServerSide {
         } else {
             write(frame);
         }
+    }
+
+    private void onCopyData(ByteBuf frame) {
+        if (!copyIn && !lastWrittenWasCopyData && !pending.isEmpty()) {
+            copyDataAhead.add(pending.tailPlace()); // once per run of data (boxed: rare)
+        }
+        write(frame);
     }
 
     private void onCopyEnd(ByteBuf frame) {
@@ -362,6 +382,7 @@ final class TransactionLink implements ServerSide {
     }
 
     private void write(ByteBuf message) {
+        lastWrittenWasCopyData = Frames.type(message) == FrontendMessages.COPY_DATA;
         if (log.isTraceEnabled()) {
             log.trace("C=> {} {}", Frames.typeName(Frames.type(message)), io.netty.buffer.ByteBufUtil.hexDump(message));
         }
@@ -374,6 +395,11 @@ final class TransactionLink implements ServerSide {
     public void onServerMessage(ServerConnection from, ByteBuf frame) {
         byte type = Frames.type(frame);
         Kind head = pending.peekKind();
+        if (copyUncertain > 0 && (type == BackendMessages.COMMAND_COMPLETE || type == BackendMessages.ERROR_RESPONSE)
+                && !copyReadItsWholeInput(type, frame)) {
+            synchronizationLost(frame);
+            return;
+        }
         if (type == BackendMessages.ERROR_RESPONSE && head != null && (head.extended() || head.hidden())) {
             onRequestError(head, frame);
             return;
@@ -437,25 +463,85 @@ final class TransactionLink implements ServerSide {
             copyEndsAhead.poll(); // the end of an earlier COPY that failed or never began: PostgreSQL ignored it
         }
         Long endedAt = copyEndsAhead.poll();
-        long sentBeforeCopyEnd = endedAt == null ? Long.MAX_VALUE : endedAt - copyRequest - 1;
-        int ignored = pending.removeFollowing(Kind.SYNC, (int) Math.min(Integer.MAX_VALUE, sentBeforeCopyEnd));
+        while (!copyDataAhead.isEmpty() && copyDataAhead.peek() <= copyRequest) {
+            copyDataAhead.poll(); // data of an earlier COPY
+        }
+        Long dataFrom = copyDataAhead.peek() != null && (endedAt == null || copyDataAhead.peek() < endedAt) ? copyDataAhead.poll() : null;
+        // the Syncs before the first data are read by the COPY whatever happens to it
+        long regionEnd = endedAt == null ? pending.tailPlace() : endedAt;
+        long sureEnd = dataFrom == null ? regionEnd : dataFrom;
+        int ignored = ignoreSyncsAfterCopyRequest(sureEnd - copyRequest - 1);
+        copyUncertain = (int) Math.max(0, Math.min(regionEnd - ignored, pending.tailPlace()) - copyRequest - 1);
+        copyIn = endedAt == null;
+        if (copyIn) {
+            waitingForClient();
+        }
+    }
+
+    /** Removes up to {@code max} Syncs right after the COPY's request: the COPY read them, PostgreSQL answers none. */
+    private int ignoreSyncsAfterCopyRequest(long max) {
+        long copyRequest = pending.headPlace();
+        int ignored = pending.removeFollowing(Kind.SYNC, (int) Math.min(Integer.MAX_VALUE, Math.max(0, max)));
         for (int i = 0; i < ignored; i++) {
             server.readyForQuerySkipped();
         }
         if (lastExtendedPlace > copyRequest) {
             lastExtendedPlace -= ignored;
         }
-        if (ignored > 0 && !copyEndsAhead.isEmpty()) {
-            // the places after the removed Syncs moved down with them
-            java.util.ArrayDeque<Long> shifted = new java.util.ArrayDeque<>(copyEndsAhead.size());
-            copyEndsAhead.forEach(place -> shifted.add(place - ignored));
-            copyEndsAhead.clear();
-            copyEndsAhead.addAll(shifted);
+        if (ignored > 0) {
+            shiftDown(copyEndsAhead, ignored); // the places after the removed Syncs moved down with them
+            shiftDown(copyDataAhead, ignored);
         }
-        copyIn = endedAt == null;
-        if (copyIn) {
-            waitingForClient();
+        return ignored;
+    }
+
+    private static void shiftDown(java.util.ArrayDeque<Long> places, int by) {
+        if (!places.isEmpty()) {
+            java.util.ArrayDeque<Long> shifted = new java.util.ArrayDeque<>(places.size());
+            places.forEach(place -> shifted.add(place - by));
+            places.clear();
+            places.addAll(shifted);
         }
+    }
+
+    /**
+     * The COPY with requests inside its data ended. Done, or failed by the client's own CopyFail: it
+     * read everything up to its end, so those requests were Syncs it ignored. Failed on a message that
+     * has no place in a COPY (08P01): PostgreSQL ends the connection itself, FATAL after the ERROR.
+     * Returns false when it failed another way (a bad line, a cancel): then nobody can tell which of
+     * the requests it read.
+     */
+    private boolean copyReadItsWholeInput(byte type, ByteBuf frame) {
+        if (type == BackendMessages.ERROR_RESPONSE) {
+            ErrorResponse error = ErrorResponse.decode(frame);
+            if (SqlState.PROTOCOL_VIOLATION.equals(error.sqlState())) {
+                copyUncertain = 0;
+                return true;
+            }
+            if (!SqlState.QUERY_CANCELED.equals(error.sqlState()) || !error.message().startsWith("COPY from stdin failed")) {
+                return false;
+            }
+        }
+        if (pending.countFollowing(Kind.SYNC) < copyUncertain) {
+            return false; // a Query or a Parse in the data: PostgreSQL would have failed the COPY on it
+        }
+        ignoreSyncsAfterCopyRequest(copyUncertain);
+        copyUncertain = 0;
+        return true;
+    }
+
+    /**
+     * pgwarden no longer knows which responses are still to come on this server: the client hears
+     * why, and the server is closed rather than handed to anyone else with answers in flight.
+     */
+    private void synchronizationLost(ByteBuf frame) {
+        outbox.write(frame); // the COPY's own error first, as PostgreSQL said it
+        log.info("client {} of database \"{}\" pipelined requests inside COPY data and the COPY failed: closing its server",
+                clientId, server.database().name());
+        outbox.write(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "terminating connection because protocol synchronization was lost: "
+                + "the COPY failed, and which of the messages pipelined inside its data PostgreSQL read cannot be known").encode(client.alloc()));
+        copyUncertain = 0;
+        server.channel().close();
     }
 
     /** The server waits on the client, inside a transaction of sorts: idle_transaction_timeout counts from now. */

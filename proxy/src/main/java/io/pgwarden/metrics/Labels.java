@@ -17,6 +17,9 @@ public final class Labels {
     /** What a login throttle counts by: {@code service} or {@code address}. */
     public static final String KEY = "key";
     public static final String SQLSTATE_CLASS = "sqlstate_class";
+    /** Isolation audit: a finding's severity ({@code high}, {@code medium}, {@code low}) and kind. */
+    public static final String SEVERITY = "severity";
+    public static final String KIND = "kind";
 
     /** A name the client sent that the config does not know. */
     public static final String UNKNOWN = "unknown";

@@ -4,10 +4,12 @@ import static io.pgwarden.metrics.Labels.BACKEND;
 import static io.pgwarden.metrics.Labels.DATABASE;
 import static io.pgwarden.metrics.Labels.DIRECTION;
 import static io.pgwarden.metrics.Labels.KEY;
+import static io.pgwarden.metrics.Labels.KIND;
 import static io.pgwarden.metrics.Labels.LIMIT;
 import static io.pgwarden.metrics.Labels.REASON;
 import static io.pgwarden.metrics.Labels.RESULT;
 import static io.pgwarden.metrics.Labels.SERVICE;
+import static io.pgwarden.metrics.Labels.SEVERITY;
 import static io.pgwarden.metrics.Labels.SQLSTATE_CLASS;
 import static io.pgwarden.metrics.Labels.STATE;
 
@@ -104,7 +106,13 @@ public enum PgwardenMeter {
     BACKEND_DEADLOCKS("pgwarden.backend.database.deadlocks", "pgwarden_backend_database_deadlocks_total",
             Meter.Type.COUNTER, "pg_stat_database.deadlocks", BACKEND, DATABASE),
     BACKEND_TEMP_BYTES("pgwarden.backend.database.temp.bytes", "pgwarden_backend_database_temp_bytes_total",
-            Meter.Type.COUNTER, "pg_stat_database.temp_bytes", BACKEND, DATABASE);
+            Meter.Type.COUNTER, "pg_stat_database.temp_bytes", BACKEND, DATABASE),
+
+    ISOLATION_FINDINGS("pgwarden.isolation.findings", "pgwarden_isolation_findings", Meter.Type.GAUGE,
+            "Findings of the last isolation audit of the backend (audit.interval), by severity and kind; "
+                    + "a pair without findings has no series", BACKEND, SEVERITY, KIND),
+    ISOLATION_AUDIT_TIMESTAMP("pgwarden.isolation.audit.timestamp.seconds", "pgwarden_isolation_audit_timestamp_seconds",
+            Meter.Type.GAUGE, "Unix time the last isolation audit of the backend completed (0 before the first)", BACKEND);
 
     private final String meterName;
     private final String prometheusName;

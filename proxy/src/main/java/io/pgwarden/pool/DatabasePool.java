@@ -274,7 +274,8 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
             log.debug("closing {}: not reusable, expired, or the instance wants it back", lease);
             lease.server().close();
         } else if (next != null) {
-            meters.clientWaitEnded(now - next.sinceNanos(), false);
+            // the waiter may have queued after now was read, on another loop: a wait is never negative
+            meters.clientWaitEnded(Math.max(0, now - next.sinceNanos()), false);
             deliver(ticketOf(next), lease);
         }
     }

@@ -11,22 +11,23 @@ import java.util.Set;
 /**
  * What one backend should hold, derived from the databases configured on it. Several logical
  * databases may share one physical database: its owner is the first one's user, the others are
- * granted CONNECT (so runs never fight over ownership).
+ * granted CONNECT (so runs never fight over ownership). {@code pgwarden audit} checks a backend
+ * against the same plan.
  *
  * @param databases physical databases in file order
  * @param passwords wanted password per role, from the first database naming it
  */
-record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwords) {
+public record BackendPlan(List<PhysicalDatabase> databases, Map<String, String> passwords) {
 
     /** @param users the owner first, then every other role that must connect */
-    record PhysicalDatabase(String name, List<String> users) {
+    public record PhysicalDatabase(String name, List<String> users) {
 
-        String owner() {
+        public String owner() {
             return users.get(0);
         }
     }
 
-    static BackendPlan of(List<DatabaseConfig> configured) {
+    public static BackendPlan of(List<DatabaseConfig> configured) {
         Map<String, Set<String>> usersByDatabase = new LinkedHashMap<>();
         Map<String, String> passwords = new LinkedHashMap<>();
         for (DatabaseConfig database : configured) {

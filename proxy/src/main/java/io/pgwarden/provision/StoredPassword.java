@@ -5,9 +5,10 @@ import io.pgwarden.auth.ScramVerifier;
 
 /**
  * Tells whether a pg_authid {@code rolpassword} was made from a given password, so provisioning
- * changes a password only when it differs and a second run reports nothing.
+ * changes a password only when it differs and a second run reports nothing, and the audit finds
+ * passwords changed behind pgwarden's back.
  */
-final class StoredPassword {
+public final class StoredPassword {
 
     private StoredPassword() {
     }
@@ -17,7 +18,7 @@ final class StoredPassword {
      * @param role     the role name (md5 salts with it)
      * @param password the wanted password; empty means "no password"
      */
-    static boolean matches(String stored, String role, String password) {
+    public static boolean matches(String stored, String role, String password) {
         if (stored == null || password.isEmpty()) {
             return stored == null && password.isEmpty();
         }

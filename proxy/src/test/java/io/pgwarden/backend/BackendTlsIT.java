@@ -46,6 +46,7 @@ class BackendTlsIT {
     private static Path dir;
     private static EmbeddedPostgresServer postgres;
     private static Pgwarden pgwarden;
+    private static PgwardenConfig config;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
 
     @BeforeAll
@@ -92,7 +93,7 @@ class BackendTlsIT {
                 + "  by_cert:    {backend: by_cert,    dbname: tls_db, user: cert_owner}\n"
                 + "services:\n"
                 + "  app: {password: app-pw, databases: [required, full, wrong_ca, wrong_host, clear, allowed, by_cert]}\n";
-        PgwardenConfig config = ConfigLoader.parse(yaml, "backend-tls.yaml", name -> null);
+        config = ConfigLoader.parse(yaml, "backend-tls.yaml", name -> null);
         pgwarden = new Pgwarden(config).start();
     }
 
@@ -155,6 +156,21 @@ class BackendTlsIT {
     @Test
     void aClientCertificateLogsInWithPostgresCertAuthentication() throws SQLException {
         assertEquals("ssl=true as cert_owner", sslOfTheServer("by_cert"));
+    }
+
+    /** Provisioning, the sampler and the budget reading log in with pgjdbc: the certificate must go there too. */
+    @Test
+    void pgwardensOwnAdminConnectionsPresentTheClientCertificate() throws SQLException {
+        io.pgwarden.config.BackendConfig byCert = config.backends().get("by_cert");
+        io.pgwarden.config.BackendConfig asCertOwner = new io.pgwarden.config.BackendConfig(byCert.name(), byCert.host(),
+                byCert.port(), "cert_owner", "", "tls_db", false, byCert.sampleInterval(), byCert.maxConnections(),
+                byCert.headroom(), byCert.tls());
+        try (Connection admin = AdminConnector.pgjdbc("pgwarden test", java.time.Duration.ofSeconds(10)).connect(asCertOwner);
+             Statement st = admin.createStatement();
+             ResultSet rs = st.executeQuery("SELECT s.ssl, s.client_dn, current_user FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()")) {
+            assertTrue(rs.next());
+            assertEquals("true /CN=cert_owner/O=pgwarden tests cert_owner", rs.getBoolean(1) + " " + rs.getString(2) + " " + rs.getString(3));
+        }
     }
 
     @Test

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs {@code pgwarden demo} as a separate JVM, as a user would: from a checkout, on free ports.
+ * Runs {@code pgwarden demo} as a separate JVM, as a user would: {@code java -jar
+ * proxy/target/pgwarden-demo.jar demo} (what {@code ./pgwarden demo} runs) from a checkout, on free ports.
  * Then connects with every printed JDBC URL and sends SIGTERM (what Ctrl-C amounts to: the
  * shutdown hooks run), and checks the embedded PostgreSQL is gone too.
  */
@@ -47,8 +48,9 @@ class DemoCommandIT {
 
     @Test
     void printedUrlsConnectAndSigtermStopsEverything() throws Exception {
-        demo = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
-                PgwardenCommand.class.getName(), "demo",
+        Path demoJar = checkout().resolve(PackagedJarsIT.DEMO_JAR);
+        assertTrue(Files.isRegularFile(demoJar), "no " + demoJar + ": run through ./mvnw verify (package comes first)");
+        demo = new ProcessBuilder(javaBinary(), "-jar", demoJar.toString(), "demo",
                 "--port", "0", "--pg-port", "0", "--data-dir", dataDirectory.toString())
                 .directory(checkout().toFile())
                 .redirectError(dataDirectory.resolve("demo.stderr").toFile())
@@ -144,12 +146,12 @@ class DemoCommandIT {
         return output;
     }
 
-    private static String javaBinary() {
+    static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** The demo resolves config/examples/demo.yaml from its working directory: run it from the checkout. */
-    private static Path checkout() {
+    static Path checkout() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve(DemoConfigFile.IN_SOURCE_TREE))) {
                 return dir;

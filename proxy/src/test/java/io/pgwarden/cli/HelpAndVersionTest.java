@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class HelpAndVersionTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "demo", "provision", "check", "scram-verifier"})
+    @ValueSource(strings = {"run", "demo", "provision", "check", "audit", "scram-verifier"})
     void everySubcommandHasHelp(String subcommand) {
         CommandResult result = CommandResult.run(subcommand, "--help");
 
@@ -19,7 +19,7 @@ class HelpAndVersionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "demo", "provision", "check", "scram-verifier"})
+    @ValueSource(strings = {"run", "demo", "provision", "check", "audit", "scram-verifier"})
     void everySubcommandHasVersion(String subcommand) {
         CommandResult result = CommandResult.run(subcommand, "--version");
 
@@ -32,7 +32,7 @@ class HelpAndVersionTest {
         CommandResult result = CommandResult.run("--help");
 
         assertEquals(0, result.exitCode(), result.err());
-        for (String subcommand : new String[] {"run", "demo", "provision", "check", "scram-verifier"}) {
+        for (String subcommand : new String[] {"run", "demo", "provision", "check", "audit", "scram-verifier"}) {
             assertTrue(result.out().contains("  " + subcommand + " "), result.out());
         }
     }

@@ -221,6 +221,142 @@ class HostileClientIT {
         }
     }
 
+    /**
+     * Found by the soak: PostgreSQL 17.2 dies of SIGSEGV, and restarts with every database on the
+     * instance, on an Execute of the unnamed portal that a failed COPY left behind in an aborted
+     * transaction, once another simple Query has come in between. By the protocol that Query
+     * destroyed the unnamed portal, so PostgreSQL must answer 34000 and stay up, in both modes.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"orders", DATABASE})
+    void anExecuteOfTheUnnamedPortalAfterAFailedCopyCannotCrashPostgres(String database) throws Exception {
+        String startedBefore = postmasterStart();
+        try (RawPgClient client = new RawPgClient(platform.pgwarden().port())) {
+            client.socket().setSoTimeout(10_000);
+            client.loginMd5("md5-service", "md5-pw", database);
+            client.query("create temp table if not exists copy_target (v int)");
+            client.typesUntilReady(null);
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("begin")),
+                    RawPgClient.typed('Q', RawPgClient.cString("copy copy_target from stdin")),
+                    RawPgClient.typed('f', RawPgClient.cString("abandoned")),
+                    RawPgClient.typed('Q', RawPgClient.cString("select 1/0")),
+                    RawPgClient.execute(), RawPgClient.sync());
+            assertEquals("CZ", client.typesUntilReady(null));
+            assertEquals('G', client.read().type());
+            assertEquals("EZ", client.typesUntilReady(null), "the COPY fails");
+            assertEquals("EZ", client.typesUntilReady(null), "the next query is refused in the failed transaction");
+            List<Message> messages = new ArrayList<>();
+            assertEquals("EZ", client.typesUntilReady(messages), "the Execute");
+            assertEquals("34000", messages.get(0).fields().get('C'), messages.get(0).fields().toString());
+            assertEquals('E', (char) messages.get(1).body()[0], "the transaction stays failed, as PostgreSQL leaves it");
+            client.query("rollback");
+            assertEquals("CZ", client.typesUntilReady(null));
+        }
+        assertEquals(startedBefore, postmasterStart(), "PostgreSQL did not restart");
+    }
+
+    private static String postmasterStart() throws SQLException {
+        try (Connection c = platform.connect("orders-service", "orders"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select pg_postmaster_start_time()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /* Found by the soak (sequence 201753583000008249): a Close of kind 0, and Binds of statements never parsed. */
+    @Test
+    void aCloseOfNoKindAndBindsOfUnknownStatementsGetPostgresAnswers() throws Exception {
+        try (RawPgClient client = client()) {
+            byte[] bindBody = java.util.Arrays.copyOfRange(RawPgClient.bind("fz1"), 5, RawPgClient.bind("fz1").length);
+            client.send(RawPgClient.sync(), RawPgClient.typed('C', bindBody), RawPgClient.typed('d', "660\n".getBytes()),
+                    RawPgClient.bind("fz2"), RawPgClient.sync(), RawPgClient.bind("fz2"),
+                    RawPgClient.typed('Q', RawPgClient.cString("SELEC broken")), RawPgClient.typed('f', RawPgClient.cString("x")),
+                    RawPgClient.sync(), RawPgClient.typed('Q', RawPgClient.cString("rollback")),
+                    RawPgClient.typed('Q', RawPgClient.cString("select 'settled'")));
+            assertEquals("Z", client.typesUntilReady(null));
+            List<Message> messages = new ArrayList<>();
+            assertEquals("EZ", client.typesUntilReady(messages), "the Close: 08P01, then skipped to the Sync");
+            assertEquals("08P01", messages.get(0).fields().get('C'), messages.get(0).fields().toString());
+            messages.clear();
+            assertEquals("EZ", client.typesUntilReady(messages), "the Bind of a statement never parsed");
+            assertEquals("26000", messages.get(0).fields().get('C'), messages.get(0).fields().toString());
+            assertEquals("NCZ", client.typesUntilReady(null));
+            assertEquals("TDCZ", client.typesUntilReady(null));
+        }
+    }
+
+    /*
+     * Found by the soak (sequence 201753583001028532): a Sync pipelined inside COPY data, sent before
+     * the CopyInResponse came back. PostgreSQL reads it as part of the COPY, unless the COPY fails
+     * first on a bad line: then it answers it. Before, pgwarden always counted it as read, ended the
+     * lease early and the client's last query was never answered.
+     */
+    @Test
+    void aCopyThatFailsOnItsDataWithRequestsPipelinedInsideItEndsTheClientCleanly() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("create temp table if not exists copy_fails (v int)");
+            client.typesUntilReady(null);
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_fails from stdin")),
+                    RawPgClient.typed('d', "not a number\n".getBytes()), RawPgClient.sync(),
+                    RawPgClient.typed('Q', RawPgClient.cString("")), RawPgClient.typed('f', RawPgClient.cString("x")),
+                    RawPgClient.sync(), RawPgClient.typed('Q', RawPgClient.cString("select 'settled'")));
+            assertEquals('G', client.read().type());
+            Message copyError = client.read();
+            assertEquals("22P02", copyError.fields().get('C'), copyError.fields().toString());
+            Message fatal = client.read();
+            assertEquals("FATAL", fatal.fields().get('S'), fatal.fields().toString());
+            assertEquals("08P01", fatal.fields().get('C'));
+            assertTrue(fatal.fields().get('M').contains("protocol synchronization was lost"), fatal.fields().get('M'));
+            assertTrue(client.closedByServer());
+        }
+    }
+
+    /* The same pipeline when the COPY succeeds, or fails on the client's CopyFail: the COPY read the Sync. */
+    @Test
+    void aSyncPipelinedInsideCopyDataIsReadByACopyThatEndsAsSent() throws Exception {
+        try (RawPgClient client = client()) {
+            client.query("create temp table if not exists copy_ends (v int)");
+            client.typesUntilReady(null);
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_ends from stdin")),
+                    RawPgClient.typed('d', "1\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('d', "2\n".getBytes()),
+                    RawPgClient.typed('c', new byte[0]), RawPgClient.typed('Q', RawPgClient.cString("select 'done'")));
+            assertEquals('G', client.read().type());
+            assertEquals("CZ", client.typesUntilReady(null));
+            assertEquals("TDCZ", client.typesUntilReady(null), "the Sync was read by the COPY: no ReadyForQuery of its own");
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_ends from stdin")),
+                    RawPgClient.typed('d', "3\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('f', RawPgClient.cString("given up")),
+                    RawPgClient.typed('Q', RawPgClient.cString("select count(*) from copy_ends")));
+            assertEquals('G', client.read().type());
+            List<Message> messages = new ArrayList<>();
+            assertEquals("EZ", client.typesUntilReady(messages));
+            assertEquals("57014", messages.get(0).fields().get('C'));
+            messages.clear();
+            assertEquals("TDCZ", client.typesUntilReady(messages));
+            awaitNoServerHeld();
+        }
+    }
+
+    /*
+     * Found by the soak: well-behaved pgbench clients aborted, "the backend died". A message of no
+     * known type after a query: PostgreSQL ends the connection on it once the query is answered, by
+     * then on a server pgwarden had handed to the next client. pgwarden refuses it itself.
+     */
+    @Test
+    void aMessageOfUnknownTypeEndsItsClientAndNeverReachesASharedServer() throws Exception {
+        try (RawPgClient client = client()) {
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("select pg_sleep(0.1)")), RawPgClient.typed('y', new byte[3]));
+            Message fatal = client.readUntil('E');
+            assertEquals("FATAL", fatal.fields().get('S'), fatal.fields().toString());
+            assertEquals("08P01", fatal.fields().get('C'));
+            assertEquals("invalid frontend message type 121", fatal.fields().get('M'), "PostgreSQL's words");
+            assertTrue(client.closedByServer());
+        }
+        try (RawPgClient next = client()) {
+            next.query("select 2");
+            assertEquals("TDCZ", next.typesUntilReady(null));
+        }
+    }
+
     @Test
     void aSyncSentDuringCopyFromStdinDoesNotPinTheServer() throws Exception {
         try (RawPgClient client = client()) {

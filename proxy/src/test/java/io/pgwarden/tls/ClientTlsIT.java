@@ -367,6 +367,54 @@ class ClientTlsIT {
         }
     }
 
+    /**
+     * cert-manager rotates while services connect: no login fails, whichever certificate its
+     * handshake got (channel binding required, so a login bound to the wrong one would fail).
+     */
+    @Test
+    void rotationsUnderAStreamOfNewConnectionsFailNoLogin() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger logins = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<BigInteger> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Properties props = verifyFull("orders-service", "orders-pw");
+        props.setProperty("channelBinding", "require");
+        java.util.List<Thread> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread client = new Thread(() -> {
+                while (running.get()) {
+                    try (Connection c = connect(HOST, props)) {
+                        assertEquals("1", queryOne(c, "SELECT 1"));
+                        logins.incrementAndGet();
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }
+            }, "tls-client-" + i);
+            client.start();
+            clients.add(client);
+        }
+        try {
+            java.util.List<BigInteger> rotations = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int before = logins.get();
+                TestCertificates.Issued rotated = ca.server(HOST, i % 2 == 0).writeTo(dir, "server");
+                rotations.add(rotated.serial());
+                Eventually.await("new handshakes to get rotation " + (i + 1), ClientTlsIT::serverSerial, rotated.serial()::equals);
+                seen.add(serverSerial());
+                Eventually.await("more logins after rotation " + (i + 1), logins::get, n -> n > before + 8);
+            }
+            assertTrue(seen.containsAll(rotations));
+        } finally {
+            running.set(false);
+            for (Thread client : clients) {
+                client.join(30_000);
+            }
+        }
+        assertTrue(failures.isEmpty(), () -> failures.size() + " of " + (logins.get() + failures.size())
+                + " logins failed across the rotations, first: " + failures.peek());
+    }
+
     @Test
     void scramPlusIsBoundToTheCertificateOfItsOwnHandshakeAcrossARotation() throws Exception {
         try (SSLSocket socket = directTls(ClientTls.ALPN_PROTOCOL)) {

@@ -30,6 +30,14 @@ public final class FrontendMessages {
     private FrontendMessages() {
     }
 
+    /** A type PostgreSQL accepts once the session has begun; on any other it ends the connection (FATAL 08P01). */
+    public static boolean isSessionMessage(byte type) {
+        return switch (type) {
+            case BIND, CLOSE, COPY_DATA, COPY_DONE, COPY_FAIL, DESCRIBE, EXECUTE, FLUSH, FUNCTION_CALL, PARSE, QUERY, SYNC, TERMINATE -> true;
+            default -> false;
+        };
+    }
+
     public static ByteBuf query(ByteBufAllocator alloc, String sql) {
         ByteBuf out = alloc.buffer(sql.length() + 6);
         int length = Frames.begin(out, QUERY);
