@@ -82,7 +82,7 @@ class PrometheusRulesTest {
 
         assertEquals(Set.of("PgwardenPoolSaturated", "PgwardenClientsWaiting", "PgwardenClientWaitTimeouts",
                 "PgwardenInstanceNearConnectionLimit", "PgwardenBackendDown", "PgwardenAuthFailureSpike",
-                "PgwardenAccessDenied", "PgwardenInstanceBudgetExhausted", "PgwardenIsolationFindings"), alerts);
+                "PgwardenAccessDenied", "PgwardenInstanceBudgetExhausted", "PgwardenIsolationFindings", "PgwardenConfigReloadFailed"), alerts);
         assertEquals(alerts, tested);
     }
 
