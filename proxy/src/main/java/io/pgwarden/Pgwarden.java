@@ -62,6 +62,8 @@ public final class Pgwarden implements AutoCloseable {
     /** Reloads asked for by the console run here: never on an event loop. */
     private ExecutorService reloads;
     private Drain drain;
+    private io.pgwarden.fleet.Fleet fleet;
+    private io.pgwarden.pool.FleetBudgetSync fleetBudgets;
 
     public Pgwarden(PgwardenConfig config) {
         this(config, null);
@@ -92,8 +94,14 @@ public final class Pgwarden implements AutoCloseable {
         ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
         running = new io.pgwarden.config.RunningConfig(config);
-        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys),
+        fleet = io.pgwarden.fleet.Fleet.of(config.fleet(), System.getenv("HOSTNAME"), resolver, loops.next());
+        pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys,
+                        config.fleet().sharesBudget() ? java.util.OptionalInt.of(fleet.replicaId()) : java.util.OptionalInt.empty()),
                 observability.metrics(), () -> new Thread(this::close, "pgwarden-shutdown").start());
+        if (config.fleet().sharesBudget()) {
+            fleetBudgets = new io.pgwarden.pool.FleetBudgetSync(config, fleet.replicaId(), pools).start();
+        }
+        BackendCanceller canceller = new BackendCanceller(transport, loops, resolver);
         ServiceCredentials credentials = new ServiceCredentials(config);
         reload = new ConfigReload(source, running, credentials, pools, tls, observability.metrics());
         reloads = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
@@ -118,8 +126,8 @@ public final class Pgwarden implements AutoCloseable {
                 new io.pgwarden.frontend.FailedLogins(config.limits()),
                 credentials,
                 pools,
-                new CancelRegistry(),
-                new BackendCanceller(transport, loops, resolver),
+                new CancelRegistry(fleet.cancelKeys(), fleet.forwarder(canceller)),
+                canceller,
                 new io.pgwarden.backend.StatementNames(),
                 new java.util.concurrent.atomic.AtomicLong(),
                 tls);
@@ -139,6 +147,7 @@ public final class Pgwarden implements AutoCloseable {
                     .sync()
                     .channel();
             observability.start(pools, () -> listener != null && listener.isActive(), drain::shuttingDown);
+            fleet.listening(port());
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
@@ -229,8 +238,14 @@ public final class Pgwarden implements AutoCloseable {
         if (tls != null) {
             tls.close(); // after the clients: a handshake in progress still needs its task threads
         }
+        if (fleet != null) {
+            fleet.close();
+        }
         if (pools != null) {
             pools.close();
+        }
+        if (fleetBudgets != null) {
+            fleetBudgets.close(); // after the pools: once its marker goes, the other replicas may take this one's part
         }
         if (observability != null) {
             observability.close();

@@ -67,6 +67,9 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
         if (!running.audit().equals(file.audit())) {
             changes.add(restart("audit")); // the periodic audit is built once, at start
         }
+        if (!running.fleet().equals(file.fleet())) {
+            changes.add(restart("fleet")); // the replica's identity and its peers are set at start
+        }
         if (!running.lifecycle().equals(file.lifecycle())) {
             changes.add(new ConfigChange(ConfigChange.Kind.LIFECYCLE_CHANGED, "", "",
                     settingsChanged(running.lifecycle(), file.lifecycle())));
@@ -92,7 +95,7 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
         services(running, file, changes, removals);
         changes.addAll(removals);
         return new ConfigDiff(changes, new PgwardenConfig(listen, backends, databases, file.services(), http,
-                file.adminServices(), limits, running.audit(), file.lifecycle()));
+                file.adminServices(), limits, running.audit(), running.fleet(), file.lifecycle()));
     }
 
     private static ListenConfig listen(ListenConfig running, ListenConfig file, List<ConfigChange> changes) {

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 final class ConfigReader {
 
     static final List<String> ROOT_KEYS =
-            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits", "audit",
+            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits", "audit", "fleet",
                     "watch_config", "shutdown_delay", "shutdown_timeout");
     static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops", "tls");
     static final List<String> TLS_KEYS = List.of("mode", "cert", "key", "ca", "min_version", "ciphers", "reload_interval");
@@ -37,6 +37,7 @@ final class ConfigReader {
             "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
 
     static final List<String> AUDIT_KEYS = List.of("interval");
+    static final List<String> FLEET_KEYS = List.of("replica_id", "expected_replicas", "peers", "peer_refresh_interval");
 
     static final int DEFAULT_BACKEND_PORT = 5432;
     static final String DEFAULT_ADMIN = "postgres";
@@ -85,11 +86,12 @@ final class ConfigReader {
             section.rejectUnknownKeys(AUDIT_KEYS);
             return new AuditConfig(section.duration("interval").orElse(AuditConfig.OFF.interval()));
         }).orElse(AuditConfig.OFF);
+        FleetConfig fleet = root.map("fleet").map(this::readFleet).orElse(FleetConfig.NONE);
         LifecycleConfig lifecycle = new LifecycleConfig(
                 root.bool("watch_config").orElse(LifecycleConfig.DEFAULT.watchConfig()),
                 root.duration("shutdown_delay").orElse(LifecycleConfig.DEFAULT.shutdownDelay()),
                 root.duration("shutdown_timeout").orElse(LifecycleConfig.DEFAULT.shutdownTimeout()));
-        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, lifecycle), pool);
+        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, fleet, lifecycle), pool);
     }
 
     /** A required section of named entries, at least one. */
@@ -128,6 +130,33 @@ final class ConfigReader {
                 map.string("min_version", TlsConfig.DEFAULT_MIN_VERSION),
                 map.stringList("ciphers").orElse(TlsConfig.DEFAULT_CIPHERS),
                 map.duration("reload_interval").orElse(TlsConfig.DEFAULT_RELOAD_INTERVAL));
+    }
+
+    private FleetConfig readFleet(YamlMap map) {
+        map.rejectUnknownKeys(FLEET_KEYS);
+        List<FleetConfig.PeerAddress> peers = new ArrayList<>();
+        List<String> entries = map.stringOrList("peers").orElse(List.of());
+        for (int i = 0; i < entries.size(); i++) {
+            FleetConfig.PeerAddress peer = FleetConfig.PeerAddress.parse(entries.get(i));
+            String at = map.isList("peers") ? KeyPath.index(map.pathOf("peers"), i) : map.pathOf("peers");
+            if (peer != null && (peer.port() < 1 || peer.port() > 65_535)) {
+                diagnostics.error(at, diagnostics.lineOf(at), "port " + peer.port() + " must be between 1 and 65535");
+            } else if (peer != null) {
+                peers.add(peer);
+            } else if (!entries.get(i).isEmpty()) {
+                diagnostics.error(at, diagnostics.lineOf(at), "'" + entries.get(i)
+                        + "' is not host:port (write e.g. pgwarden-peers.prod.svc.cluster.local:6432, or [::1]:6432)");
+            }
+        }
+        // a number, or a name to derive it from as from HOSTNAME (replica_id: ${POD_NAME})
+        Optional<String> replica = map.string("replica_id");
+        boolean numeric = replica.isPresent() && replica.get().matches("-?\\d{1,9}");
+        return new FleetConfig(
+                numeric ? java.util.OptionalInt.of(Integer.parseInt(replica.get())) : java.util.OptionalInt.empty(),
+                numeric ? Optional.empty() : replica,
+                map.integer("expected_replicas").orElse(FleetConfig.NONE.expectedReplicas()),
+                peers,
+                map.duration("peer_refresh_interval").orElse(FleetConfig.NONE.peerRefreshInterval()));
     }
 
     private HttpConfig readHttp(YamlMap map) {

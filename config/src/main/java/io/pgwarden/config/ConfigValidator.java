@@ -50,6 +50,7 @@ final class ConfigValidator {
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
         checkAudit(config.audit());
+        checkFleet(config.fleet());
         checkLifecycle(config.lifecycle());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
     }
@@ -143,6 +144,14 @@ final class ConfigValidator {
             diagnostics.error(perAddress, "is " + limits.maxPendingLoginsPerAddress()
                     + ", more than limits.max_pending_logins (" + limits.maxPendingLogins() + ")");
         }
+    }
+
+    private void checkFleet(FleetConfig fleet) {
+        fleet.replicaId().ifPresent(id -> checkRange("fleet.replica_id", id, 0, FleetConfig.MAX_REPLICA_ID));
+        fleet.replicaName().filter(String::isBlank).ifPresent(name -> diagnostics.error("fleet.replica_id",
+                "is empty: give a number from 0 to " + FleetConfig.MAX_REPLICA_ID + ", or a pod name to derive it from, or leave it out"));
+        checkRange("fleet.expected_replicas", fleet.expectedReplicas(), 1, FleetConfig.MAX_REPLICA_ID + 1);
+        checkPositive("fleet.peer_refresh_interval", fleet.peerRefreshInterval());
     }
 
     private void checkLifecycle(LifecycleConfig lifecycle) {

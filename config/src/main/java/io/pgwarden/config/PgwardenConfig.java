@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param adminServices services that may open the admin console, the virtual database {@value #ADMIN_DATABASE}
  * @param limits        limits over the whole proxy
  * @param audit         the periodic isolation audit; {@link AuditConfig#OFF} without {@code audit:}
+ * @param fleet         the other replicas, when pgwarden runs as several; {@link FleetConfig#NONE} without {@code fleet:}
  * @param lifecycle     reload and shutdown: watch_config, shutdown_delay, shutdown_timeout
  */
 public record PgwardenConfig(
@@ -26,6 +27,7 @@ public record PgwardenConfig(
         List<String> adminServices,
         LimitsConfig limits,
         AuditConfig audit,
+        FleetConfig fleet,
         LifecycleConfig lifecycle) {
 
     /** The virtual database of the admin console; no logical database may take this name. */
@@ -45,11 +47,18 @@ public record PgwardenConfig(
         this(listen, backends, databases, services, http, adminServices, limits, AuditConfig.OFF);
     }
 
-    /** The lifecycle a file without watch_config, shutdown_delay and shutdown_timeout gets. */
+    /** One pgwarden alone (no {@code fleet:}). */
     public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
                           Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
                           LimitsConfig limits, AuditConfig audit) {
-        this(listen, backends, databases, services, http, adminServices, limits, audit, LifecycleConfig.DEFAULT);
+        this(listen, backends, databases, services, http, adminServices, limits, audit, FleetConfig.NONE);
+    }
+
+    /** The lifecycle a file without watch_config, shutdown_delay and shutdown_timeout gets. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
+                          LimitsConfig limits, AuditConfig audit, FleetConfig fleet) {
+        this(listen, backends, databases, services, http, adminServices, limits, audit, fleet, LifecycleConfig.DEFAULT);
     }
 
     /** No HTTP endpoint and no admin services; for code written before those keys existed. */
@@ -66,20 +75,25 @@ public record PgwardenConfig(
 
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */
     public PgwardenConfig withListen(ListenConfig newListen) {
-        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, audit, lifecycle);
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, audit, fleet, lifecycle);
     }
 
     /** The same file with other backends (the demo's embedded servers on their real ports). */
     public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
-        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, audit, lifecycle);
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, audit, fleet, lifecycle);
+    }
+
+    /** The same file as another replica of a fleet (tests run several in one JVM). */
+    public PgwardenConfig withFleet(FleetConfig newFleet) {
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, newFleet, lifecycle);
     }
 
     public PgwardenConfig withHttp(HttpConfig newHttp) {
-        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, audit, lifecycle);
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, audit, fleet, lifecycle);
     }
 
     public PgwardenConfig withLifecycle(LifecycleConfig newLifecycle) {
-        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, newLifecycle);
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, fleet, newLifecycle);
     }
 
     /** Whether {@code service} may open the admin console. */

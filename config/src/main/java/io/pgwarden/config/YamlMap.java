@@ -216,6 +216,21 @@ final class YamlMap {
      * that is not a usable non-empty value is reported and kept as "", so that positions still match
      * the {@code key[i]} paths the validator reports at.
      */
+    /** Whether {@code key} holds a list (rather than a single value). */
+    boolean isList(String key) {
+        NodeTuple tuple = entries.get(key);
+        return tuple != null && tuple.getValueNode() instanceof SequenceNode;
+    }
+
+    /** A list, or a single value read as a list of one. */
+    Optional<List<String>> stringOrList(String key) {
+        NodeTuple tuple = entries.get(key);
+        if (tuple != null && tuple.getValueNode() instanceof ScalarNode && !isNull(tuple.getValueNode())) {
+            return string(key).map(List::of);
+        }
+        return stringList(key);
+    }
+
     Optional<List<String>> stringList(String key) {
         NodeTuple tuple = entries.get(key);
         if (tuple == null) {

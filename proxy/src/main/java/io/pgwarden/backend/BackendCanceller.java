@@ -16,10 +16,15 @@ import io.pgwarden.Transport;
 import io.pgwarden.config.BackendConfig;
 import io.pgwarden.protocol.backend.BackendKeyData;
 import io.pgwarden.protocol.frontend.CancelRequest;
+
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Sends a CancelRequest with a backend's own key, on a connection of its own, as PostgreSQL wants. */
+/**
+ * Sends a CancelRequest with a backend's own key, on a connection of its own, as PostgreSQL wants; or
+ * forwards a client's to the other replicas of a fleet.
+ */
 public final class BackendCanceller {
 
     private static final Logger log = LoggerFactory.getLogger(BackendCanceller.class);
@@ -52,36 +57,50 @@ public final class BackendCanceller {
      * libpq 17 sends it: a backend that accepts only TLS connections accepts only TLS cancels.
      */
     public io.netty.util.concurrent.Future<Void> cancel(BackendConfig backend, BackendKeyData key) {
-        io.netty.util.concurrent.Promise<Void> done = loops.next().newPromise();
         BackendTls tls;
         try {
             tls = contexts.computeIfAbsent(backend, BackendTls::of);
         } catch (java.io.UncheckedIOException e) {
             log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), e.getMessage());
-            return done.setSuccess(null);
+            return loops.next().<Void>newPromise().setSuccess(null);
         }
+        return send("backend \"" + backend.name() + "\"", InetSocketAddress.createUnresolved(backend.host(), backend.port()),
+                tls.mode().asksForTls() ? tls : null, new CancelRequest(key.processId(), key.secretKey()));
+    }
+
+    /**
+     * Sends {@code request} on to another pgwarden replica, in the clear: pgwarden, as PostgreSQL, takes
+     * a CancelRequest before any TLS. The future completes when the peer has closed the connection.
+     */
+    public io.netty.util.concurrent.Future<Void> forward(InetSocketAddress peer, CancelRequest request) {
+        return send("fleet peer " + peer, peer, null, request);
+    }
+
+    /** One cancel connection: to {@code remote} (resolved by the resolver when unresolved), over {@code tls} unless null. */
+    private io.netty.util.concurrent.Future<Void> send(String to, InetSocketAddress remote, BackendTls tls, CancelRequest request) {
+        io.netty.util.concurrent.Promise<Void> done = loops.next().newPromise();
         new Bootstrap().group(loops).channel(transport.socketChannelClass()).resolver(resolver)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (tls.mode().asksForTls()) {
+                        if (tls != null) {
                             ch.pipeline().addLast(TlsNegotiator.NAME, new TlsNegotiator(tls));
                         }
-                        ch.pipeline().addLast(new CancelWriter(backend, key));
+                        ch.pipeline().addLast(new CancelWriter(to, request));
                     }
                 })
-                .connect(backend.host(), backend.port())
+                .connect(remote)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), f.cause().getMessage());
+                        log.warn("could not send a cancel request to {}: {}", to, f.cause().getMessage());
                         done.trySuccess(null);
                         return;
                     }
                     f.channel().closeFuture().addListener(closed -> done.trySuccess(null));
                     // a backend that never closes must not hold the cancelled server back for ever
                     io.netty.util.concurrent.ScheduledFuture<?> timeout = f.channel().eventLoop().schedule(() -> {
-                        log.warn("backend \"{}\" did not close a cancel connection within {} ms", backend.name(), timeoutMillis);
+                        log.warn("{} did not close a cancel connection within {} ms", to, timeoutMillis);
                         f.channel().close();
                     }, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
                     f.channel().closeFuture().addListener(closed -> timeout.cancel(false));
@@ -92,18 +111,18 @@ public final class BackendCanceller {
     /** Writes the CancelRequest once the channel is ready for it (after the TLS handshake, when there is one). */
     private static final class CancelWriter extends ChannelInboundHandlerAdapter {
 
-        private final BackendConfig backend;
-        private final BackendKeyData key;
+        private final String to;
+        private final CancelRequest request;
 
-        CancelWriter(BackendConfig backend, BackendKeyData key) {
-            this.backend = backend;
-            this.key = key;
+        CancelWriter(String to, CancelRequest request) {
+            this.to = to;
+            this.request = request;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             ByteBuf out = ctx.alloc().buffer(CancelRequest.LENGTH);
-            new CancelRequest(key.processId(), key.secretKey()).encode(out);
+            request.encode(out);
             ctx.writeAndFlush(out); // PostgreSQL closes the connection once it has the request
             ctx.read();
         }
@@ -116,7 +135,7 @@ public final class BackendCanceller {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-            log.warn("could not send a cancel request to backend \"{}\": {}", backend.name(), root.getMessage());
+            log.warn("could not send a cancel request to {}: {}", to, root.getMessage());
             ctx.close();
         }
     }

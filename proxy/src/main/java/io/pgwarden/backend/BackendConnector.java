@@ -38,16 +38,33 @@ public final class BackendConnector {
     /** SCRAM keys per role and salt: derived once, off the event loop, not on every connection the pools open. */
     private final ScramKeyCache scramKeys;
     private final BackendTls tls;
+    /** In a fleet, the replica id: server connections log in as {@code pgwarden/<replica>/<database>}. */
+    private final java.util.OptionalInt replicaId;
 
     /** @throws java.io.UncheckedIOException when the backend's TLS files cannot be read or used */
     public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark,
                             AddressResolverGroup<?> resolver, ScramKeyCache scramKeys) {
+        this(backend, transport, waterMark, resolver, scramKeys, java.util.OptionalInt.empty());
+    }
+
+    /**
+     * @param replicaId in a fleet, this replica's id, which names its server connections in
+     *                  pg_stat_activity ({@code application_name} until a client sets its own)
+     */
+    public BackendConnector(BackendConfig backend, Transport transport, WriteBufferWaterMark waterMark,
+                            AddressResolverGroup<?> resolver, ScramKeyCache scramKeys, java.util.OptionalInt replicaId) {
+        this.replicaId = replicaId;
         this.backend = backend;
         this.tls = BackendTls.of(backend);
         this.transport = transport;
         this.waterMark = waterMark;
         this.resolver = resolver;
         this.scramKeys = scramKeys;
+    }
+
+    /** What a fleet replica's server connections show in pg_stat_activity until a client sets its own. */
+    public static String applicationName(int replicaId, String database) {
+        return "pgwarden/" + replicaId + "/" + database;
     }
 
     public BackendConfig backend() {
@@ -112,7 +129,8 @@ public final class BackendConnector {
                         }
                         ch.pipeline()
                                 .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
-                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, scramKeys, promise));
+                                .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, meters, scramKeys, promise,
+                                        replicaId.isPresent() ? applicationName(replicaId.getAsInt(), database.name()) : null));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(backend.host(), backend.port()); // unresolved: the resolver's job

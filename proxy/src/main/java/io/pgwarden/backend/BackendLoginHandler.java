@@ -62,8 +62,17 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
     private ScramClientExchange scram;
     private BackendKeyData key;
 
+    /** The application_name sent at login, or null for none. */
+    private final String applicationName;
+
     BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
                         Promise<ServerConnection> promise) {
+        this(database, meters, scramKeys, promise, null);
+    }
+
+    BackendLoginHandler(DatabaseConfig database, io.pgwarden.metrics.DatabaseMeters meters, ScramKeyCache scramKeys,
+                        Promise<ServerConnection> promise, String applicationName) {
+        this.applicationName = applicationName;
         this.database = database;
         this.scramKeys = scramKeys;
         this.meters = meters;
@@ -75,6 +84,9 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", database.user());
         startup.put("database", database.dbname());
+        if (applicationName != null) {
+            startup.put("application_name", applicationName);
+        }
         ByteBuf out = ctx.alloc().buffer();
         new StartupMessage(3, 0, startup).encode(out);
         ctx.writeAndFlush(out);

@@ -131,10 +131,7 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     }
 
     private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
-        CancelTarget target = context.cancels().find(cancel.processId(), cancel.secretKey());
-        if (target != null) {
-            target.cancelRunningQuery(context.canceller());
-        }
+        context.metrics().cancelRequest(context.cancels().cancel(cancel, context.canceller()));
         ctx.close(); // PostgreSQL answers a cancel request with nothing at all
     }
 

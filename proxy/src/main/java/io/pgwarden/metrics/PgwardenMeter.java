@@ -66,6 +66,10 @@ public enum PgwardenMeter {
     LOGINS_REFUSED("pgwarden.logins.refused", "pgwarden_logins_refused_total", Meter.Type.COUNTER,
             "Connections refused at once (53300) because too many logins were pending: over all "
                     + "(max_pending_logins) or from their source address (max_pending_logins_per_address)", LIMIT),
+    CANCEL_REQUESTS("pgwarden.cancel.requests", "pgwarden_cancel_requests_total", Meter.Type.COUNTER,
+            "CancelRequests received, by result: local, forwarded (another replica's key, sent to the peers), "
+                    + "unknown_key (forged, or its client gone), not_mine (a peer's forward for a third replica), forward_dropped",
+            RESULT),
     LOGIN_THROTTLE_EPISODES("pgwarden.login.throttle.episodes", "pgwarden_login_throttle_episodes_total", Meter.Type.COUNTER,
             "Times a service name or a source address reached limits.auth_failures failed logins within "
                     + "limits.auth_failure_window: its further answers are delayed until the window ends", KEY),

@@ -64,6 +64,9 @@ public final class PgwardenMetrics {
             for (LoginRefusal limit : LoginRefusal.values()) {
                 counter(PgwardenMeter.LOGINS_REFUSED, Tags.of(Labels.LIMIT, limit.label()));
             }
+            for (CancelOutcome outcome : CancelOutcome.values()) {
+                counter(PgwardenMeter.CANCEL_REQUESTS, Tags.of(Labels.RESULT, outcome.label()));
+            }
             for (ThrottleKey key : ThrottleKey.values()) {
                 counter(PgwardenMeter.LOGIN_THROTTLE_EPISODES, Tags.of(Labels.KEY, key.label()));
             }
@@ -187,6 +190,14 @@ public final class PgwardenMetrics {
             return;
         }
         counter(PgwardenMeter.LOGINS_REFUSED, Tags.of(Labels.LIMIT, limit.label())).increment();
+    }
+
+    /** A CancelRequest arrived (a client's, or a peer replica's forward). */
+    public void cancelRequest(CancelOutcome outcome) {
+        if (!enabled) {
+            return;
+        }
+        counter(PgwardenMeter.CANCEL_REQUESTS, Tags.of(Labels.RESULT, outcome.label())).increment();
     }
 
     private void clientConnection(String service, String database, ConnectionResult result) {

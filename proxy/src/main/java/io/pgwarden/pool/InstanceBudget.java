@@ -85,7 +85,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     private final String backend;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Member> members = new LinkedHashMap<>();
-    /** What pgwarden may hold on the instance; a reload may change it ({@link #resize}). */
+    /** What pgwarden may hold on the instance; a reload or a fleet split changes it ({@link #setCapacity}). */
     private volatile int capacity;
     private volatile int used;
     /**
@@ -133,6 +133,46 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         return used;
     }
 
+    /**
+     * This replica's new part of the instance (a fleet's split: {@link FleetBudgetSync}). Raised, the
+     * waiting database owed most is woken. Lowered below what is held, databases above their share
+     * (over the new capacity) close idle connections now and give busy ones back as they come free
+     * ({@link #mustYield}): nothing running is interrupted.
+     */
+    public List<Runnable> setCapacity(int newCapacity) {
+        lock.lock();
+        try {
+            accrue();
+            capacity = Math.max(0, newCapacity);
+            if (used < capacity) {
+                return wakeMostDeserving();
+            }
+            if (used == capacity) {
+                return List.of();
+            }
+            recomputeShares();
+            List<Runnable> followUps = new ArrayList<>(members.size());
+            shed(followUps);
+            return followUps;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What each database uses and wants now, for the fleet's split. */
+    public List<FleetSplit.Use> uses() {
+        lock.lock();
+        try {
+            List<FleetSplit.Use> uses = new ArrayList<>(members.size());
+            for (Member member : members.values()) {
+                uses.add(new FleetSplit.Use(member.database, member.weight, member.minimum, member.demand(), member.held));
+            }
+            return uses;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The database's current weighted fair share (0 without demand). */
     public double share(String database) {
         lock.lock();
@@ -178,17 +218,6 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             member.weight = weight;
             member.minimum = minimum;
             member.cap = cap;
-            return redivide();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** A reload changed what pgwarden may hold on the instance: shares are divided again at once. */
-    public List<Runnable> resize(int newCapacity) {
-        lock.lock();
-        try {
-            capacity = newCapacity;
             return redivide();
         } finally {
             lock.unlock();
@@ -293,14 +322,14 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
      * the budget goes to the most deserving, or databases above their share give idle connections back.
      */
     public List<Runnable> rebalance(String database, int cap, int busy, int recentPeak, int waiting) {
-        if (throttledMembers == 0) {
+        if (throttledMembers == 0 && used <= capacity) {
             return List.of();
         }
         lock.lock();
         try {
             update(database, cap, busy, recentPeak, waiting);
             if (used < capacity) {
-                return wakeMostDeserving();
+                return throttledMembers > 0 ? wakeMostDeserving() : List.of();
             }
             long now = clock.getAsLong();
             if (now - lastRebalanceReclaimNanos < REBALANCE_RECLAIM_GAP_NANOS) {
@@ -311,7 +340,11 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
             lastRebalanceReclaimNanos = now;
             recomputeShares();
             List<Runnable> followUps = new ArrayList<>(1);
-            reclaim(followUps);
+            if (used > capacity) {
+                shed(followUps); // the fleet lowered this replica's part: idle connections over it go
+            } else {
+                reclaim(followUps);
+            }
             return followUps;
         } finally {
             lock.unlock();
@@ -323,12 +356,17 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
      * because the database holds more than its share while another, below its share, waits.
      */
     public boolean mustYield(String database, int cap, int busy, int recentPeak, int waiting) {
-        if (throttledMembers == 0) {
-            return false; // nobody waits for budget: keep it
+        if (throttledMembers == 0 && used <= capacity) {
+            return false; // nobody waits for budget and none is owed back: keep it
         }
         lock.lock();
         try {
             Member member = update(database, cap, busy, recentPeak, waiting);
+            if (used > capacity) {
+                // the fleet lowered this replica's part: whoever holds more than its share over it gives back
+                recomputeShares();
+                return member.held > member.share + 1e-9;
+            }
             if (member.held <= member.share + 1e-9 || !anotherWaits(member)) {
                 // within its share as last computed (a newcomer's request recomputes them), or the only
                 // one waiting for budget is this database itself: the connection stays
@@ -368,6 +406,17 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
         }
         Map<String, Double> shares = FairShare.shares(capacity, claims);
         members.values().forEach(member -> member.share = shares.getOrDefault(member.database, 0.0));
+    }
+
+    /** Over capacity (the fleet lowered it): every database above its share closes idle connections, up to its excess. */
+    private void shed(List<Runnable> followUps) {
+        for (Member member : members.values()) {
+            int excess = (int) Math.ceil(member.held - member.share - 1e-9);
+            if (excess > 0) {
+                IntConsumer close = member.closeIdle;
+                followUps.add(() -> close.accept(excess));
+            }
+        }
     }
 
     /** Whether a database other than {@code member} waits for budget with clients queued. */

@@ -39,6 +39,10 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     private final EventLoopGroup loops;
     private final Function<BackendConfig, BackendConnector> connectorFor;
     private final PgwardenMetrics metrics;
+    /** Per backend, the budget of the whole instance (a fleet's replicas share it: {@link FleetBudgetSync}). */
+    private final Map<String, Integer> instanceCapacities = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Whether replicas split each instance's budget (fleet: is read at start; changing it needs a restart). */
+    private final io.pgwarden.config.FleetConfig fleet;
     private final Runnable shutdown;
 
     /**
@@ -48,6 +52,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     public Pools(PgwardenConfig config, EventLoopGroup loops, Function<BackendConfig, BackendConnector> connectorFor,
                  PgwardenMetrics metrics, Runnable shutdown) {
         this.loops = loops;
+        this.fleet = config.fleet();
         this.connectorFor = connectorFor;
         this.metrics = metrics;
         this.shutdown = shutdown;
@@ -67,17 +72,38 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         return InstanceCapacity.of(backend, config.databasesOn(backend.name()));
     }
 
-    /** A backend to serve databases on: its connector and its budget of {@code capacity} connections. */
-    public void addBackend(BackendConfig backend, int capacity) {
-        InstanceBudget budget = new InstanceBudget(backend.name(), capacity);
+    /** A backend to serve databases on: its connector and its budget, out of {@code instance} connections on its instance. */
+    public void addBackend(BackendConfig backend, int instance) {
+        instanceCapacities.put(backend.name(), instance);
+        // in a fleet, until its first sample: the static split, which every replica keeps to
+        InstanceBudget budget = new InstanceBudget(backend.name(), share(instance));
         connectors.put(backend.name(), connectorFor.apply(backend));
         budgets.put(backend.name(), budget);
         gauges.add(metrics.bindBudget(budget));
     }
 
-    /** A backend's max_connections or headroom changed: its budget is divided again at once. */
-    public void resizeBudget(String backend, int capacity) {
-        budgets.get(backend).resize(capacity).forEach(Runnable::run);
+    /**
+     * A backend's max_connections or headroom changed: its budget is divided again at once (in a
+     * fleet, this replica's static part; the next split corrects it).
+     */
+    public void resizeBudget(String backend, int instance) {
+        instanceCapacities.put(backend, instance);
+        budgets.get(backend).setCapacity(share(instance)).forEach(Runnable::run);
+    }
+
+    /** This replica's part of an instance of {@code instance} connections, before the fleet's first split. */
+    private int share(int instance) {
+        return fleet.sharesBudget() ? Math.max(1, instance / fleet.expectedReplicas()) : instance;
+    }
+
+    /** The budget of {@code backend}'s instance that this pgwarden holds its connections in. */
+    public InstanceBudget budget(String backend) {
+        return budgets.get(backend);
+    }
+
+    /** The budget of the whole instance, before a fleet splits it. */
+    public int instanceCapacity(String backend) {
+        return instanceCapacities.get(backend);
     }
 
     /** A database added: its pool opens, on a backend already known. */

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The admin, budget and sampler connections (pgjdbc) use the backend's TLS settings too. */
 class AdminConnectorTest {
@@ -23,7 +22,12 @@ class AdminConnectorTest {
                 "/etc/pgwarden/client.pem", "/etc/pgwarden/client.key"));
         assertEquals("verify-full", full.getSslMode());
         assertEquals("/etc/pgwarden/ca.pem", full.getSslRootCert());
-        assertNull(full.getSslCert(), "the client certificate is for the pooled roles, not admin_user");
+        assertEquals("/etc/pgwarden/client.pem", full.getSslCert(), "presented too: a pg_hba with clientcert asks every role for it");
+        assertEquals("/etc/pgwarden/client.key", full.getSslKey());
+        assertEquals(PemClientCertificateFactory.class.getName(), full.getSslfactory(), "pgjdbc reads no PEM key itself");
+        assertEquals("org.postgresql.ssl.LibPQFactory",
+                dataSource(new BackendTlsConfig(BackendTlsMode.VERIFY_FULL, "/etc/pgwarden/ca.pem", null, null)).getSslfactory(),
+                "without a certificate, pgjdbc's own factory");
         assertEquals("prefer", dataSource(BackendTlsConfig.DEFAULT).getSslMode(), "libpq's default, as pgjdbc's");
         assertEquals("disable", dataSource(new BackendTlsConfig(BackendTlsMode.DISABLE, null, null, null)).getSslMode());
     }

@@ -54,39 +54,35 @@ class InstanceBudgetTest {
     }
 
     @Test
-    void aSmallerBudgetAfterAReloadMakesDatabasesOverTheirShareCloseIdleConnectionsAtOnce() {
+    void aLoweredCapacityIsGivenBackIdleFirstThenAsConnectionsComeFreeAndARaisedOneWakesTheWaiting() {
         InstanceBudget budget = new InstanceBudget("main", 10);
-        List<Integer> closedA = new ArrayList<>();
-        List<Integer> closedB = new ArrayList<>();
-        budget.join("a", 1, 0, 100, () -> { }, closedA::add);
-        budget.join("b", 1, 0, 100, () -> { }, closedB::add);
-        for (int i = 0; i < 6; i++) {
-            assertTrue(budget.request("a", 100, i, i, 1).granted());
+        List<Integer> closed = new ArrayList<>();
+        int[] wakeUps = {0};
+        budget.join("noisy", 1, 0, 100, () -> wakeUps[0]++, closed::add);
+        for (int i = 0; i < 10; i++) {
+            assertTrue(budget.request("noisy", 100, i, i, 1).granted());
         }
-        for (int i = 0; i < 4; i++) {
-            assertTrue(budget.request("b", 100, i, i, 1).granted());
+        assertFalse(budget.mustYield("noisy", 100, 10, 10, 0), "within capacity, nobody waiting: kept");
+        // the fleet's split gives this replica 6: 8 busy, 2 idle
+        budget.setCapacity(6).forEach(Runnable::run);
+        assertEquals(List.of(4), closed, "asked to close up to its excess in idle connections");
+        budget.returned("noisy", 100, 8, 10, 0);
+        budget.returned("noisy", 100, 8, 10, 0);
+        assertTrue(budget.mustYield("noisy", 100, 8, 10, 0), "8 held, 6 allowed: a connection coming free goes back");
+        assertFalse(budget.request("noisy", 100, 8, 10, 3).granted(), "no more while over");
+        for (int i = 0; i < 2; i++) {
+            budget.returned("noisy", 100, 7 - i, 10, 3);
         }
-        budget.resize(4).forEach(Runnable::run);
-        assertEquals(4, budget.capacity());
-        assertEquals(List.of(4), closedA, "a holds 6 of a share of 2");
-        assertEquals(List.of(2), closedB, "b holds 4 of a share of 2");
-        assertFalse(budget.request("a", 100, 6, 6, 1).granted(), "over the new budget: nothing more");
+        assertEquals(6, budget.used());
+        assertFalse(budget.mustYield("noisy", 100, 6, 10, 3), "at its capacity again: kept for its own waiting clients");
+        int before = wakeUps[0];
+        budget.setCapacity(9).forEach(Runnable::run);
+        assertEquals(before + 1, wakeUps[0], "raised: the waiting database is woken");
+        assertTrue(budget.request("noisy", 100, 6, 10, 3).granted());
     }
 
     @Test
-    void aLargerBudgetAfterAReloadWakesTheDatabaseThatWaits() {
-        InstanceBudget budget = new InstanceBudget("main", 2);
-        List<String> woken = new ArrayList<>();
-        budget.join("a", 1, 0, 100, () -> woken.add("a"), n -> { });
-        assertTrue(budget.request("a", 100, 0, 0, 3).granted());
-        assertTrue(budget.request("a", 100, 1, 1, 2).granted());
-        assertFalse(budget.request("a", 100, 2, 2, 1).granted());
-        budget.resize(5).forEach(Runnable::run);
-        assertEquals(List.of("a"), woken);
-    }
-
-    @Test
-    void aDatabaseWhoseCapDropsClosesWhatItHoldsAbove() {
+    void aDatabaseWhoseCapDropsAfterAReloadClosesWhatItHoldsAbove() {
         InstanceBudget budget = new InstanceBudget("main", 10);
         List<Integer> closed = new ArrayList<>();
         budget.join("a", 1, 0, 5, () -> { }, closed::add);

@@ -1,0 +1,69 @@
+package io.pgwarden.frontend;
+
+import io.pgwarden.fleet.CancelKeys;
+import io.pgwarden.metrics.CancelOutcome;
+import io.pgwarden.protocol.frontend.CancelRequest;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Where a CancelRequest goes, on three replicas of a fleet: the registries as they are, the peers' wire a list. */
+class CancelRegistryTest {
+
+    private final List<CancelRequest> sentToPeers = new ArrayList<>();
+    private final CancelRegistry replica0 = new CancelRegistry(CancelKeys.ofReplica(0), request -> sentToPeers.add(request));
+    private final CancelRegistry replica1 = new CancelRegistry(CancelKeys.ofReplica(1), request -> sentToPeers.add(request));
+    private final CancelRegistry replica2 = new CancelRegistry(CancelKeys.ofReplica(2), request -> sentToPeers.add(request));
+    private final AtomicInteger cancelled = new AtomicInteger();
+
+    @Test
+    void aCancelThatReachesAnotherReplicaIsForwardedOnceAndOnlyItsOwnerActs() {
+        int secret = replica1.register(4711, canceller -> cancelled.incrementAndGet());
+        assertEquals(CancelOutcome.FORWARDED, replica0.cancel(new CancelRequest(4711, secret), null));
+        assertEquals(1, sentToPeers.size());
+        CancelRequest forwarded = sentToPeers.get(0);
+        assertEquals(CancelOutcome.NOT_MINE, replica2.cancel(forwarded, null), "the third replica drops it");
+        assertEquals(CancelOutcome.LOCAL, replica1.cancel(forwarded, null));
+        assertEquals(1, cancelled.get());
+        assertEquals(1, sentToPeers.size(), "nobody forwarded it again");
+    }
+
+    @Test
+    void aCancelThatReachesItsOwnReplicaStaysThere() {
+        int secret = replica2.register(99, canceller -> cancelled.incrementAndGet());
+        assertEquals(CancelOutcome.LOCAL, replica2.cancel(new CancelRequest(99, secret), null));
+        assertEquals(1, cancelled.get());
+        assertTrue(sentToPeers.isEmpty());
+    }
+
+    @Test
+    void aForgedOrStaleKeyIsDroppedAndToldApart() {
+        int secret = replica1.register(7, canceller -> cancelled.incrementAndGet());
+        assertEquals(CancelOutcome.UNKNOWN_KEY, replica1.cancel(new CancelRequest(7, secret ^ 1), null), "wrong secret");
+        assertEquals(CancelOutcome.UNKNOWN_KEY, replica1.cancel(new CancelRequest(8, secret), null), "wrong pid");
+        replica1.unregister(7, secret);
+        assertEquals(CancelOutcome.UNKNOWN_KEY, replica1.cancel(new CancelRequest(7, secret), null), "client gone");
+        assertEquals(0, cancelled.get());
+    }
+
+    @Test
+    void withoutPeersAnotherReplicasKeyIsDroppedAndCounted() {
+        CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), request -> false);
+        int secret = replica1.register(1, canceller -> cancelled.incrementAndGet());
+        assertEquals(CancelOutcome.FORWARD_DROPPED, lonely.cancel(new CancelRequest(1, secret), null));
+    }
+
+    @Test
+    void aLonePgwardenKeepsEveryKeyToItself() {
+        CancelRegistry alone = new CancelRegistry();
+        int secret = alone.register(3, canceller -> cancelled.incrementAndGet());
+        assertEquals(CancelOutcome.LOCAL, alone.cancel(new CancelRequest(3, secret), null));
+        assertEquals(CancelOutcome.UNKNOWN_KEY, alone.cancel(new CancelRequest(3, CancelKeys.forwarded(secret ^ 2)), null));
+        assertEquals(1, cancelled.get());
+    }
+}
