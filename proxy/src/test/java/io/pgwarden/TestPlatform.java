@@ -44,6 +44,9 @@ public final class TestPlatform implements AutoCloseable {
                 query_timeout: "${TX_QUERY_TIMEOUT:-0}"
                 idle_transaction_timeout: "${TX_IDLE_TRANSACTION_TIMEOUT:-0}"
                 client_idle_timeout: "${TX_CLIENT_IDLE_TIMEOUT:-0}"
+                pinning: "${TX_PINNING:-auto}"
+                max_pinned: "${TX_MAX_PINNED:-3}"
+                pinned_idle_timeout: "${TX_PINNED_IDLE_TIMEOUT:-10m}"
               # one server connection shared by every client
               orders_tx1: {backend: main, dbname: orders_db, user: orders_owner, password: orders-db-pw, pool_mode: transaction, pool_size: 1}
             services:
@@ -94,7 +97,10 @@ public final class TestPlatform implements AutoCloseable {
         return start(CONFIG, overrides);
     }
 
-    /** @param configText a routing file shaped as {@link #CONFIG} (the TLS tests add listen.tls and certificate services to it) */
+    /**
+     * @param configText a routing file shaped as {@link #CONFIG} (the TLS tests add listen.tls and certificate
+     *                   services to it), or one of its own on {@code ${PG_PORT}}
+     */
     public static TestPlatform start(String configText, Map<String, String> overrides) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
         try {
@@ -109,9 +115,11 @@ public final class TestPlatform implements AutoCloseable {
             PgwardenConfig config = ConfigLoader.parse(configText, "test.yaml", env::get);
             new Provisioner().provision(config);
             // the md5 role's password must be stored as md5 for the md5 rule to ask for md5
-            try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement()) {
-                st.execute("SET password_encryption = 'md5'");
-                st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
+            if (config.databases().values().stream().anyMatch(d -> d.user().equals("legacy_owner"))) {
+                try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement()) {
+                    st.execute("SET password_encryption = 'md5'");
+                    st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
+                }
             }
             java.util.concurrent.atomic.AtomicReference<String> file = new java.util.concurrent.atomic.AtomicReference<>(configText);
             Pgwarden pgwarden = new Pgwarden(config, () -> ConfigLoader.parse(file.get(), "test.yaml", env::get)).start();

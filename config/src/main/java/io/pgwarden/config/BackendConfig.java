@@ -53,6 +53,12 @@ public record BackendConfig(
                 BackendTlsConfig.DEFAULT);
     }
 
+    /** The same backend, its admin connecting to {@code database} (provisioning inside a database: its schemas). */
+    public BackendConfig withAdminDatabase(String database) {
+        return new BackendConfig(name, host, port, adminUser, adminPassword, database, embedded,
+                sampleInterval, maxConnections, headroom, tls);
+    }
+
     /** The same backend at another address (the demo's embedded servers may get free ports). */
     public BackendConfig withAddress(String newHost, int newPort) {
         return new BackendConfig(name, newHost, newPort, adminUser, adminPassword, adminDatabase, embedded,

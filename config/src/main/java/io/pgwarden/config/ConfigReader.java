@@ -30,8 +30,9 @@ final class ConfigReader {
     static final List<String> POOL_KEYS = List.of("pool_mode", "pool_size", "min_idle", "query_wait_timeout",
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
-            "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout");
-    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password"), POOL_KEYS);
+            "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout",
+            "pinning", "max_pinned", "pinned_idle_timeout");
+    static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password", "schema", "public_schema"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections");
     static final List<String> LIMITS_KEYS = List.of("max_client_connections", "max_pending_logins", "max_pending_logins_per_address",
             "max_message_size", "login_timeout", "auth_failures", "auth_failure_window", "auth_failure_max_delay");
@@ -204,7 +205,9 @@ final class ConfigReader {
                 map.nonEmptyString("dbname", name),
                 map.requiredString("user"),
                 map.string("password", ""),
-                readPool(map, poolSection));
+                readPool(map, poolSection),
+                map.string("schema", ""),
+                map.bool("public_schema").orElse(false));
     }
 
     /** The pool keys {@code map} sets, over {@code base}: the merge order is defaults, then pool:, then the database. */
@@ -226,7 +229,10 @@ final class ConfigReader {
                 map.integer("weight").orElse(base.weight()),
                 map.integer("max_client_connections").orElse(base.maxClientConnections()),
                 map.integer("reserve_pool").orElse(base.reservePool()),
-                map.duration("reserve_pool_timeout").orElse(base.reservePoolTimeout()));
+                map.duration("reserve_pool_timeout").orElse(base.reservePoolTimeout()),
+                map.value("pinning", text -> byYamlName(text, Pinning.values(), Pinning::yamlName)).orElse(base.pinning()),
+                map.integer("max_pinned").orElse(base.maxPinned()),
+                map.duration("pinned_idle_timeout").orElse(base.pinnedIdleTimeout()));
     }
 
     /** @param admin listed under admin_services: it may have no databases, the console being all it needs */

@@ -1,8 +1,12 @@
 package io.pgwarden.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -47,6 +51,7 @@ final class ConfigValidator {
         config.backends().values().forEach(this::checkBackend);
         checkPool("pool", poolSection);
         config.databases().values().forEach(database -> checkDatabase(database, config));
+        checkSharedDatabases(config);
         config.services().values().forEach(service -> checkService(service, config));
         checkLimits(config.limits());
         checkAudit(config.audit());
@@ -264,8 +269,76 @@ final class ConfigValidator {
         // Both travel in a NUL-terminated StartupMessage field to PostgreSQL.
         checkNoNul(KeyPath.child(at, "dbname"), database.dbname());
         checkNoNul(KeyPath.child(at, "user"), database.user());
+        checkSchema(at, database);
         checkPool(at, database.pool());
         checkInheritedMinIdle(at, database.pool());
+    }
+
+    /** PostgreSQL's NAMEDATALEN less its NUL: a longer name would be cut short without an error. */
+    static final int MAX_IDENTIFIER_BYTES = 63;
+
+    private void checkSchema(String at, DatabaseConfig database) {
+        String schema = KeyPath.child(at, "schema");
+        String name = database.schema();
+        if (!diagnostics.isSet(schema)) {
+            String withPublic = KeyPath.child(at, "public_schema");
+            if (diagnostics.isSet(withPublic)) {
+                diagnostics.error(withPublic, "applies only with schema: (a database without one sees its public schema anyway)");
+            }
+            return;
+        }
+        if (name.isEmpty()) {
+            diagnostics.error(schema, "must not be empty: leave it out to route to the whole database");
+        } else if (name.indexOf('\0') >= 0) {
+            diagnostics.error(schema, "must not contain a NUL character");
+        } else if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_IDENTIFIER_BYTES) {
+            diagnostics.error(schema, "'" + name + "' is longer than PostgreSQL's " + MAX_IDENTIFIER_BYTES + " bytes for a name");
+        } else if (name.startsWith("pg_")) {
+            diagnostics.error(schema, "'" + name + "': names starting with pg_ are reserved for PostgreSQL's system schemas");
+        } else if (name.equals("public") || name.equals("information_schema") || name.equals("$user")) {
+            diagnostics.error(schema, "'" + name + "' is not a schema of its own" + (name.equals("public")
+                    ? ": leave schema out to route to the whole database, public included" : " (PostgreSQL gives it another meaning)"));
+        }
+    }
+
+    /**
+     * Logical databases in one physical database with schemas: each schema (or the database without
+     * one) is one role's, and each role has one schema there, so that PostgreSQL itself keeps them
+     * apart. Two entries for one schema and role (one per pool mode, say) are the same place.
+     * Physical databases without schemas are shared as before, with no such rule.
+     */
+    private void checkSharedDatabases(PgwardenConfig config) {
+        Map<List<String>, List<DatabaseConfig>> byPhysical = new LinkedHashMap<>();
+        config.databases().values().forEach(database ->
+                byPhysical.computeIfAbsent(List.of(database.backend(), database.dbname()), key -> new ArrayList<>()).add(database));
+        byPhysical.forEach((physical, databases) -> {
+            if (databases.stream().noneMatch(DatabaseConfig::hasSchema)) {
+                return;
+            }
+            Map<String, DatabaseConfig> bySchema = new HashMap<>();
+            Map<String, DatabaseConfig> byRole = new HashMap<>();
+            for (DatabaseConfig database : databases) {
+                String at = KeyPath.child("databases", database.name());
+                String where = "database '" + database.dbname() + "' on backend '" + database.backend() + "'";
+                DatabaseConfig sameSchema = bySchema.putIfAbsent(database.schema(), database);
+                DatabaseConfig sameRole = byRole.putIfAbsent(database.user(), database);
+                if (sameSchema != null && !sameSchema.user().equals(database.user())) {
+                    diagnostics.error(database.hasSchema() ? KeyPath.child(at, "schema") : at, (database.hasSchema()
+                            ? "schema '" + database.schema() + "' of " + where + " is already databases." + sameSchema.name()
+                            : where + " is already databases." + sameSchema.name() + " without a schema")
+                            + " (role " + sameSchema.user() + "): give this one a schema of its own"
+                            + " (two logical databases may share a schema only with the same user)");
+                } else if (sameRole != null && !sameRole.schema().equals(database.schema())) {
+                    diagnostics.error(KeyPath.child(at, "user"), "role '" + database.user() + "' is already the role of databases."
+                            + sameRole.name() + " (" + describeSchema(sameRole) + ") in " + where
+                            + ": each schema needs a role of its own, so that PostgreSQL keeps them apart");
+                }
+            }
+        });
+    }
+
+    private static String describeSchema(DatabaseConfig database) {
+        return database.hasSchema() ? "schema '" + database.schema() + "'" : "no schema";
     }
 
     /** The pool keys set at {@code at}; {@code pool} is the merged result there. */
@@ -281,6 +354,10 @@ final class ConfigValidator {
         checkRange(KeyPath.child(at, "weight"), pool.weight(), 1, 1000);
         checkRange(KeyPath.child(at, "max_client_connections"), pool.maxClientConnections(), 0, 10_000_000);
         checkRange(KeyPath.child(at, "reserve_pool"), pool.reservePool(), 0, 10_000);
+        String maxPinned = KeyPath.child(at, "max_pinned");
+        if (diagnostics.isSet(maxPinned) && (pool.maxPinned() < 0 || pool.maxPinned() > pool.size())) {
+            diagnostics.error(maxPinned, "must be between 0 and pool_size (" + pool.size() + ")");
+        }
         String minConnections = KeyPath.child(at, "min_connections");
         if (diagnostics.isSet(minConnections) && (pool.minConnections() < 0 || pool.minConnections() > pool.size())) {
             diagnostics.error(minConnections, "must be between 0 and pool_size (" + pool.size() + ")");

@@ -27,6 +27,10 @@ import java.time.Duration;
  * @param reservePool                extra server connections beyond pool_size for clients that waited
  *                                   reserve_pool_timeout (still inside the instance budget)
  * @param reservePoolTimeout         how long a client waits before the reserve may be used
+ * @param pinning                    transaction mode: keep a client on its server while it holds session state
+ * @param maxPinned                  clients of the database pinned at once; a statement that would pin one more
+ *                                   is refused (53400). {@link #UNSET_MAX_PINNED}: half of pool_size, rounded up
+ * @param pinnedIdleTimeout          a pinned client idle outside a transaction longer is disconnected (0: never)
  */
 public record PoolSettings(
         PoolMode mode,
@@ -45,7 +49,13 @@ public record PoolSettings(
         int weight,
         int maxClientConnections,
         int reservePool,
-        Duration reservePoolTimeout) {
+        Duration reservePoolTimeout,
+        Pinning pinning,
+        int maxPinned,
+        Duration pinnedIdleTimeout) {
+
+    /** max_pinned not set: it follows pool_size (see {@link #maxPinnedClients()}). */
+    public static final int UNSET_MAX_PINNED = -1;
 
     public static final PoolSettings DEFAULTS = new PoolSettings(
             PoolMode.SESSION, 20, 0,
@@ -54,5 +64,12 @@ public record PoolSettings(
             // every state in which a client holds a server ends: a transaction-mode client idle inside
             // a transaction longer than 5 minutes is disconnected unless configured otherwise
             Duration.ZERO, Duration.ofMinutes(5), Duration.ZERO, 250,
-            0, 1, 0, 0, Duration.ofSeconds(5));
+            0, 1, 0, 0, Duration.ofSeconds(5),
+            // a pinned client holds a server while idle: half the pool at most, and not for ever
+            Pinning.AUTO, UNSET_MAX_PINNED, Duration.ofMinutes(10));
+
+    /** Clients that may be pinned at once: max_pinned, or half of pool_size (rounded up) when it is not set. */
+    public int maxPinnedClients() {
+        return maxPinned == UNSET_MAX_PINNED ? (size + 1) / 2 : maxPinned;
+    }
 }

@@ -39,5 +39,6 @@ public record ConnectionInfo(
         int remotePid,
         String tls,
         String applicationName,
-        int preparedStatements) {
+        int preparedStatements,
+        String pinReasons) {
 }

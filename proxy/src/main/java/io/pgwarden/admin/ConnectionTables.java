@@ -33,14 +33,16 @@ final class ConnectionTables {
                 .text("type", "user", "database", "replication", "state", "addr").int8("port")
                 .text("local_addr").int8("local_port").text("connect_time", "request_time")
                 .int8("wait", "wait_us", "close_needed").text("ptr", "link").int8("remote_pid")
-                .text("tls", "application_name").int8("prepared_statements", "id");
+                .text("tls", "application_name").int8("prepared_statements", "id")
+                .int8("pinned").text("pin_reasons");
         for (ConnectionInfo c : connections) {
             table.row(type, c.user(), c.database(), "none", c.state(),
                     host(c.remote()), port(c.remote()), host(c.local()), port(c.local()),
                     time(c.connectTime()), time(c.requestTime()),
                     c.waitMicros() / MICROS_PER_SECOND, c.waitMicros() % MICROS_PER_SECOND, c.closeNeeded(),
                     Long.toHexString(c.id()), c.linkId() == 0 ? "" : Long.toHexString(c.linkId()), c.remotePid(),
-                    c.tls(), c.applicationName(), c.preparedStatements(), c.id());
+                    c.tls(), c.applicationName(), c.preparedStatements(), c.id(),
+                    c.pinReasons().isEmpty() ? 0 : 1, c.pinReasons());
         }
         return table.build();
     }

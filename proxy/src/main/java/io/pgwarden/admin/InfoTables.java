@@ -78,6 +78,8 @@ final class InfoTables {
             PoolSettings pool = database.pool();
             row(table, at + "backend", database.backend(), null);
             row(table, at + "dbname", database.dbname(), database.name());
+            row(table, at + "schema", database.schema(), "");
+            row(table, at + "public_schema", database.publicSchema(), false);
             row(table, at + "user", database.user(), null);
             row(table, at + "pool_mode", pool.mode().yamlName(), defaults.mode().yamlName());
             row(table, at + "pool_size", pool.size(), defaults.size());
@@ -94,6 +96,9 @@ final class InfoTables {
             row(table, at + "client_idle_timeout", duration(pool.clientIdleTimeout()), duration(defaults.clientIdleTimeout()));
             row(table, at + "prepared_statement_cache_size", pool.preparedStatementCacheSize(),
                     defaults.preparedStatementCacheSize());
+            row(table, at + "pinning", pool.pinning().yamlName(), defaults.pinning().yamlName());
+            row(table, at + "max_pinned", pool.maxPinnedClients(), null);
+            row(table, at + "pinned_idle_timeout", duration(pool.pinnedIdleTimeout()), duration(defaults.pinnedIdleTimeout()));
         }
         for (ServiceConfig service : config.services().values()) {
             String at = "services." + service.name() + ".";

@@ -56,7 +56,8 @@ final class PoolTables {
                 .text("pool_mode", "load_balance_hosts")
                 .int8("max_connections", "current_connections", "max_client_connections",
                         "current_client_connections", "paused", "disabled")
-                .int8("min_connections", "weight");
+                .int8("min_connections", "weight")
+                .text("schema");
         for (DatabaseConfig database : config.databases().values()) {
             BackendConfig backend = config.backendOf(database);
             PoolView pool = byDatabase.get(database.name());
@@ -68,7 +69,7 @@ final class PoolTables {
                     database.pool().serverLifetime().toSeconds(), database.pool().mode().yamlName(), null,
                     database.pool().size(), servers, database.pool().maxClientConnections(), clients,
                     view.isPaused(database.name()), view.isDisabled(database.name()), database.pool().minConnections(),
-                    database.pool().weight());
+                    database.pool().weight(), database.schema());
         }
         return table.build();
     }

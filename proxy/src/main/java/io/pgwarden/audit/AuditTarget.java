@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 
 /**
  * What pgwarden's config says one backend should look like: its service databases, with the roles
- * pgwarden logs in to each as (owner first, as {@code provision} makes them), and the admin role the
+ * pgwarden logs in to each as (and the owner {@code provision} gives each), and the admin role the
  * audit itself uses.
  *
  * @param passwords the configured password of each role ("" for none); a role left out is not checked
@@ -47,13 +47,15 @@ public record AuditTarget(String backend, String adminUser, List<PhysicalDatabas
         return schemas.stream().filter(schema -> schema.database().equals(database)).toList();
     }
 
-    /**
-     * The backend's databases as {@code provision} plans them. Schema routing, once the config has
-     * it, adds each logical database's schema here, and the schema check needs nothing more.
-     */
+    /** The backend's databases as {@code provision} plans them, with the schemas of schema-routed ones. */
     public static AuditTarget of(PgwardenConfig config, String backend) {
-        BackendPlan plan = BackendPlan.of(config.databasesOn(backend));
-        return new AuditTarget(backend, config.backends().get(backend).adminUser(), plan.databases(), plan.passwords());
+        String adminUser = config.backends().get(backend).adminUser();
+        BackendPlan plan = BackendPlan.of(config.databasesOn(backend), adminUser);
+        List<ServiceSchema> schemas = plan.databases().stream()
+                .flatMap(database -> database.schemas().stream()
+                        .map(schema -> new ServiceSchema(database.name(), schema.name(), schema.role())))
+                .toList();
+        return new AuditTarget(backend, adminUser, plan.databases(), plan.passwords(), schemas);
     }
 
     public Set<String> databaseNames() {

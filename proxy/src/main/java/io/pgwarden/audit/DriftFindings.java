@@ -55,7 +55,8 @@ final class DriftFindings {
                 List<String> fix = new ArrayList<>();
                 fix.add("CREATE DATABASE " + Sql.identifier(name) + " OWNER " + Sql.identifier(wanted.owner()));
                 fix.add(Sql.revokeConnectFromPublic(name));
-                wanted.users().stream().skip(1).forEach(user -> fix.add(Sql.grantConnect(name, user)));
+                wanted.users().stream().filter(user -> !user.equals(wanted.owner()))
+                        .forEach(user -> fix.add(Sql.grantConnect(name, user)));
                 findings.add(finding(target, FindingKind.DATABASE_MISSING, name, "database " + name + " does not exist", fix));
                 continue;
             }

@@ -84,6 +84,11 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", database.user());
         startup.put("database", database.dbname());
+        if (database.hasSchema()) {
+            // the session default, so that RESET ALL and DISCARD ALL come back to the schema, as they do
+            // to a startup setting on a direct connection
+            startup.put("search_path", database.searchPath());
+        }
         if (applicationName != null) {
             startup.put("application_name", applicationName);
         }

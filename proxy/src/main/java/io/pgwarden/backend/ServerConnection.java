@@ -221,7 +221,14 @@ public final class ServerConnection extends ChannelDuplexHandler {
 
     private void onUnsolicited(byte type, ByteBuf frame) {
         try {
-            if (type == BackendMessages.ERROR_RESPONSE) {
+            if (type == BackendMessages.NOTIFICATION_RESPONSE && database.pool().pinning() == io.pgwarden.config.Pinning.AUTO
+                    && database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION) {
+                // it listens, and no client does through it: a LISTEN pinning did not see (inside a
+                // function, say). Nobody may inherit it
+                log.warn("closing an idle server connection of database \"{}\" (pid {}): it received a notification, so a LISTEN"
+                        + " of a client that left is still active on it", database.name(), backendKey.processId());
+                channel.close();
+            } else if (type == BackendMessages.ERROR_RESPONSE) {
                 log.info("idle server connection for database \"{}\" (pid {}) got: {}",
                         database.name(), backendKey.processId(), ErrorResponse.decode(frame));
             }

@@ -22,6 +22,7 @@ public final class ServerSessionState {
     private long lastClientId = -1;
     private Map<String, String> lastDesired = Map.of();
     private boolean identityMayHaveChanged;
+    private boolean settingsForgotten;
 
     ServerSessionState(int statementCapacity) {
         this.statements = new ServerStatements(statementCapacity);
@@ -54,6 +55,34 @@ public final class ServerSessionState {
         boolean changed = identityMayHaveChanged;
         identityMayHaveChanged = false;
         return changed;
+    }
+
+    /**
+     * DISCARD ALL ran: no statement is prepared here any more, and the role and the settings are
+     * the defaults, so whoever comes next (the same client too) gets its settings applied afresh.
+     */
+    public void discarded() {
+        statements.clear();
+        forgetSettings();
+        lastClientId = -1;
+        identityMayHaveChanged = false;
+    }
+
+    /**
+     * The server is back at its session defaults (DISCARD ALL, RESET ALL, RESET of a setting ran
+     * there): whoever runs next, the last client too, gets its settings applied afresh.
+     */
+    public void forgetSettings() {
+        appliedSettings.clear();
+        lastDesired = Map.of();
+        settingsForgotten = true; // not "another client was here": that would also reset a role the client SET
+    }
+
+    /** True once after {@link #forgetSettings()}: the settings must be applied even for the last client. */
+    public boolean takeSettingsForgotten() {
+        boolean forgotten = settingsForgotten;
+        settingsForgotten = false;
+        return forgotten;
     }
 
     /** The settings the last client wanted (its startup settings over its reported values), as applied here. */

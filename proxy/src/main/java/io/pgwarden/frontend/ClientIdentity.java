@@ -49,7 +49,7 @@ final class ClientIdentity {
      */
     Optional<Map<String, String>> startupSettings() {
         try {
-            return Optional.of(SessionParameters.settings(startup));
+            return Optional.of(SessionParameters.settings(startup, database.searchPath()));
         } catch (IllegalArgumentException e) {
             ClientErrors.fatal(channel, SqlState.INVALID_PARAMETER_VALUE, e.getMessage());
             return Optional.empty();
@@ -58,13 +58,14 @@ final class ClientIdentity {
 
     /**
      * @param state    active (holds a server), waiting (for one), or idle
-     * @param serverId the process id of the server it holds, 0 for none
+     * @param serverId   the process id of the server it holds, 0 for none
+     * @param pinReasons why it keeps that server between transactions ({@link io.pgwarden.pool.PinReason} bits)
      */
-    ConnectionInfo describe(String state, int serverId) {
+    ConnectionInfo describe(String state, int serverId, int pinReasons) {
         return new ConnectionInfo(id, startup.user(), database.name(), state,
                 (InetSocketAddress) channel.remoteAddress(), (InetSocketAddress) channel.localAddress(),
                 connectedAt, null, 0, false, serverId, 0, "",
-                startup.parameters().getOrDefault("application_name", ""), 0);
+                startup.parameters().getOrDefault("application_name", ""), 0, io.pgwarden.pool.PinReason.labels(pinReasons));
     }
 
     /** KILL: a FATAL 57P01 naming the reason, then the connection closes. */

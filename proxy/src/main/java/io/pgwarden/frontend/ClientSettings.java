@@ -54,11 +54,34 @@ final class ClientSettings {
         }
         for (String name : FOLLOWED) {
             String value = wanted.get(name);
-            if (value != null && !value.equals(serverReported.get(name))) {
+            if (value != null && serverReported.containsKey(name) && !value.equals(serverReported.get(name))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * True when pgwarden carries the setting {@code lowerCaseName} to the client's next server itself:
+     * one it follows that {@code serverReported} shows (search_path is reported from PostgreSQL 18 only).
+     * A SET of it needs no pin.
+     */
+    static boolean carries(String lowerCaseName, Map<String, String> serverReported) {
+        for (String name : FOLLOWED) {
+            if (name.equalsIgnoreCase(lowerCaseName)) {
+                return serverReported.containsKey(name);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the server's report of a setting is what it holds. A setting it does not report
+     * (search_path before PostgreSQL 18) is compared with what pgwarden applied there instead;
+     * else it would be applied again whenever another client takes the server.
+     */
+    private static boolean followedOn(String name, Map<String, String> serverReported) {
+        return FOLLOWED.contains(name) && serverReported.containsKey(name);
     }
 
     void reportedAll(Map<String, String> values) {
@@ -75,8 +98,9 @@ final class ClientSettings {
      * client did not ask for them.
      */
     String syncStatement(long clientId, ServerSessionState server, Map<String, String> serverReported) {
-        if (server.lastClientId() == clientId) {
-            return null; // nobody else used it since
+        boolean forgotten = server.takeSettingsForgotten();
+        if (server.lastClientId() == clientId && !forgotten) {
+            return null; // nobody else used it since, and it was not reset
         }
         server.lastClientId(clientId);
         Map<String, String> desired = desired();
@@ -87,7 +111,7 @@ final class ClientSettings {
         Map<String, String> applied = server.appliedSettings();
         Map<String, String> changes = new java.util.LinkedHashMap<>();
         desired.forEach((name, value) -> {
-            String current = FOLLOWED.contains(name) ? serverReported.get(name) : applied.get(name);
+            String current = followedOn(name, serverReported) ? serverReported.get(name) : applied.get(name);
             if (!value.equals(current)) {
                 changes.put(name, value);
             }
@@ -95,7 +119,7 @@ final class ClientSettings {
         List<String> resets = applied.keySet().stream().filter(name -> !desired.containsKey(name)).toList();
         applied.clear();
         desired.forEach((name, value) -> {
-            if (!FOLLOWED.contains(name)) {
+            if (!followedOn(name, serverReported)) {
                 applied.put(name, value);
             }
         });

@@ -9,12 +9,17 @@ import java.util.Map;
  */
 final class ClientStatements {
 
-    /** One statement as the client knows it; {@code changesIdentity} when it may change the session's role. */
-    record Statement(String clientName, String serverName, byte[] definition, boolean changesIdentity) {
+    /** One statement as the client knows it; {@code effect}: what it does to the session ({@link PinScanner#scan}). */
+    record Statement(String clientName, String serverName, byte[] definition, int effect) {
 
         /** A name the client never prepared (or pgwarden cannot map): the server answers for it. */
         static Statement unknown(String clientName) {
-            return new Statement(clientName, io.pgwarden.backend.StatementNames.UNKNOWN, null, false);
+            return new Statement(clientName, io.pgwarden.backend.StatementNames.UNKNOWN, null, 0);
+        }
+
+        /** It may change the session's role. */
+        boolean changesIdentity() {
+            return PinScanner.changesIdentity(effect);
         }
     }
 

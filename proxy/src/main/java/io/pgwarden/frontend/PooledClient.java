@@ -126,7 +126,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             case IDLE -> "idle";
             case CLOSED -> "closed";
         };
-        return identity.describe(shown, current == null ? 0 : current.server().backendKey().processId());
+        return identity.describe(shown, current == null ? 0 : current.server().backendKey().processId(),
+                current == null ? 0 : current.pinReasons());
     }
 
     @Override
@@ -204,7 +205,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         if (transactionMode) {
             settings = new ClientSettings(startupSettings);
             timeouts = new TransactionTimeouts(database.pool(), client.eventLoop(), new Timed());
-            link = new TransactionLink(this, client, clientId, settings, context.statementNames(), timeouts.enabled());
+            link = new TransactionLink(this, client, clientId, settings, context.statementNames(), timeouts.enabled(),
+                    database.pool().pinning() == io.pgwarden.config.Pinning.AUTO);
         } else {
             link = new SessionLink(this, client);
         }
@@ -598,6 +600,11 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         @Override
         public long idleInTransactionSinceNanos() {
             return state == State.ATTACHED ? ((TransactionLink) link).idleInTransactionSinceNanos() : 0;
+        }
+
+        @Override
+        public long pinnedIdleSinceNanos() {
+            return state == State.ATTACHED ? ((TransactionLink) link).pinnedIdleSinceNanos() : 0;
         }
 
         @Override

@@ -15,6 +15,8 @@ import java.util.Map;
 final class SessionParameters {
 
     /** Startup parameters that are not settings. */
+    private static final String SEARCH_PATH = "search_path";
+
     private static final List<String> NOT_SETTINGS = List.of("user", "database", "options", "replication");
 
     private SessionParameters() {
@@ -22,7 +24,18 @@ final class SessionParameters {
 
     /** Settings in the order PostgreSQL applies them: the packet's, then those from {@code options}. */
     static Map<String, String> settings(StartupMessage startup) {
+        return settings(startup, "");
+    }
+
+    /**
+     * The same, with {@code defaultSearchPath} (a schema-routed database's, "" for none) as the
+     * client's search_path unless it names its own, in the packet or in {@code options}.
+     */
+    static Map<String, String> settings(StartupMessage startup, String defaultSearchPath) {
         Map<String, String> settings = new LinkedHashMap<>();
+        if (!defaultSearchPath.isEmpty()) {
+            settings.put(SEARCH_PATH, defaultSearchPath);
+        }
         startup.parameters().forEach((name, value) -> {
             if (!NOT_SETTINGS.contains(name) && !name.startsWith("_pq_.")) {
                 settings.put(name, value);
@@ -31,6 +44,9 @@ final class SessionParameters {
         String options = startup.parameters().get("options");
         if (options != null) {
             settings.putAll(parseOptions(options));
+        }
+        if (!defaultSearchPath.isEmpty() && settings.keySet().stream().filter(SEARCH_PATH::equalsIgnoreCase).count() > 1) {
+            settings.remove(SEARCH_PATH); // the client's own, spelled another way (setting names ignore case)
         }
         return settings;
     }

@@ -18,6 +18,8 @@ final class SqlWords {
 
     private final byte[][] words;
     private final boolean[] startsAWord = new boolean[128];
+    /** For each first letter, the indexes of the words that start with it: a candidate is compared with those only. */
+    private final int[][] byFirstLetter = new int[128][];
     /** Stops at the bytes a word can start with; one per instance, so scans allocate nothing. */
     private final ByteProcessor notAFirstLetter;
 
@@ -26,6 +28,10 @@ final class SqlWords {
         for (int i = 0; i < words.length; i++) {
             this.words[i] = words[i].getBytes(StandardCharsets.US_ASCII);
             startsAWord[this.words[i][0]] = true;
+        }
+        for (int c = 0; c < 128; c++) {
+            int letter = c;
+            byFirstLetter[c] = java.util.stream.IntStream.range(0, words.length).filter(i -> this.words[i][0] == letter).toArray();
         }
         notAFirstLetter = b -> {
             int c = lowerCase(b);
@@ -49,6 +55,26 @@ final class SqlWords {
             i = at + 1;
         }
         return false;
+    }
+
+    /** The words that appear in {@code [from, to)}: bit {@code i} for the {@code i}-th word of the constructor. */
+    int wordsIn(ByteBuf text, int from, int to) {
+        int all = (1 << words.length) - 1;
+        int found = 0;
+        int i = from;
+        while (i < to && found != all) {
+            int at = text.forEachByte(i, to - i, notAFirstLetter);
+            if (at < 0) {
+                break;
+            }
+            for (int w : byFirstLetter[lowerCase(text.getByte(at))]) {
+                if (matches(text, at, to, words[w])) {
+                    found |= 1 << w;
+                }
+            }
+            i = at + 1;
+        }
+        return found;
     }
 
     private static int lowerCase(byte b) {

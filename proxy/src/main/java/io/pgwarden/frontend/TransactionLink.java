@@ -48,6 +48,20 @@ final class TransactionLink implements ServerSide {
     private record Redefinition(Statement existing) {
     }
 
+    /**
+     * Requests that end session state ({@link PinReason} bits), carried on their Query or Sync: the
+     * pin reasons go only when the request succeeded and left no transaction open (a transaction
+     * may still roll the change back). Rare: made only for such requests.
+     */
+    private static final class Unpin {
+        final int reasons;
+        boolean failed;
+
+        Unpin(int reasons) {
+            this.reasons = reasons;
+        }
+    }
+
 
     private final Channel client;
     private final ClientOutbox outbox;
@@ -85,9 +99,20 @@ final class TransactionLink implements ServerSide {
     private final boolean timed;
     private volatile long busySinceNanos;
     private volatile long idleInTransactionSinceNanos;
+    /** Since when a pinned client keeps its server while idle outside a transaction (0: it does not). */
+    private volatile long pinnedIdleSinceNanos;
+    /** pinning: auto. Off: nothing pins, LISTEN is refused. */
+    private final boolean pinning;
+    /** Settings pgwarden carries to the next server itself, as the current server reports them: their SET needs no pin. */
+    private final java.util.function.Predicate<String> carried = name -> ClientSettings.carries(name, server.parameters());
+    /** Reasons ended by extended-protocol statements since the last Sync: they go with it. */
+    private int extendedUnpins;
+    /** A statement since the last Sync began or ended a transaction block: the batch's unpins do not count. */
+    private boolean extendedTransactionControl;
 
     TransactionLink(PooledClient session, Channel client, long clientId, ClientSettings settings, StatementNames names,
-                    boolean timed) {
+                    boolean timed, boolean pinning) {
+        this.pinning = pinning;
         this.timed = timed;
         this.client = client;
         this.outbox = new ClientOutbox(session, client);
@@ -110,6 +135,9 @@ final class TransactionLink implements ServerSide {
         lastWrittenWasCopyData = false;
         copyUncertain = 0;
         lastExtendedPlace = -1;
+        extendedUnpins = 0;
+        extendedTransactionControl = false;
+        pinnedIdleSinceNanos = 0;
         if (!lease.attach(this)) {
             return false;
         }
@@ -187,7 +215,10 @@ final class TransactionLink implements ServerSide {
             return;
         }
         skippingToSync = false;
-        send(frame, Kind.SYNC, null);
+        Unpin unpin = extendedUnpins == 0 || extendedTransactionControl ? null : new Unpin(extendedUnpins);
+        extendedUnpins = 0;
+        extendedTransactionControl = false;
+        send(frame, Kind.SYNC, unpin);
     }
 
     private void onFlush(ByteBuf frame) {
@@ -236,6 +267,10 @@ final class TransactionLink implements ServerSide {
         return idleInTransactionSinceNanos;
     }
 
+    long pinnedIdleSinceNanos() {
+        return pinnedIdleSinceNanos;
+    }
+
     private void onBind(ByteBuf frame) {
         String name = Bind.statement(frame);
         if (name.isEmpty()) {
@@ -249,6 +284,12 @@ final class TransactionLink implements ServerSide {
             refuseStaleResultType(frame, names.retiredError(statement.serverName()));
             return;
         } else {
+            if (!pinFor(statement.effect())) {
+                refuseStaleResultType(frame, maxPinnedError(PinScanner.pins(statement.effect())));
+                return;
+            }
+            extendedUnpins |= unpinsFor(statement.effect());
+            extendedTransactionControl |= PinScanner.controlsTransactions(statement.effect());
             ensurePrepared(statement);
             if (statement.changesIdentity()) {
                 server.sessionState().identityMayHaveChanged();
@@ -258,9 +299,9 @@ final class TransactionLink implements ServerSide {
     }
 
     /**
-     * The client binds a statement whose result type changed under DDL since it prepared it: it
-     * knows the old type, so it gets PostgreSQL's error (as it would from its own server-side
-     * statement) and prepares again, under pgwarden's new name for the definition.
+     * The client binds a statement whose result type changed under DDL since it prepared it (or one
+     * that would pin it past max_pinned): it knows the old type, so it gets PostgreSQL's error (as it
+     * would from its own server-side statement) and prepares again, under pgwarden's new name for the definition.
      */
     private void refuseStaleResultType(ByteBuf frame, ErrorResponse postgresError) {
         frame.release();
@@ -272,11 +313,18 @@ final class TransactionLink implements ServerSide {
     private void onParse(ByteBuf frame) {
         Parse parse = Parse.decode(frame);
         ByteBuf definition = parse.definition();
-        if (TransactionModeLimits.isListen(definition, definition.readerIndex(), definition.writerIndex())) {
-            definition = refusalDefinition();
+        int textEnd = definition.indexOf(definition.readerIndex(), definition.writerIndex(), (byte) 0);
+        int effect = PinScanner.scan(definition, definition.readerIndex(), textEnd < 0 ? definition.writerIndex() : textEnd, carried);
+        boolean changesIdentity = PinScanner.changesIdentity(effect);
+        if (!pinning && TransactionModeLimits.isListen(definition, definition.readerIndex(), definition.writerIndex())) {
+            definition = refusalDefinition(TransactionModeLimits.LISTEN_REFUSAL);
+        } else if (!pinFor(effect)) {
+            definition = refusalDefinition(maxPinnedRefusal(PinScanner.pins(effect)));
+            effect = 0;
         }
-        boolean changesIdentity = SqlWords.IDENTITY_CHANGES.foundIn(definition, definition.readerIndex(), definition.writerIndex());
         if (parse.statement().isEmpty()) {
+            extendedUnpins |= unpinsFor(effect);
+            extendedTransactionControl |= PinScanner.controlsTransactions(effect);
             if (changesIdentity) {
                 server.sessionState().identityMayHaveChanged();
             }
@@ -297,7 +345,7 @@ final class TransactionLink implements ServerSide {
             return;
         }
         Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition),
-                changesIdentity);
+                effect);
         statements.put(statement);
         frame.release();
         if (server.sessionState().statements().contains(statement.serverName())) {
@@ -308,10 +356,43 @@ final class TransactionLink implements ServerSide {
         }
     }
 
-    private ByteBuf refusalDefinition() {
+    private static ByteBuf refusalDefinition(String statement) {
         ByteBuf refusal = Unpooled.buffer();
-        refusal.writeBytes(TransactionModeLimits.LISTEN_REFUSAL.getBytes(StandardCharsets.UTF_8)).writeByte(0).writeShort(0);
+        refusal.writeBytes(statement.getBytes(StandardCharsets.UTF_8)).writeByte(0).writeShort(0);
         return refusal;
+    }
+
+    // ---- pinning -----------------------------------------------------------------------------------
+
+    /**
+     * The statement's pins are taken before it runs (when unsure, stay pinned: one that fails keeps
+     * them). False when it would pin this client past max_pinned: it must not run.
+     */
+    private boolean pinFor(int effect) {
+        int pins = PinScanner.pins(effect);
+        return !pinning || pins == 0 || lease.pin(pins, false);
+    }
+
+    /** The reasons a statement ends that this client has: they go once it has succeeded outside a transaction block. */
+    private int unpinsFor(int effect) {
+        return pinning && !PinScanner.controlsTransactions(effect) ? PinScanner.unpins(effect) & lease.pinReasons() : 0;
+    }
+
+    private String maxPinnedRefusal(int pins) {
+        return TransactionModeLimits.maxPinnedRefusal(server.database().name(), server.database().pool().maxPinnedClients(), pins);
+    }
+
+    private ErrorResponse maxPinnedError(int pins) {
+        String database = server.database().name();
+        Map<Character, String> fields = new java.util.LinkedHashMap<>();
+        fields.put('S', "ERROR");
+        fields.put('V', "ERROR");
+        fields.put('C', SqlState.CONFIGURATION_LIMIT_EXCEEDED);
+        fields.put(ErrorResponse.MESSAGE, "too many clients pinned to their server connections: database \"" + database
+                + "\" allows " + server.database().pool().maxPinnedClients() + " (max_pinned)");
+        fields.put('D', "The statement creates session state (" + io.pgwarden.pool.PinReason.labels(pins)
+                + ") that would keep this client on one server connection between transactions.");
+        return new ErrorResponse(fields);
     }
 
     private void onDescribeOrClose(ByteBuf frame) {
@@ -341,16 +422,24 @@ final class TransactionLink implements ServerSide {
     }
 
     private void onQuery(ByteBuf frame) {
-        if (TransactionModeLimits.queryIsListen(frame)) {
+        int from = frame.readerIndex() + Frames.HEADER_LENGTH;
+        int to = frame.writerIndex() > from && frame.getByte(frame.writerIndex() - 1) == 0 ? frame.writerIndex() - 1 : frame.writerIndex();
+        int effect = PinScanner.scan(frame, from, to, carried);
+        Unpin unpin = null;
+        if (!pinning && TransactionModeLimits.queryIsListen(frame)) {
             frame.release();
             frame = FrontendMessages.query(server.channel().alloc(), TransactionModeLimits.LISTEN_REFUSAL);
+        } else if (!pinFor(effect)) {
+            frame.release();
+            frame = FrontendMessages.query(server.channel().alloc(), maxPinnedRefusal(PinScanner.pins(effect)));
         } else {
-            int from = frame.readerIndex() + Frames.HEADER_LENGTH;
-            if (SqlWords.IDENTITY_CHANGES.foundIn(frame, from, frame.writerIndex())) {
+            if (PinScanner.changesIdentity(effect)) {
                 server.sessionState().identityMayHaveChanged();
             }
+            int unpins = unpinsFor(effect);
+            unpin = unpins == 0 ? null : new Unpin(unpins);
         }
-        send(frame, Kind.QUERY, null);
+        send(frame, Kind.QUERY, unpin);
     }
 
     private void ensurePrepared(Statement statement) {
@@ -373,6 +462,7 @@ final class TransactionLink implements ServerSide {
         if (timed && pending.isEmpty()) {
             busySinceNanos = System.nanoTime();
             idleInTransactionSinceNanos = 0;
+            pinnedIdleSinceNanos = 0;
         }
         if (kind.extended()) {
             lastExtendedPlace = pending.tailPlace();
@@ -404,6 +494,9 @@ final class TransactionLink implements ServerSide {
             onRequestError(head, frame);
             return;
         }
+        if (type == BackendMessages.ERROR_RESPONSE && pending.peekPayload() instanceof Unpin unpin) {
+            unpin.failed = true; // a Query's error: its change (if any) is rolled back with its implicit transaction
+        }
         if (head != null && head.hidden()) {
             ReferenceCountUtil.release(frame);
             if (head.completedBy(type)) {
@@ -421,11 +514,17 @@ final class TransactionLink implements ServerSide {
             onStatementsMaybeDropped(frame);
         } else if (type == BackendMessages.COPY_IN_RESPONSE) {
             onCopyIn();
+        } else if (type == BackendMessages.NOTIFICATION_RESPONSE && pinning) {
+            lease.pin(io.pgwarden.pool.PinReason.LISTEN.bit(), true); // the server listens for this client, however that began
         } else if (copyIn && (type == BackendMessages.COMMAND_COMPLETE || type == BackendMessages.READY_FOR_QUERY)) {
             copyIn = false; // the COPY ended on the server's side (it failed): what the client sends now counts again
         }
         outbox.write(frame);
         if (head != null && head.completedBy(type)) {
+            if (type == BackendMessages.READY_FOR_QUERY && pending.peekPayload() instanceof Unpin unpin && !unpin.failed
+                    && server.transactionStatus() == TransactionStatus.IDLE) {
+                lease.unpin(unpin.reasons);
+            }
             if ((head == Kind.QUERY || head == Kind.FUNCTION_CALL) && lastExtendedPlace >= 0
                     && lastExtendedPlace < pending.headPlace()) {
                 server.extendedQueryEnded(); // PostgreSQL ran this query, ending the extended one before it
@@ -444,6 +543,8 @@ final class TransactionLink implements ServerSide {
                     copyEndsAhead.clear();
                     if (lease.endIfIdle()) {
                         outbox.flush(lease); // the responses, then the news that the lease is over
+                    } else if (timed && lease.pinReasons() != 0 && idleInTransactionSinceNanos == 0) {
+                        pinnedIdleSinceNanos = System.nanoTime(); // pinned, idle outside a transaction: pinned_idle_timeout counts
                     }
                 }
             } else if (pending.isEmpty()) {
@@ -575,6 +676,12 @@ final class TransactionLink implements ServerSide {
             pending.remove();
         }
         skippingToSync = pending.isEmpty();
+        if (skippingToSync) {
+            extendedUnpins = 0; // the statements behind them failed or were skipped
+            extendedTransactionControl = false;
+        } else if (pending.peekPayload() instanceof Unpin unpin) {
+            unpin.failed = true;
+        }
         answerReadyRequests();
         if (skippingToSync) {
             waitingForClient();
@@ -665,6 +772,8 @@ final class TransactionLink implements ServerSide {
 
     private static final byte[] DEALLOCATE_ALL = "DEALLOCATE ALL\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_ALL = "DISCARD ALL\0".getBytes(StandardCharsets.US_ASCII);
+    /** RESET ALL, or RESET of one setting. */
+    private static final byte[] RESET = "RESET\0".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * DEALLOCATE ALL / DISCARD ALL ran, however it was sent (a named portal's Execute in a later
@@ -676,13 +785,17 @@ final class TransactionLink implements ServerSide {
         if (discardAll || tagIs(frame, DEALLOCATE_ALL)) {
             server.sessionState().statements().clear();
             statements.clear();
+            if (pinning) {
+                // neither runs inside a transaction block, nor is undone by one: done means done
+                lease.unpin(discardAll ? io.pgwarden.pool.PinReason.ALL : io.pgwarden.pool.PinReason.PREPARED_STATEMENT.bit());
+            }
         }
         if (discardAll) {
-            // the server is back at its defaults: whoever comes next (this client too) gets its settings applied afresh
-            ServerSessionState session = server.sessionState();
-            session.appliedSettings().clear();
-            session.lastDesired(java.util.Map.of());
-            session.lastClientId(-1);
+            server.sessionState().discarded();
+        } else if (tagIs(frame, RESET)) {
+            // the server is back at its session defaults (a schema's search_path among them), not at what
+            // this client asked for at startup: whoever comes next (this client too) gets its settings afresh
+            server.sessionState().forgetSettings();
         }
     }
 

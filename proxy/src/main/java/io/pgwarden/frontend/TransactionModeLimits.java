@@ -5,9 +5,10 @@ import io.pgwarden.protocol.Frames;
 
 /**
  * What cannot work when a client's transactions run on different server connections, refused
- * clearly instead of silently losing it: LISTEN (notifications would go to whichever server ran the
- * LISTEN). The refusal is a statement that makes PostgreSQL itself raise the error, so the
- * transaction state the client sees is exactly PostgreSQL's.
+ * clearly instead of silently losing it: LISTEN with pinning off (notifications would go to
+ * whichever server ran the LISTEN), and a statement that would pin one client more than max_pinned.
+ * The refusal is a statement that makes PostgreSQL itself raise the error, so the transaction state
+ * the client sees is exactly PostgreSQL's.
  */
 final class TransactionModeLimits {
 
@@ -17,6 +18,26 @@ final class TransactionModeLimits {
             + "END $pgwarden$";
 
     private TransactionModeLimits() {
+    }
+
+    /**
+     * max_pinned clients of {@code database} are pinned already: 53400 (configuration_limit_exceeded),
+     * an ERROR the client can retry, not a FATAL; it names the limit, unlike 53300, which drivers and
+     * pools read as "the server has too many connections" at connect time.
+     */
+    static String maxPinnedRefusal(String database, int maxPinned, int reasons) {
+        String message = "too many clients pinned to their server connections: database \"" + database + "\" allows "
+                + maxPinned + " (max_pinned)";
+        String detail = "The statement creates session state (" + io.pgwarden.pool.PinReason.labels(reasons)
+                + ") that would keep this client on one server connection between transactions.";
+        String hint = "Retry when other clients have ended their session state, keep the state inside one transaction "
+                + "(SET LOCAL, ON COMMIT DROP, pg_advisory_xact_lock), or raise max_pinned.";
+        return "DO $pgwarden$ BEGIN RAISE EXCEPTION USING ERRCODE = '53400', MESSAGE = " + literal(message)
+                + ", DETAIL = " + literal(detail) + ", HINT = " + literal(hint) + "; END $pgwarden$";
+    }
+
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
     }
 
     /** True when the query text starts with LISTEN (after white space); reads bytes, allocates nothing. */

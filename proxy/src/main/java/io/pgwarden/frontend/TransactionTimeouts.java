@@ -7,7 +7,8 @@ import io.pgwarden.config.PoolSettings;
 import java.util.concurrent.TimeUnit;
 
 /**
- * query_timeout, idle_transaction_timeout and client_idle_timeout for one transaction-mode client.
+ * query_timeout, idle_transaction_timeout, client_idle_timeout and pinned_idle_timeout for one
+ * transaction-mode client.
  * The forwarding path only writes timestamps; one timer per client, set for the nearest deadline
  * and moved only when it fires, reads them and acts. Runs on the client's event loop; nothing is
  * scheduled when no timeout is configured.
@@ -25,6 +26,9 @@ final class TransactionTimeouts {
          */
         long idleInTransactionSinceNanos();
 
+        /** When a pinned client began to keep its server while idle outside a transaction, or 0 when it does not. */
+        long pinnedIdleSinceNanos();
+
         /** True when the client holds no server (between transactions). */
         boolean betweenTransactions();
 
@@ -39,6 +43,7 @@ final class TransactionTimeouts {
     private final long queryTimeout;
     private final long idleTransactionTimeout;
     private final long clientIdleTimeout;
+    private final long pinnedIdleTimeout;
     private final long shortestTimeout;
     private final EventLoop loop;
     private final Client client;
@@ -51,8 +56,9 @@ final class TransactionTimeouts {
         this.queryTimeout = settings.queryTimeout().toNanos();
         this.idleTransactionTimeout = settings.idleTransactionTimeout().toNanos();
         this.clientIdleTimeout = settings.clientIdleTimeout().toNanos();
+        this.pinnedIdleTimeout = settings.pinning() == io.pgwarden.config.Pinning.AUTO ? settings.pinnedIdleTimeout().toNanos() : 0;
         long shortest = Long.MAX_VALUE;
-        for (long timeout : new long[] {queryTimeout, idleTransactionTimeout, clientIdleTimeout}) {
+        for (long timeout : new long[] {queryTimeout, idleTransactionTimeout, clientIdleTimeout, pinnedIdleTimeout}) {
             if (timeout > 0) {
                 shortest = Math.min(shortest, timeout);
             }
@@ -63,7 +69,7 @@ final class TransactionTimeouts {
     }
 
     boolean enabled() {
-        return queryTimeout > 0 || idleTransactionTimeout > 0 || clientIdleTimeout > 0;
+        return queryTimeout > 0 || idleTransactionTimeout > 0 || clientIdleTimeout > 0 || pinnedIdleTimeout > 0;
     }
 
     /** The client sent something: idle clocks restart, a query clock may start. */
@@ -114,6 +120,17 @@ final class TransactionTimeouts {
                 return;
             }
             next = Math.min(next, idleSince + idleTransactionTimeout);
+        }
+        long pinnedIdleSince = client.pinnedIdleSinceNanos();
+        if (pinnedIdleTimeout > 0 && pinnedIdleSince != 0) {
+            // a pinned client idle outside a transaction holds a server that nobody else can use
+            pinnedIdleSince = Math.max(pinnedIdleSince, lastActivityNanos);
+            if (now - pinnedIdleSince >= pinnedIdleTimeout) {
+                client.terminate(IDLE_SESSION_TIMEOUT, "terminating connection due to idle-session timeout of a pinned client"
+                        + " (pinned_idle_timeout " + TimeUnit.NANOSECONDS.toMillis(pinnedIdleTimeout) + " ms)");
+                return;
+            }
+            next = Math.min(next, pinnedIdleSince + pinnedIdleTimeout);
         }
         if (clientIdleTimeout > 0 && client.betweenTransactions()) {
             if (now - lastActivityNanos >= clientIdleTimeout) {

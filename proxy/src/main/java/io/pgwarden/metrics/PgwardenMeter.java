@@ -73,6 +73,13 @@ public enum PgwardenMeter {
     LOGIN_THROTTLE_EPISODES("pgwarden.login.throttle.episodes", "pgwarden_login_throttle_episodes_total", Meter.Type.COUNTER,
             "Times a service name or a source address reached limits.auth_failures failed logins within "
                     + "limits.auth_failure_window: its further answers are delayed until the window ends", KEY),
+    PINNED_CLIENTS("pgwarden.pinned.clients", "pgwarden_pinned_clients", Meter.Type.GAUGE,
+            "Transaction-mode clients pinned to their server connection now, by reason (a client pinned for two "
+                    + "reasons counts in both)", DATABASE, REASON),
+    PINNED_SERVER_CONNECTIONS("pgwarden.pinned.server.connections", "pgwarden_pinned_server_connections", Meter.Type.GAUGE,
+            "Server connections of a database's pool held by pinned clients (each pinned client holds one)", DATABASE),
+    PINS("pgwarden.pins", "pgwarden_pins_total", Meter.Type.COUNTER,
+            "Times a transaction-mode client was pinned to its server connection for a reason", DATABASE, REASON),
     CONFIG_RELOADS("pgwarden.config.reloads", "pgwarden_config_reloads_total", Meter.Type.COUNTER,
             "Config reloads (SIGHUP, RELOAD, pgwarden reload, watch_config), by result: success, or failure (the file "
                     + "had an error and nothing changed)", RESULT),

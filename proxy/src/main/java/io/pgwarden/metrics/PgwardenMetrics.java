@@ -239,6 +239,22 @@ public final class PgwardenMetrics {
         return new MeterBinding(registry, meters);
     }
 
+    /** The pinned clients of one database, by reason: a gauge and a counter per reason, read from {@code view}. */
+    public MeterBinding bindPins(String databaseName, PinView view) {
+        List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder(PgwardenMeter.PINNED_SERVER_CONNECTIONS.meterName(), view, PinView::pinnedClients)
+                .description(PgwardenMeter.PINNED_SERVER_CONNECTIONS.description()).tags(Tags.of(Labels.DATABASE, databaseName))
+                .strongReference(true).register(registry));
+        for (String reason : view.pinReasons()) {
+            Tags tags = Tags.of(Labels.DATABASE, databaseName, Labels.REASON, reason);
+            meters.add(Gauge.builder(PgwardenMeter.PINNED_CLIENTS.meterName(), view, v -> v.pinnedClients(reason))
+                    .description(PgwardenMeter.PINNED_CLIENTS.description()).tags(tags).strongReference(true).register(registry));
+            meters.add(FunctionCounter.builder(PgwardenMeter.PINS.meterName(), view, v -> v.pinsTotal(reason))
+                    .description(PgwardenMeter.PINS.description()).tags(tags).register(registry));
+        }
+        return new MeterBinding(registry, meters);
+    }
+
     /** The budget gauges of one instance, read from {@code view}. */
     public MeterBinding bindBudget(BudgetView view) {
         Tags backend = Tags.of(Labels.BACKEND, view.backend());

@@ -87,6 +87,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     private final Set<PoolClient> clients = ConcurrentHashMap.newKeySet();
     private final DatabaseMeters meters;
     private final InstanceBudget budget;
+    private final PinnedClients pinned;
     /** PAUSE: these complete once no server is leased any more. Under the lock. */
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
     private final ScheduledFuture<?> maintenance;
@@ -109,6 +110,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         this.loops = loops;
         this.meters = meters;
         this.budget = budget;
+        this.pinned = new PinnedClients(settings.maxPinnedClients());
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
@@ -347,7 +349,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
 
     /** A server that logged in joins the books (leased: to the client it was opened for, or to be checked in). */
     private ServerLease adopt(ServerConnection server, EventLoop loop, boolean warm) {
-        ServerLease lease = new ServerLease(server, this);
+        ServerLease lease = new ServerLease(server, this, pinned);
         long now = System.nanoTime();
         lock.lock();
         try {
@@ -377,6 +379,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     }
 
     private void onClosed(ServerLease lease) {
+        lease.closed();
         List<Runnable> followUps = new ArrayList<>(1);
         List<CompletableFuture<Void>> paused;
         List<CompletableFuture<Void>> closedAll;
@@ -507,6 +510,11 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
 
     public DatabaseMeters meters() {
         return meters;
+    }
+
+    /** The database's pinned clients (transaction mode), for the bound, SHOW CLIENTS and the metrics. */
+    public PinnedClients pinned() {
+        return pinned;
     }
 
     public void register(PoolClient client) {

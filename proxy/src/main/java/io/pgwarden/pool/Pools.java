@@ -32,7 +32,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
 
     private volatile Map<String, DatabasePool> byDatabase = Map.of();
     /** Each pool's gauges, by database. Changed by a reload only (one at a time), read at close. */
-    private final Map<String, MeterBinding> poolGauges = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, List<MeterBinding>> poolGauges = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MeterBinding> gauges = new ArrayList<>();
     private final Map<String, InstanceBudget> budgets = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, BackendConnector> connectors = new java.util.concurrent.ConcurrentHashMap<>();
@@ -113,7 +113,12 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
         next.put(database.name(), pool);
         byDatabase = java.util.Collections.unmodifiableMap(next);
-        poolGauges.put(database.name(), metrics.bindPool(pool.view()));
+        List<MeterBinding> bindings = new ArrayList<>(2);
+        bindings.add(metrics.bindPool(pool.view()));
+        if (database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION) {
+            bindings.add(metrics.bindPins(database.name(), pool.pinned()));
+        }
+        poolGauges.put(database.name(), bindings);
     }
 
     /**
@@ -126,9 +131,9 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
             Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
             next.remove(database, pool);
             byDatabase = java.util.Collections.unmodifiableMap(next);
-            MeterBinding binding = poolGauges.remove(database);
-            if (binding != null) {
-                binding.close();
+            List<MeterBinding> bindings = poolGauges.remove(database);
+            if (bindings != null) {
+                bindings.forEach(MeterBinding::close);
             }
         });
     }
@@ -202,7 +207,8 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         return new ConnectionInfo(server.backendKey().processId(), pool.databaseConfig().user(), pool.database(), state,
                 (InetSocketAddress) server.channel().remoteAddress(), (InetSocketAddress) server.channel().localAddress(),
                 server.connectedAt(), null, 0, false, 0, server.backendKey().processId(), "",
-                server.parameters().getOrDefault("application_name", ""), server.preparedStatementCount());
+                server.parameters().getOrDefault("application_name", ""), server.preparedStatementCount(),
+                io.pgwarden.pool.PinReason.labels(lease.pinReasons()));
     }
 
     @Override
@@ -245,7 +251,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     @Override
     public void close() {
         gauges.forEach(MeterBinding::close);
-        poolGauges.values().forEach(MeterBinding::close);
+        poolGauges.values().forEach(bindings -> bindings.forEach(MeterBinding::close));
         byDatabase.values().forEach(DatabasePool::close);
     }
 }

@@ -29,6 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A cancel on its way to PostgreSQL for this server's query holds the release back until the
  * cancel's own connection has closed: a late cancel never hits the next client's query.
+ *
+ * <p>Pinning (transaction mode) is a lease that does not end at ReadyForQuery 'I': while its client
+ * holds session state ({@link PinReason}s), {@link #endIfIdle()} keeps the server with it. When the
+ * client leaves pinned, the server is reset with DISCARD ALL before anyone else gets it.
  */
 public final class ServerLease {
 
@@ -60,10 +64,14 @@ public final class ServerLease {
     private Runnable releaseAfterCancels;
     /** The end of a clean transaction, made once: endIfIdle runs at every transaction and allocates nothing. */
     private final Runnable checkInClean;
+    private final PinnedClients pinned;
+    /** The client's pin reasons ({@link PinReason#bit()}s); written on the server's loop, read by SHOW CLIENTS. */
+    private volatile int pinReasons;
 
-    ServerLease(ServerConnection server, Returns pool) {
+    ServerLease(ServerConnection server, Returns pool, PinnedClients pinned) {
         this.server = server;
         this.pool = pool;
+        this.pinned = pinned;
         this.checkInClean = () -> pool.checkIn(this, true);
     }
 
@@ -182,10 +190,62 @@ public final class ServerLease {
         processed++;
     }
 
+    // ---- pinning (the server's loop) ----------------------------------------------------------------
+
+    /**
+     * The client creates session state for {@code reasons}: it keeps this server until they are gone.
+     * False, and nothing changes, when it was not pinned yet and its database has max_pinned pinned
+     * clients already. With {@code force} the bound is not asked (the state exists already).
+     */
+    public boolean pin(int reasons, boolean force) {
+        assert loop().inEventLoop() : "pinned off the server's loop";
+        int before = pinReasons;
+        int added = reasons & ~before;
+        if (added == 0) {
+            return true;
+        }
+        if (before == 0) {
+            if (force) {
+                pinned.forcePin();
+            } else if (!pinned.tryPin()) {
+                return false;
+            }
+        }
+        pinReasons = before | added;
+        pinned.reasonsAdded(added);
+        return true;
+    }
+
+    /** The session state behind {@code reasons} is gone; when no reason is left, the next 'I' ends the lease. */
+    public void unpin(int reasons) {
+        assert loop().inEventLoop() : "unpinned off the server's loop";
+        int before = pinReasons;
+        int removed = before & reasons;
+        if (removed == 0) {
+            return;
+        }
+        pinReasons = before & ~removed;
+        pinned.reasonsRemoved(removed);
+        if (pinReasons == 0) {
+            pinned.unpinned();
+        }
+    }
+
+    /** The client's pin reasons now (a racy read off the server's loop, for SHOW CLIENTS). */
+    public int pinReasons() {
+        return pinReasons;
+    }
+
+    /** The server closed: a pin on it counts no more. On the server's loop. */
+    void closed() {
+        unpin(PinReason.ALL);
+    }
+
     /**
      * Transaction mode: the server said ReadyForQuery 'I' with nothing in flight. If every frame the
-     * client handed over has been processed, the lease ends here and now: the listener is detached
-     * and the server goes back to the pool. True when it ended. On the server's loop.
+     * client handed over has been processed, and the client is not pinned, the lease ends here and
+     * now: the listener is detached and the server goes back to the pool. True when it ended. On the
+     * server's loop.
      */
     public boolean endIfIdle() {
         if (!releaseIfIdle()) {
@@ -204,14 +264,14 @@ public final class ServerLease {
         if (!releaseIfIdle()) {
             return false;
         }
-        afterCancels(() -> resetAndCheckIn(resetQuery));
+        afterCancels(() -> resetAndCheckIn(resetQuery, false)); // session mode: never pinned
         return true;
     }
 
     /** Ends the lease if the server is idle outside a transaction and every frame handed over was processed. */
     private boolean releaseIfIdle() {
         assert loop().inEventLoop() : "released off the server's loop";
-        if (!server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
+        if (pinReasons != 0 || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
                 || !handed.compareAndSet(processed, RELEASED)) {
             return false;
         }
@@ -233,11 +293,16 @@ public final class ServerLease {
             }
             handed.set(RELEASED);
             server.listener(null);
-            afterCancels(() -> resetAndCheckIn(resetQuery));
+            boolean wasPinned = pinReasons != 0;
+            unpin(PinReason.ALL);
+            // a client that leaves pinned leaves its session state behind: nobody else may find it
+            afterCancels(() -> resetAndCheckIn(wasPinned ? DISCARD_ALL : resetQuery, wasPinned));
         });
     }
 
-    private void resetAndCheckIn(String resetQuery) {
+    private static final String DISCARD_ALL = "DISCARD ALL";
+
+    private void resetAndCheckIn(String resetQuery, boolean discardSessionState) {
         if (!server.channel().isActive()) {
             return; // the pool heard of the close
         }
@@ -250,7 +315,7 @@ public final class ServerLease {
         if (server.transactionStatus() != TransactionStatus.IDLE) {
             statements.add("ROLLBACK");
         }
-        if (resetQuery != null && !resetQuery.trim().equalsIgnoreCase("DISCARD ALL")) {
+        if (resetQuery != null && !resetQuery.trim().equalsIgnoreCase(DISCARD_ALL)) {
             // session mode with a reset_query that leaves the role alone (or none): the next client
             // must still find the database's own role, whatever this one SET ROLE to
             statements.add(io.pgwarden.backend.ServerSessionState.IDENTITY_RESET);
@@ -273,6 +338,9 @@ public final class ServerLease {
                         f.isSuccess() ? f.getNow() : f.cause().getMessage());
             }
             server.listener(null);
+            if (clean && discardSessionState) {
+                server.sessionState().discarded();
+            }
             pool.checkIn(this, clean);
         });
     }

@@ -11,6 +11,7 @@ public final class SqlState {
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
     public static final String TOO_MANY_CONNECTIONS = "53300";
     public static final String PROGRAM_LIMIT_EXCEEDED = "54000";
+    public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String ADMIN_SHUTDOWN = "57P01";
     /** A database that does not accept connections (DISABLE; PostgreSQL: datallowconn false). */

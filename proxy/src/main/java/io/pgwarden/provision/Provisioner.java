@@ -16,8 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * Creates, on every backend, what the config's databases need: each role (able to log in, with its
- * password) and each physical database (owned by its role, CONNECT revoked from PUBLIC, granted to
- * its roles). Idempotent: a run over a provisioned backend changes nothing and reports nothing.
+ * password), each physical database (owned by its role, CONNECT revoked from PUBLIC, granted to
+ * its roles) and, in a database shared as schemas, each schema owned by its role and closed to the others. Idempotent: a run over a provisioned backend changes nothing and reports nothing.
  */
 public final class Provisioner {
 
@@ -36,7 +36,7 @@ public final class Provisioner {
         for (BackendConfig backend : config.backends().values()) {
             List<DatabaseConfig> databases = config.databasesOn(backend.name());
             if (!databases.isEmpty()) {
-                provision(backend, BackendPlan.of(databases),
+                provision(backend, BackendPlan.of(databases, backend.adminUser()),
                         description -> changes.add(new Change(backend.name(), description)));
             }
         }
@@ -57,6 +57,12 @@ public final class Provisioner {
                     }
                 }
                 databases.ensure(database);
+                if (!database.schemas().isEmpty()) {
+                    try (Connection inside = connector.connect(backend.withAdminDatabase(database.name()))) {
+                        inside.setAutoCommit(true);
+                        new SchemaProvisioning(inside, database.name(), changed).ensure(database);
+                    }
+                }
             }
         } catch (SQLException e) {
             throw new ProvisionException("provisioning backend " + backend.name() + " at "

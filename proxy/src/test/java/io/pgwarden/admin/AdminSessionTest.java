@@ -200,19 +200,20 @@ class AdminSessionTest {
         assertEquals(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
                 "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts", "max_connections",
                 "current_connections", "max_client_connections", "current_client_connections", "paused", "disabled",
-                "min_connections", "weight"),
+                "min_connections", "weight", "schema"),
                 List.copyOf(replies.get(0).columns().keySet()));
         assertEquals(List.of(
                 row("name", "orders", "host", "127.0.0.1", "port", "5432", "database", "orders_db", "force_user", "orders_owner",
                         "pool_size", "4", "min_pool_size", "1", "reserve_pool_size", "0", "server_lifetime", "3600",
                         "pool_mode", "session", "load_balance_hosts", null, "max_connections", "4",
                         "current_connections", "3", "max_client_connections", "0", "current_client_connections", "6",
-                        "paused", "1", "disabled", "0", "min_connections", "0", "weight", "1"),
+                        "paused", "1", "disabled", "0", "min_connections", "0", "weight", "1", "schema", ""),
                 row("name", "payments", "host", "127.0.0.1", "port", "5432", "database", "payments_db",
                         "force_user", "payments_owner", "pool_size", "20", "min_pool_size", "0", "reserve_pool_size", "0",
                         "server_lifetime", "3600", "pool_mode", "transaction", "load_balance_hosts", null,
                         "max_connections", "20", "current_connections", "0", "max_client_connections", "0",
-                        "current_client_connections", "0", "paused", "0", "disabled", "0", "min_connections", "0", "weight", "1")),
+                        "current_client_connections", "0", "paused", "0", "disabled", "0", "min_connections", "0", "weight", "1",
+                        "schema", "")),
                 rows(replies));
     }
 
@@ -221,32 +222,32 @@ class AdminSessionTest {
         Instant connected = Instant.parse("2025-03-01T10:15:30Z");
         proxy.clients.add(new ConnectionInfo(0x1a, "orders-service", "orders", "waiting",
                 new InetSocketAddress("127.0.0.1", 50123), new InetSocketAddress("127.0.0.1", 6432), connected, null,
-                2_500_000, false, 0, 0, "", "billing", 0));
+                2_500_000, false, 0, 0, "", "billing", 0, "temp_table,listen"));
         proxy.servers.add(new ConnectionInfo(0x2b, "orders_owner", "orders", "active",
                 new InetSocketAddress("127.0.0.1", 5432), new InetSocketAddress("127.0.0.1", 40000), connected,
-                connected.plusSeconds(5), 0, true, 0x1a, 4242, "", "billing", 3));
+                connected.plusSeconds(5), 0, true, 0x1a, 4242, "", "billing", 3, "temp_table,listen"));
 
         List<Replies.Message> clients = query("SHOW CLIENTS");
         assertEquals(List.of("type", "user", "database", "replication", "state", "addr", "port", "local_addr",
                 "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr", "link",
-                "remote_pid", "tls", "application_name", "prepared_statements", "id"),
+                "remote_pid", "tls", "application_name", "prepared_statements", "id", "pinned", "pin_reasons"),
                 List.copyOf(clients.get(0).columns().keySet()));
         assertEquals(List.of(Arrays.asList("C", "orders-service", "orders", "none", "waiting", "127.0.0.1", "50123",
                         "127.0.0.1", "6432", "2025-03-01 10:15:30 UTC", null, "2", "500000", "0", "1a", "", "0", "",
-                        "billing", "0", "26")),
+                        "billing", "0", "26", "1", "temp_table,listen")),
                 rows(clients).stream().map(r -> new ArrayList<>(r.values())).toList());
 
         List<Map<String, String>> servers = rows(query("SHOW SERVERS"));
         assertEquals(Arrays.asList("S", "orders_owner", "orders", "none", "active", "127.0.0.1", "5432", "127.0.0.1",
                         "40000", "2025-03-01 10:15:30 UTC", "2025-03-01 10:15:35 UTC", "0", "0", "1", "2b", "1a", "4242",
-                        "", "billing", "3", "43"),
+                        "", "billing", "3", "43", "1", "temp_table,listen"),
                 new ArrayList<>(servers.get(0).values()));
     }
 
     @Test
     void showListsHasTheRowsPgbouncerExporterReads() {
         proxy.clients.add(new ConnectionInfo(1, "orders-service", "orders", "active", null, null, Instant.EPOCH, null,
-                0, false, 0, 0, "", "", 0));
+                0, false, 0, 0, "", "", 0, ""));
         List<Map<String, String>> rows = rows(query("SHOW LISTS"));
 
         assertEquals(List.of("databases", "users", "peers", "pools", "peer_pools", "free_clients", "used_clients",

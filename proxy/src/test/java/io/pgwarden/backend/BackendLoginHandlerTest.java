@@ -96,6 +96,36 @@ class BackendLoginHandlerTest {
         return promise;
     }
 
+    @Test
+    void aSchemaRoutedDatabaseLogsInWithItsSearchPathAsTheSessionDefault() {
+        DatabaseConfig schema = new DatabaseConfig("payments", "main", "shop", "payments_owner", "pw", PoolSettings.DEFAULTS,
+                "Payments-2", true);
+        EmbeddedChannel other = new EmbeddedChannel();
+        Promise<ServerConnection> result = other.eventLoop().newPromise();
+        other.pipeline().addLast(new BackendLoginHandler(schema, DatabaseMeters.NONE, scramKeys, result));
+        other.pipeline().fireChannelActive();
+        ByteBuf startup = other.readOutbound();
+        try {
+            startup.skipBytes(8); // length, protocol version
+            java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
+            while (startup.getByte(startup.readerIndex()) != 0) {
+                parameters.put(cString(startup), cString(startup));
+            }
+            assertEquals(java.util.Map.of("user", "payments_owner", "database", "shop", "search_path", "\"Payments-2\", public"),
+                    parameters);
+        } finally {
+            startup.release();
+            other.finishAndReleaseAll();
+        }
+    }
+
+    private static String cString(ByteBuf buf) {
+        int end = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0);
+        String value = buf.toString(buf.readerIndex(), end - buf.readerIndex(), java.nio.charset.StandardCharsets.UTF_8);
+        buf.readerIndex(end + 1);
+        return value;
+    }
+
     /** Runs SCRAM up to the server's final message, which the caller sends or leaves out. */
     private byte[] scramUpToServerFinal() throws Exception {
         sendServerFirst(channel, server);

@@ -294,9 +294,9 @@ class HostileClientIT {
     @Test
     void aCopyThatFailsOnItsDataWithRequestsPipelinedInsideItEndsTheClientCleanly() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists copy_fails (v int)");
+            client.query("create table if not exists hostile_copy_fails (v int)");
             client.typesUntilReady(null);
-            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_fails from stdin")),
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_fails from stdin")),
                     RawPgClient.typed('d', "not a number\n".getBytes()), RawPgClient.sync(),
                     RawPgClient.typed('Q', RawPgClient.cString("")), RawPgClient.typed('f', RawPgClient.cString("x")),
                     RawPgClient.sync(), RawPgClient.typed('Q', RawPgClient.cString("select 'settled'")));
@@ -315,17 +315,17 @@ class HostileClientIT {
     @Test
     void aSyncPipelinedInsideCopyDataIsReadByACopyThatEndsAsSent() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists copy_ends (v int)");
+            client.query("create table if not exists hostile_copy_ends (v int)");
             client.typesUntilReady(null);
-            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_ends from stdin")),
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_ends from stdin")),
                     RawPgClient.typed('d', "1\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('d', "2\n".getBytes()),
                     RawPgClient.typed('c', new byte[0]), RawPgClient.typed('Q', RawPgClient.cString("select 'done'")));
             assertEquals('G', client.read().type());
             assertEquals("CZ", client.typesUntilReady(null));
             assertEquals("TDCZ", client.typesUntilReady(null), "the Sync was read by the COPY: no ReadyForQuery of its own");
-            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy copy_ends from stdin")),
+            client.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_copy_ends from stdin")),
                     RawPgClient.typed('d', "3\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('f', RawPgClient.cString("given up")),
-                    RawPgClient.typed('Q', RawPgClient.cString("select count(*) from copy_ends")));
+                    RawPgClient.typed('Q', RawPgClient.cString("select count(*) from hostile_copy_ends")));
             assertEquals('G', client.read().type());
             List<Message> messages = new ArrayList<>();
             assertEquals("EZ", client.typesUntilReady(messages));
@@ -360,9 +360,9 @@ class HostileClientIT {
     @Test
     void aSyncSentDuringCopyFromStdinDoesNotPinTheServer() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists copied (v int)");
+            client.query("create table if not exists hostile_copied (v int)");
             client.typesUntilReady(null);
-            client.query("copy copied from stdin");
+            client.query("copy hostile_copied from stdin");
             assertEquals('G', client.read().type());
             client.send(RawPgClient.typed('d', "1\n".getBytes()), RawPgClient.sync(), RawPgClient.typed('d', "2\n".getBytes()),
                     RawPgClient.typed('c', new byte[0]));
@@ -376,10 +376,10 @@ class HostileClientIT {
     @Test
     void aCopyPipelinedWithItsSyncAsLibpqSendsItFreesTheServerAfterwards() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists piped (v int)");
+            client.query("create table if not exists hostile_piped (v int)");
             client.typesUntilReady(null);
             // libpq's PQsendQueryParams: the Sync goes out before the client knows the statement is a COPY
-            client.send(RawPgClient.parse("", "copy piped from stdin"), RawPgClient.bind(""), RawPgClient.execute(),
+            client.send(RawPgClient.parse("", "copy hostile_piped from stdin"), RawPgClient.bind(""), RawPgClient.execute(),
                     RawPgClient.sync());
             assertEquals('1', client.read().type());
             assertEquals('2', client.read().type());
@@ -397,17 +397,17 @@ class HostileClientIT {
     @Test
     void copiesPipelinedWholeOneAfterAnotherAreEachAnsweredAndTheServerFreed() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists piped2 (v int)");
+            client.query("create table if not exists hostile_piped2 (v int)");
             client.typesUntilReady(null);
             java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
             for (int copy = 0; copy < 3; copy++) {
-                for (byte[] m : new byte[][] {RawPgClient.parse("", "copy piped2 from stdin"), RawPgClient.bind(""),
+                for (byte[] m : new byte[][] {RawPgClient.parse("", "copy hostile_piped2 from stdin"), RawPgClient.bind(""),
                         RawPgClient.execute(), RawPgClient.typed('d', "7\n".getBytes()), RawPgClient.sync(),
                         RawPgClient.typed('d', "8\n".getBytes()), RawPgClient.typed('c', new byte[0]), RawPgClient.sync()}) {
                     all.writeBytes(m);
                 }
             }
-            all.writeBytes(RawPgClient.typed('Q', RawPgClient.cString("select count(*) from piped2")));
+            all.writeBytes(RawPgClient.typed('Q', RawPgClient.cString("select count(*) from hostile_piped2")));
             client.send(all.toByteArray());
             for (int copy = 0; copy < 3; copy++) {
                 assertEquals("12GCZ", client.typesUntilReady(null), "COPY " + copy);
@@ -466,9 +466,9 @@ class HostileClientIT {
     void aParseSentIntoACopyEndsThatServerAndLeavesTheOthersWhole() throws Exception {
         String sql = "select 'consumed by a copy'::text";
         try (RawPgClient hostile = client()) {
-            hostile.query("create temp table if not exists swallowed (v int)");
+            hostile.query("create table if not exists hostile_swallowed (v int)");
             hostile.typesUntilReady(null);
-            hostile.send(RawPgClient.typed('Q', RawPgClient.cString("copy swallowed from stdin")), RawPgClient.parse("named", sql),
+            hostile.send(RawPgClient.typed('Q', RawPgClient.cString("copy hostile_swallowed from stdin")), RawPgClient.parse("named", sql),
                     RawPgClient.sync());
             assertEquals('G', hostile.read().type());
             Message copyFailed = hostile.readUntil('E');
@@ -510,9 +510,9 @@ class HostileClientIT {
     @Test
     void aCopyFailAfterTheCopyEndedDoesNotCostTheClientItsNextAnswer() throws Exception {
         try (RawPgClient client = client()) {
-            client.query("create temp table if not exists ended (v int)");
+            client.query("create table if not exists hostile_ended (v int)");
             client.typesUntilReady(null);
-            client.send(RawPgClient.parse("", "copy ended from stdin"), RawPgClient.bind(""), RawPgClient.execute(),
+            client.send(RawPgClient.parse("", "copy hostile_ended from stdin"), RawPgClient.bind(""), RawPgClient.execute(),
                     RawPgClient.typed('c', new byte[0]), RawPgClient.sync(), RawPgClient.typed('f', RawPgClient.cString("late")),
                     RawPgClient.sync(), RawPgClient.typed('Q', RawPgClient.cString("select 1")));
             assertEquals("12GCZ", client.typesUntilReady(null));

@@ -25,6 +25,29 @@ class SessionParametersTest {
     }
 
     @Test
+    void aSchemaRoutedDatabaseGivesItsSearchPathToClientsThatNameNone() {
+        assertEquals(Map.of("search_path", "\"Orders-2\"", "application_name", "billing"),
+                SessionParameters.settings(startup("application_name", "billing"), "\"Orders-2\""));
+        assertEquals(Map.of("application_name", "billing"), SessionParameters.settings(startup("application_name", "billing"), ""));
+    }
+
+    @Test
+    void aClientsOwnSearchPathWinsHoweverItIsSent() {
+        assertEquals(Map.of("search_path", "audit"), SessionParameters.settings(startup("search_path", "audit"), "orders"));
+        assertEquals(Map.of("search_path", "audit"),
+                SessionParameters.settings(startup("options", "-c search_path=audit"), "orders"));
+        assertEquals(Map.of("Search_Path", "audit"), SessionParameters.settings(startup("Search_Path", "audit"), "orders"));
+    }
+
+    private static StartupMessage startup(String name, String value) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", "u");
+        params.put("database", "d");
+        params.put(name, value);
+        return new StartupMessage(3, 0, params);
+    }
+
+    @Test
     void optionsAreSplitAsPostgresSplitsThem() {
         assertEquals(Map.of("search_path", "a b", "work_mem", "4MB", "geqo", "off", "lock_timeout", "1s"),
                 SessionParameters.parseOptions("  -c search_path=a\\ b   -cwork_mem=4MB --geqo=off --lock-timeout=1s "));

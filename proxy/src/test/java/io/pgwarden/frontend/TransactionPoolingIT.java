@@ -301,16 +301,6 @@ class TransactionPoolingIT {
     }
 
     @Test
-    void listenIsRefusedClearlyInTransactionMode() throws SQLException {
-        try (Connection c = tx(); Statement st = c.createStatement()) {
-            SQLException e = assertThrows(SQLException.class, () -> st.execute("LISTEN orders_channel"));
-            assertEquals("0A000", e.getSQLState());
-            assertTrue(e.getMessage().contains("LISTEN is not supported in transaction pooling mode"), e.getMessage());
-            assertEquals("1", single(st, "SELECT 1"), "the session goes on");
-        }
-    }
-
-    @Test
     void cancelAndQueryTimeoutWorkInTransactionMode() throws Exception {
         try (Connection c = tx(); Statement st = c.createStatement()) {
             SQLException e = platform.cancelledSleep(st);

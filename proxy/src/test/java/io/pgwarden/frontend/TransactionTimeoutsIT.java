@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** query_timeout, idle_transaction_timeout and client_idle_timeout in transaction mode. */
-@WithPlatform({"TX_QUERY_TIMEOUT=1s", "TX_IDLE_TRANSACTION_TIMEOUT=1500ms", "TX_CLIENT_IDLE_TIMEOUT=2500ms"})
+/** query_timeout, idle_transaction_timeout, client_idle_timeout and pinned_idle_timeout in transaction mode. */
+@WithPlatform({"TX_QUERY_TIMEOUT=1s", "TX_IDLE_TRANSACTION_TIMEOUT=1500ms", "TX_CLIENT_IDLE_TIMEOUT=2500ms",
+        "TX_PINNED_IDLE_TIMEOUT=2500ms"})
 class TransactionTimeoutsIT {
 
     private static TestPlatform platform;
@@ -103,6 +104,28 @@ class TransactionTimeoutsIT {
             SQLException e = assertThrows(SQLException.class, () -> is.execute("SELECT 1"));
             assertTrue(e.getSQLState().equals("57P05") || e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
             bs.execute("SELECT 1");
+        }
+    }
+
+    /*
+     * A pinned client holds a server while idle, so client_idle_timeout (between transactions) does
+     * not see it: pinned_idle_timeout ends it. Fails if it is never disconnected, if it is before
+     * about pinned_idle_timeout, or with another SQLSTATE than the idle-session timeout's.
+     */
+    @Test
+    void aPinnedClientIdleOutsideATransactionIsDisconnectedAfterPinnedIdleTimeout() throws Exception {
+        try (Connection console = platform.console(); Statement admin = console.createStatement();
+             io.pgwarden.RawPgClient pinned = rawClient()) {
+            pinned.query("SET lock_timeout = '9s'");
+            pinned.readUntil('Z');
+            long idleSince = System.nanoTime();
+            assertEquals(1, TestPlatform.poolCount(admin, "orders_tx", "sv_active"), "pinned: it keeps its server while idle");
+            io.pgwarden.RawPgClient.Message error = pinned.readUntil('E');
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSince);
+            assertEquals("57P05", error.fields().get('C'), error.fields().toString());
+            assertTrue(error.fields().get('M').contains("pinned_idle_timeout"), error.fields().toString());
+            assertTrue(millis >= 2000, "ended after " + millis + " ms, pinned_idle_timeout is 2500 ms");
+            Eventually.await("its server to be reset and free", () -> TestPlatform.poolCount(admin, "orders_tx", "sv_active") == 0);
         }
     }
 

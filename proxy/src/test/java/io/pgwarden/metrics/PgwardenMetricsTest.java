@@ -241,6 +241,8 @@ class PgwardenMetricsTest {
     @Test
     void proxyMetersRenderWithTheirContractNamesAndLabels() {
         metrics.bindPool(new MetricsFixtures.FixedPoolView("orders", "main", 4));
+        io.pgwarden.pool.PinnedClients pinned = new io.pgwarden.pool.PinnedClients(2);
+        metrics.bindPins("orders", pinned);
         metrics.forDatabase("orders").serverError("40001");
         metrics.clientDenied("orders-service", "payments");
         metrics.clientAuthFailed("orders-service", "orders", AuthFailure.WRONG_PASSWORD);
@@ -276,6 +278,8 @@ class PgwardenMetricsTest {
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(meter.labels()), labelNames, series);
         }
+        assertEquals(0, text.value("pgwarden_pinned_clients", java.util.Map.of("database", "orders", "reason", "listen")));
+        assertEquals(0, text.value("pgwarden_pins_total", java.util.Map.of("database", "orders", "reason", "temp_table")));
         assertEquals(17, text.value("pgwarden_backend_budget_connections", java.util.Map.of("backend", "main")));
         assertEquals(5, text.value("pgwarden_backend_budget_in_use", java.util.Map.of("backend", "main")));
     }

@@ -33,7 +33,8 @@ class PoolBooksTest {
     private static PoolSettings settings(int size, int minIdle, Duration wait, Duration idleTimeout, Duration lifetime,
                                          int reserve, Duration reserveTimeout) {
         return new PoolSettings(PoolMode.TRANSACTION, size, minIdle, wait, idleTimeout, lifetime, Duration.ofSeconds(5),
-                "DISCARD ALL", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250, 0, 1, 0, reserve, reserveTimeout);
+                "DISCARD ALL", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250, 0, 1, 0, reserve, reserveTimeout,
+                io.pgwarden.config.Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ZERO);
     }
 
     private PoolBooks<String, String> books(int size) {

@@ -79,7 +79,8 @@ class ServerLeaseTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final ServerConnection server = ServerConnections.on(channel);
     private final Returns pool = new Returns();
-    private final ServerLease lease = new ServerLease(server, pool);
+    private final PinnedClients pinned = new PinnedClients(1);
+    private final ServerLease lease = new ServerLease(server, pool, pinned);
     private final Link link = new Link();
 
     @AfterEach
@@ -217,5 +218,78 @@ class ServerLeaseTest {
         assertFalse(lease.alive());
         lease.granted();
         assertFalse(lease.attach(link), "the client must be told, not wait for an answer that never comes");
+    }
+
+    @Test
+    void aPinnedLeaseDoesNotEndAtReadyForQueryIdleUntilEveryReasonIsGone() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        assertTrue(lease.pin(PinReason.LISTEN.bit() | PinReason.TEMP_TABLE.bit(), false));
+        serverSends(READY_IDLE);
+        assertFalse(link.ended, "pinned: the server stays with its client");
+        assertTrue(pool.checkedIn.isEmpty());
+        assertEquals(1, pinned.clients());
+        assertEquals(1, pinned.clients(PinReason.LISTEN));
+
+        lease.unpin(PinReason.LISTEN.bit());
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        assertFalse(link.ended, "the temporary table is still there");
+
+        lease.unpin(PinReason.TEMP_TABLE.bit());
+        clientSendsQuery();
+        serverSends(READY_IDLE);
+        assertTrue(link.ended, "nothing left: the server is shared again");
+        assertEquals(0, pinned.clients());
+        assertEquals(1, pinned.pinsTotal(PinReason.TEMP_TABLE));
+    }
+
+    @Test
+    void pastMaxPinnedAPinIsRefusedUnlessTheStateExistsAlready() {
+        PinnedClients full = new PinnedClients(1);
+        assertTrue(full.tryPin(), "another client holds the one place");
+        ServerLease other = new ServerLease(server, pool, full);
+        other.granted();
+        assertFalse(other.pin(PinReason.PREPARED_STATEMENT.bit(), false), "max_pinned reached");
+        assertEquals(0, other.pinReasons(), "nothing changed");
+        assertTrue(other.pin(PinReason.LISTEN.bit(), true), "a notification arrived: the server listens already");
+        assertEquals(2, full.clients());
+    }
+
+    @Test
+    void aClientThatLeavesPinnedLeavesNothingBehind() {
+        lease.granted();
+        int grant = lease.grant();
+        lease.attach(link);
+        clientSendsQuery();
+        lease.pin(PinReason.SETTING.bit(), false);
+        serverSends(READY_IDLE);
+        lease.end(grant, null); // transaction mode: no reset_query of its own
+        assertEquals(0, pinned.clients(), "the pin ends with the client");
+        assertEquals(1, pool.resetting, "the server is reset before anyone else gets it");
+        Object reset = channel.readOutbound();
+        for (Object more; (more = channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(reset);
+            reset = more; // the query comes after the client's
+        }
+        ByteBuf query = (ByteBuf) reset;
+        assertTrue(query.toString(java.nio.charset.StandardCharsets.US_ASCII).contains("DISCARD ALL"));
+        query.release();
+        server.sessionState().lastClientId(7);
+        serverSends("43000000104449534341524420414c4c00"); // CommandComplete(DISCARD ALL)
+        serverSends(READY_IDLE);
+        assertEquals(List.of(true), pool.checkedIn);
+        assertEquals(-1, server.sessionState().lastClientId(), "the next client's settings are applied afresh");
+    }
+
+    @Test
+    void aServerThatClosesUnderAPinnedClientFreesItsPlace() {
+        lease.granted();
+        lease.attach(link);
+        lease.pin(PinReason.ADVISORY_LOCK.bit(), false);
+        lease.closed();
+        assertEquals(0, pinned.clients());
+        assertEquals(0, pinned.clients(PinReason.ADVISORY_LOCK));
     }
 }

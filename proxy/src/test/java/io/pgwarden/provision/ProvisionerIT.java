@@ -174,6 +174,37 @@ class ProvisionerIT {
     }
 
     @Test
+    void aDatabaseWithOneServiceWithoutASchemaStaysItsAndTheSchemaServiceGetsOnlyItsSchema() throws Exception {
+        Provisioner provisioner = new Provisioner();
+        PgwardenConfig config = config(
+                database("legacy", "mixed_db", "legacy_app", "legacy-secret"),
+                new DatabaseConfig("tenant", "main", "mixed_db", "tenant_app", "tenant-secret", PoolSettings.DEFAULTS,
+                        "Tenant One", false));
+
+        ProvisionReport first = provisioner.provision(config);
+
+        assertEquals(List.of(
+                "created role legacy_app",
+                "created role tenant_app",
+                "created database mixed_db owned by legacy_app",
+                "revoked CONNECT on mixed_db from PUBLIC",
+                "granted CONNECT on mixed_db to tenant_app",
+                "created schema Tenant One in mixed_db owned by tenant_app",
+                "revoked USAGE and CREATE on schema public in mixed_db from PUBLIC"), first.descriptions());
+        assertTrue(provisioner.provision(config).isEmpty());
+        try (Connection legacy = login("legacy_app", "legacy-secret", "mixed_db"); Statement st = legacy.createStatement()) {
+            st.execute("CREATE TABLE public.old_table (i int)"); // the database's own service keeps public
+            assertEquals(INSUFFICIENT_PRIVILEGE, assertThrows(SQLException.class,
+                    () -> st.execute("CREATE TABLE \"Tenant One\".intruder (i int)")).getSQLState());
+        }
+        try (Connection tenant = login("tenant_app", "tenant-secret", "mixed_db"); Statement st = tenant.createStatement()) {
+            st.execute("CREATE TABLE \"Tenant One\".mine (i int)");
+            assertEquals(INSUFFICIENT_PRIVILEGE, assertThrows(SQLException.class,
+                    () -> st.execute("SELECT * FROM public.old_table")).getSQLState());
+        }
+    }
+
+    @Test
     void failureNamesTheBackend() {
         BackendConfig unreachable = new BackendConfig("elsewhere", "127.0.0.1", 1, "postgres", "", "postgres", false);
         PgwardenConfig config = new PgwardenConfig(ListenConfig.DEFAULT, Map.of("elsewhere", unreachable),

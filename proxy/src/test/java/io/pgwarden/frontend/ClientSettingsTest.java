@@ -1,0 +1,74 @@
+package io.pgwarden.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.pgwarden.backend.ServerConnections;
+import io.pgwarden.backend.ServerSessionState;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What a transaction-mode server must run before a client's transaction, decided without a socket. */
+class ClientSettingsTest {
+
+    /** PostgreSQL 17 reports TimeZone and the like, never search_path. */
+    private static final Map<String, String> PG17_REPORTED = Map.of("TimeZone", "UTC");
+
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final ServerSessionState server = ServerConnections.on(channel).sessionState();
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSettingTheServerDoesNotReportIsAppliedOnceForClientsThatWantTheSame() {
+        ClientSettings first = new ClientSettings(Map.of("search_path", "orders"));
+        ClientSettings second = new ClientSettings(Map.of("search_path", "orders"));
+
+        assertEquals("SELECT pg_catalog.set_config(E'search_path', E'orders', false)",
+                first.syncStatement(1, server, PG17_REPORTED));
+        // every client of a schema-routed database wants this: nothing to run when another takes the server
+        assertNull(second.syncStatement(2, server, PG17_REPORTED));
+        assertNull(first.syncStatement(1, server, PG17_REPORTED));
+    }
+
+    @Test
+    void aClientWithItsOwnSearchPathGetsItAndTheNextGetsTheSchemaBack() {
+        ClientSettings schema = new ClientSettings(Map.of("search_path", "orders"));
+        ClientSettings own = new ClientSettings(Map.of("search_path", "audit, orders"));
+
+        schema.syncStatement(1, server, PG17_REPORTED);
+        assertEquals("SELECT pg_catalog.set_config(E'search_path', E'audit, orders', false)",
+                own.syncStatement(2, server, PG17_REPORTED));
+        assertEquals("SELECT pg_catalog.set_config(E'search_path', E'orders', false)",
+                schema.syncStatement(1, server, PG17_REPORTED));
+    }
+
+    @Test
+    void whereTheServerReportsSearchPathItsReportIsWhatCounts() {
+        ClientSettings client = new ClientSettings(Map.of("search_path", "orders"));
+        Map<String, String> pg18 = Map.of("search_path", "orders");
+
+        assertNull(client.syncStatement(1, server, pg18));
+        // a SET search_path the server reported (PostgreSQL 18) is followed: another client finds its own back
+        assertEquals("SELECT pg_catalog.set_config(E'search_path', E'orders', false)",
+                client.syncStatement(2, server, Map.of("search_path", "elsewhere")));
+    }
+
+    @Test
+    void afterTheServerWasResetTheSettingsAreAppliedAgain() {
+        ClientSettings client = new ClientSettings(Map.of("search_path", "orders"));
+        client.syncStatement(1, server, PG17_REPORTED);
+
+        server.forgetSettings(); // DISCARD ALL or RESET ALL ran there
+        assertEquals(1, server.lastClientId(), "still this client's: a role it SET is not reset for it");
+
+        assertEquals("SELECT pg_catalog.set_config(E'search_path', E'orders', false)",
+                client.syncStatement(1, server, PG17_REPORTED));
+        assertNull(client.syncStatement(1, server, PG17_REPORTED));
+    }
+}
