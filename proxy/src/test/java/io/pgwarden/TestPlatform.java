@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A shared platform for integration tests: one real PostgreSQL 17, a routing file that models
+ * A shared platform for integration tests: one real PostgreSQL (17, or the major of
+ * {@link #postgresMajor()}), a routing file that models
  * several services on it, provisioned, and pgwarden in front. Start it in {@code @BeforeAll}.
  */
 public final class TestPlatform implements AutoCloseable {
@@ -74,14 +75,28 @@ public final class TestPlatform implements AutoCloseable {
             "md5-service", "md5-pw",
             "ops", "ops-pw");
 
+    /**
+     * The PostgreSQL major the ITs run against: 17 (the bundled binaries) unless the build selected
+     * others ({@code -Dpostgres.major=16}, or failsafe's execution {@code postgres-16}), which it says
+     * in {@code pgwarden.test.postgres.major}; {@link io.pgwarden.embedded.EmbeddedPostgresServer}
+     * reads the binaries from {@code pgwarden.postgres.binaries}.
+     */
+    public static int postgresMajor() {
+        return Integer.parseInt(System.getProperty("pgwarden.test.postgres.major", "17").strip());
+    }
+
     private final EmbeddedPostgresServer postgres;
     private final PgwardenConfig config;
     private final Pgwarden pgwarden;
+    /** What a reload reads: the routing file as the test rewrote it last ({@link #reload(String)}). */
+    private final java.util.concurrent.atomic.AtomicReference<String> file;
 
-    private TestPlatform(EmbeddedPostgresServer postgres, PgwardenConfig config, Pgwarden pgwarden) {
+    private TestPlatform(EmbeddedPostgresServer postgres, PgwardenConfig config, Pgwarden pgwarden,
+                         java.util.concurrent.atomic.AtomicReference<String> file) {
         this.postgres = postgres;
         this.config = config;
         this.pgwarden = pgwarden;
+        this.file = file;
     }
 
     public static TestPlatform start() throws Exception {
@@ -117,12 +132,19 @@ public final class TestPlatform implements AutoCloseable {
                     st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
                 }
             }
-            Pgwarden pgwarden = new Pgwarden(config).start();
-            return new TestPlatform(postgres, config, pgwarden);
+            java.util.concurrent.atomic.AtomicReference<String> file = new java.util.concurrent.atomic.AtomicReference<>(configText);
+            Pgwarden pgwarden = new Pgwarden(config, () -> ConfigLoader.parse(file.get(), "test.yaml", env::get)).start();
+            return new TestPlatform(postgres, config, pgwarden, file);
         } catch (Exception | Error e) {
             postgres.close();
             throw e;
         }
+    }
+
+    /** Rewrites the routing file (the same variables fill it in) and reloads it, as SIGHUP would. */
+    public io.pgwarden.admin.ReloadOutcome reload(String configText) {
+        file.set(configText);
+        return pgwarden.reload();
     }
 
     public EmbeddedPostgresServer postgres() {

@@ -22,6 +22,8 @@ import java.util.function.Predicate;
 public final class PinScanner {
 
     /** Functions found anywhere in the text; the first three are {@link SqlWords#IDENTITY_CHANGES}' words. */
+    /** What {@code carried} is asked for a SET ROLE, followed by the role's name as written. */
+    public static final String ROLE_PREFIX = "role=";
     private static final SqlWords FUNCTIONS = new SqlWords("role", "authorization", "set_config",
             "pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_unlock_all");
     private static final int IDENTITY_WORDS = 0b111;
@@ -60,7 +62,8 @@ public final class PinScanner {
      * What the SQL text in {@code [from, to)} (no NUL) does to the session.
      *
      * @param carried true for a setting (lower-case name) pgwarden carries to the client's next server
-     *                itself: SET of it needs no pin
+     *                itself: SET of it needs no pin; asked {@link #ROLE_PREFIX} and a role's name for a
+     *                SET ROLE, true when every server of the database has that role anyway
      */
     public static int scan(ByteBuf text, int from, int to, Predicate<String> carried) {
         int words = FUNCTIONS.wordsIn(text, from, to);
@@ -263,7 +266,14 @@ public final class PinScanner {
             }
         }
         if (words.is("ROLE")) {
-            return words.next() && words.is("NONE") ? PinReason.ROLE.bit() << UNPIN_SHIFT : PinReason.ROLE.bit();
+            if (!words.next()) {
+                return PinReason.ROLE.bit();
+            }
+            if (words.is("NONE")) {
+                return PinReason.ROLE.bit() << UNPIN_SHIFT;
+            }
+            // Flyway restores the role it found (SET ROLE '<login role>'): every server has that one anyway
+            return carried.test(ROLE_PREFIX + words.word()) ? 0 : PinReason.ROLE.bit();
         }
         String name;
         if (words.is("TIME")) {
@@ -312,6 +322,11 @@ public final class PinScanner {
 
         int length() {
             return end - start;
+        }
+
+        /** The current word as written. */
+        String word() {
+            return text.toString(start, end - start, StandardCharsets.UTF_8);
         }
 
         /** The current word equals {@code keyword} (upper case), ignoring case. */

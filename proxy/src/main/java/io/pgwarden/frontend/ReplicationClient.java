@@ -257,6 +257,20 @@ final class ReplicationClient extends ChannelInboundHandlerAdapter implements Po
     }
 
     @Override
+    public String service() {
+        return identity.service();
+    }
+
+    /**
+     * A revoked grant, a removed database, a drain: a stream has no transaction boundary pgwarden can
+     * see, so it ends now; the client resumes from its slot's confirmed position when it comes back.
+     */
+    @Override
+    public void endAtBoundary(String sqlState, String message) {
+        client.eventLoop().execute(() -> ClientErrors.fatal(client, sqlState, message));
+    }
+
+    @Override
     public void cancelRunningQuery(BackendCanceller canceller) {
         client.eventLoop().execute(() -> {
             if (state == State.STREAMING) {

@@ -92,11 +92,17 @@ final class TransactionLink implements ServerSide {
      * data nobody can point to. Settled by how the COPY ends.
      */
     private int copyUncertain;
+    /** pgwarden lost track of this server's answers and is closing it: nothing more goes either way. */
+    private boolean synchronizationLost;
     /** The place of the last extended-protocol request sent: a Query after it ends that extended query when it is answered. */
     private long lastExtendedPlace = -1;
     private boolean answeredSinceFlush;
     /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
     private final boolean timed;
+    /** The client must go once its server is idle outside a transaction (see {@link #endWhenIdle()}). */
+    private boolean endWhenIdle;
+    /** The grant the client held when it was asked to go: a later holder of the same server is never ended. */
+    private int endGrant;
     private volatile long busySinceNanos;
     private volatile long idleInTransactionSinceNanos;
     /** Since when a pinned client keeps its server while idle outside a transaction (0: it does not). */
@@ -104,7 +110,10 @@ final class TransactionLink implements ServerSide {
     /** pinning: auto. Off: nothing pins, LISTEN is refused. */
     private final boolean pinning;
     /** Settings pgwarden carries to the next server itself, as the current server reports them: their SET needs no pin. */
-    private final java.util.function.Predicate<String> carried = name -> ClientSettings.carries(name, server.parameters());
+    private final java.util.function.Predicate<String> carried = name -> name.startsWith(PinScanner.ROLE_PREFIX)
+            ? name.length() - PinScanner.ROLE_PREFIX.length() == server.database().user().length()
+                    && name.endsWith(server.database().user()) // the role it logs in as: the identity reset gives every client that one
+            : ClientSettings.carries(name, server.parameters());
     /** Reasons ended by extended-protocol statements since the last Sync: they go with it. */
     private int extendedUnpins;
     /** A statement since the last Sync began or ended a transaction block: the batch's unpins do not count. */
@@ -134,6 +143,7 @@ final class TransactionLink implements ServerSide {
         copyDataAhead.clear();
         lastWrittenWasCopyData = false;
         copyUncertain = 0;
+        synchronizationLost = false;
         lastExtendedPlace = -1;
         extendedUnpins = 0;
         extendedTransactionControl = false;
@@ -174,7 +184,7 @@ final class TransactionLink implements ServerSide {
     public void forward(ByteBuf frame) {
         lease.processed(); // asserts the server's loop
         byte type = Frames.type(frame);
-        if (skippingToSync && type != FrontendMessages.SYNC) {
+        if (synchronizationLost || skippingToSync && type != FrontendMessages.SYNC) {
             ReferenceCountUtil.release(frame);
             return;
         }
@@ -484,6 +494,10 @@ final class TransactionLink implements ServerSide {
     @Override
     public void onServerMessage(ServerConnection from, ByteBuf frame) {
         byte type = Frames.type(frame);
+        if (synchronizationLost) {
+            ReferenceCountUtil.release(frame); // the client has its FATAL; the server is closing
+            return;
+        }
         Kind head = pending.peekKind();
         if (copyUncertain > 0 && (type == BackendMessages.COMMAND_COMPLETE || type == BackendMessages.ERROR_RESPONSE)
                 && !copyReadItsWholeInput(type, frame)) {
@@ -642,6 +656,7 @@ final class TransactionLink implements ServerSide {
         outbox.write(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "terminating connection because protocol synchronization was lost: "
                 + "the COPY failed, and which of the messages pipelined inside its data PostgreSQL read cannot be known").encode(client.alloc()));
         copyUncertain = 0;
+        synchronizationLost = true;
         server.channel().close();
     }
 
@@ -816,6 +831,27 @@ final class TransactionLink implements ServerSide {
     public void onServerReadComplete(ServerConnection from) {
         answeredSinceFlush = false;
         outbox.serverReadComplete(from);
+        if (endWhenIdle) {
+            tryEnd(); // once per read batch, and only for a client that must go: nothing per message
+        }
+    }
+
+    /**
+     * The client must go at its next transaction boundary. An unpinned client's lease ends there
+     * anyway ({@link ServerLease#endIfIdle()}); a pinned one's is ended here, now if the server is
+     * idle, else after the answer that makes it so. On the server's loop.
+     */
+    void endWhenIdle(int grant) {
+        endWhenIdle = true;
+        endGrant = grant;
+        tryEnd();
+    }
+
+    private void tryEnd() {
+        if (pending.isEmpty() && lease.endAtBoundary(endGrant, null)) {
+            endWhenIdle = false;
+            outbox.flush(lease); // the answers, then the news that the lease is over: the client goes then
+        }
     }
 
     @Override

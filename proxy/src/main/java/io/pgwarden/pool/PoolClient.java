@@ -15,4 +15,13 @@ public interface PoolClient {
     default ConnectionInfo describeOwnServer() {
         return null;
     }
+
+    /** The service it logged in as. */
+    String service();
+
+    /**
+     * Ends the session with a FATAL {@code sqlState} {@code message} at its next transaction
+     * boundary (now if it is between transactions), never inside a transaction. Any thread.
+     */
+    void endAtBoundary(String sqlState, String message);
 }

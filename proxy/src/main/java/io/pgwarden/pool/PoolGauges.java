@@ -12,18 +12,19 @@ import java.util.function.Supplier;
  */
 final class PoolGauges implements PoolView {
 
-    private final DatabaseConfig database;
+    /** The database's config in force (a reload may change it). */
+    private final Supplier<DatabaseConfig> config;
     private final Supplier<PoolStats> counts;
     private final DoubleSupplier fairShare;
     private final java.util.function.IntSupplier replicationConnections;
 
-    PoolGauges(DatabaseConfig database, Supplier<PoolStats> counts, DoubleSupplier fairShare) {
-        this(database, counts, fairShare, () -> 0);
+    PoolGauges(Supplier<DatabaseConfig> config, Supplier<PoolStats> counts, DoubleSupplier fairShare) {
+        this(config, counts, fairShare, () -> 0);
     }
 
-    PoolGauges(DatabaseConfig database, Supplier<PoolStats> counts, DoubleSupplier fairShare,
+    PoolGauges(Supplier<DatabaseConfig> config, Supplier<PoolStats> counts, DoubleSupplier fairShare,
                java.util.function.IntSupplier replicationConnections) {
-        this.database = database;
+        this.config = config;
         this.counts = counts;
         this.fairShare = fairShare;
         this.replicationConnections = replicationConnections;
@@ -36,17 +37,17 @@ final class PoolGauges implements PoolView {
 
     @Override
     public String database() {
-        return database.name();
+        return config.get().name();
     }
 
     @Override
     public String backend() {
-        return database.backend();
+        return config.get().backend();
     }
 
     @Override
     public int poolSize() {
-        return database.pool().size();
+        return config.get().pool().size();
     }
 
     @Override

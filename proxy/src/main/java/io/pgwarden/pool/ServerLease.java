@@ -248,13 +248,41 @@ public final class ServerLease {
      * server's loop.
      */
     public boolean endIfIdle() {
+        if (!releaseIfIdle()) {
+            return false;
+        }
+        afterCancels(checkInClean);
+        return true;
+    }
+
+    /**
+     * For a client that must go at its next transaction boundary (a revoke, a drain): when the
+     * server is idle outside a transaction with every frame processed, the lease ends, pinned or
+     * not, and the server is reset as when its client leaves: with {@code resetQuery} (session
+     * mode), or DISCARD ALL when the client was pinned. Nothing happens once grant {@code expectedGrant}
+     * is over (the server may be another client's by then). True when the lease ended. On the server's loop.
+     */
+    public boolean endAtBoundary(int expectedGrant, String resetQuery) {
+        assert loop().inEventLoop() : "released off the server's loop";
+        if (grant != expectedGrant || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
+                || !handed.compareAndSet(processed, RELEASED)) {
+            return false;
+        }
+        server.listener(null);
+        boolean wasPinned = pinReasons != 0;
+        unpin(PinReason.ALL);
+        afterCancels(() -> resetAndCheckIn(wasPinned ? DISCARD_ALL : resetQuery, wasPinned));
+        return true;
+    }
+
+    /** Ends the lease if the server is idle outside a transaction and every frame handed over was processed. */
+    private boolean releaseIfIdle() {
         assert loop().inEventLoop() : "released off the server's loop";
         if (pinReasons != 0 || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
                 || !handed.compareAndSet(processed, RELEASED)) {
             return false;
         }
         server.listener(null);
-        afterCancels(checkInClean);
         return true;
     }
 

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PinScannerTest {
 
     /** Settings pgwarden carries itself (reported by the server and followed), lower case. */
-    private static final Predicate<String> CARRIED = Set.of("application_name", "timezone", "client_encoding", "datestyle")::contains;
+    private static final Predicate<String> CARRIED = Set.of("application_name", "timezone", "client_encoding", "datestyle",
+            PinScanner.ROLE_PREFIX + "app_owner")::contains;
 
     private static int scan(String sql) {
         ByteBuf frame = Unpooled.buffer();
@@ -64,6 +65,15 @@ class PinScannerTest {
     })
     void pins(String sql, String reasons) {
         assertEquals(reasons, pins(sql.replace("\\n", "\n")));
+    }
+
+    /** Flyway restores the role it found, the login role: every server of the database has it already. */
+    @Test
+    void aSetRoleToTheLoginRoleDoesNotPin() {
+        assertEquals("", pins("SET ROLE 'app_owner'"));
+        assertEquals("", pins("set role app_owner"));
+        assertEquals("role", pins("SET ROLE 'app_owner_2'"));
+        assertEquals("role", pins("SET ROLE"));
     }
 
     @ParameterizedTest

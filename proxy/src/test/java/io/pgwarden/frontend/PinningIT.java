@@ -158,6 +158,31 @@ class PinningIT {
         }
     }
 
+    /*
+     * A LISTEN the scan cannot see (inside a DO block) leaves a listening server in the pool: its
+     * first notification shows it, and the server is closed rather than handed to anyone.
+     */
+    @Test
+    void aServerLeftListeningByAnUnseenListenIsClosedAtItsFirstNotification() throws Exception {
+        String pid;
+        try (Connection hidden = tx(); Statement st = hidden.createStatement()) {
+            st.execute("DO $$ BEGIN EXECUTE 'LISTEN hidden_channel'; END $$; SELECT pg_backend_pid()");
+            st.getMoreResults();
+            try (ResultSet rs = st.getResultSet()) {
+                rs.next();
+                pid = rs.getString(1);
+            }
+            assertEquals("", pinReasons(), "not seen by the scan");
+        }
+        try (Connection admin = platform.admin(); Statement st = admin.createStatement();
+             Connection sender = platform.connect("orders-service", "orders"); Statement send = sender.createStatement()) {
+            assertEquals("1", single(st, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid), "its server is in the pool");
+            send.execute("NOTIFY hidden_channel, 'who listens?'"); // notifications stay within orders_db
+            Eventually.await("the listening server to be closed",
+                    () -> "0".equals(single(st, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)));
+        }
+    }
+
     @Test
     void aSessionAdvisoryLockStaysWithItsClientAndNoOtherClientGetsItsServer() throws Exception {
         try (Connection a = tx(); Statement st = a.createStatement()) {
