@@ -42,6 +42,8 @@ public final class Pgwarden implements AutoCloseable {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final PgwardenConfig config;
+    /** Where a reload reads the file; null when there is none (embedded, some tests). */
+    private final ConfigReload.Source source;
     private final Transport transport = Transport.best();
     private final CountDownLatch closed = new CountDownLatch(1);
     private EventLoopGroup acceptor;
@@ -55,11 +57,22 @@ public final class Pgwarden implements AutoCloseable {
     private ChannelGroup clients;
     private Channel listener;
     private io.pgwarden.tls.ClientTls tls;
+    private io.pgwarden.config.RunningConfig running;
+    private ConfigReload reload;
+    /** Reloads asked for by the console run here: never on an event loop. */
+    private ExecutorService reloads;
+    private Drain drain;
     private io.pgwarden.fleet.Fleet fleet;
     private io.pgwarden.pool.FleetBudgetSync fleetBudgets;
 
     public Pgwarden(PgwardenConfig config) {
+        this(config, null);
+    }
+
+    /** @param source reads the config file again for a reload (SIGHUP, RELOAD); null: no reload */
+    public Pgwarden(PgwardenConfig config, ConfigReload.Source source) {
         this.config = config;
+        this.source = source;
     }
 
     /**
@@ -80,6 +93,7 @@ public final class Pgwarden implements AutoCloseable {
         keyDerivations = ScramKeyCache.newDerivationExecutor(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         ScramKeyCache scramKeys = new ScramKeyCache(keyDerivations);
         observability = Observability.create(config);
+        running = new io.pgwarden.config.RunningConfig(config);
         fleet = io.pgwarden.fleet.Fleet.of(config.fleet(), System.getenv("HOSTNAME"), resolver, loops.next());
         pools = new Pools(config, loops, backend -> new BackendConnector(backend, transport, WATER_MARK, resolver, scramKeys,
                         config.fleet().sharesBudget() ? java.util.OptionalInt.of(fleet.replicaId()) : java.util.OptionalInt.empty()),
@@ -88,16 +102,29 @@ public final class Pgwarden implements AutoCloseable {
             fleetBudgets = new io.pgwarden.pool.FleetBudgetSync(config, fleet.replicaId(), pools).start();
         }
         BackendCanceller canceller = new BackendCanceller(transport, loops, resolver);
-        AdminConsole console = new AdminConsole(config, pools, pools, observability.metrics(), "pgwarden " + Version.current());
+        ServiceCredentials credentials = new ServiceCredentials(config);
+        reload = new ConfigReload(source, running, credentials, pools, tls, observability.metrics());
+        reloads = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "pgwarden-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        drain = new Drain(pools, observability.metrics(), () -> {
+            if (listener != null) {
+                listener.close().syncUninterruptibly();
+            }
+        }, this::close);
+        AdminConsole console = new AdminConsole(running, pools, new ProxyControl(pools, this::reloadAsync, drain),
+                observability.metrics(), "pgwarden " + Version.current());
         FrontendContext context = new FrontendContext(
-                config,
+                running,
                 observability.metrics(),
                 console,
-                new AccessPolicy(config),
-                new io.pgwarden.frontend.ClientQuotas(config),
+                new AccessPolicy(running),
+                new io.pgwarden.frontend.ClientQuotas(running),
                 new io.pgwarden.frontend.PendingLogins(config.limits()),
                 new io.pgwarden.frontend.FailedLogins(config.limits()),
-                new ServiceCredentials(config),
+                credentials,
                 pools,
                 new CancelRegistry(fleet.cancelKeys(), fleet.forwarder(canceller)),
                 canceller,
@@ -119,7 +146,7 @@ public final class Pgwarden implements AutoCloseable {
                     .bind(config.listen().host(), config.listen().port())
                     .sync()
                     .channel();
-            observability.start(pools, () -> listener != null && listener.isActive());
+            observability.start(pools, () -> listener != null && listener.isActive(), drain::shuttingDown);
             fleet.listening(port());
         } catch (RuntimeException | InterruptedException e) {
             close();
@@ -131,9 +158,46 @@ public final class Pgwarden implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Reads the config file again and applies it, all or nothing (SIGHUP, {@code watch_config}).
+     * Blocks while it reads budgets or derives keys: never call it on an event loop.
+     */
+    public io.pgwarden.admin.ReloadOutcome reload() {
+        return reload.reload();
+    }
+
+    /** {@link #reload()} on the reload thread (the console's RELOAD). */
+    public java.util.concurrent.CompletableFuture<io.pgwarden.admin.ReloadOutcome> reloadAsync() {
+        return java.util.concurrent.CompletableFuture.supplyAsync(reload::reload, reloads);
+    }
+
+    /**
+     * SIGTERM: drain and exit ({@link Drain}): /health/ready turns 503 now, new connections are
+     * refused after shutdown_delay, clients leave at their transaction's end, and {@link #close()}
+     * runs when they are gone or at shutdown_timeout. A second call closes at once.
+     */
+    public void terminate() {
+        drain.terminate(running.get().lifecycle());
+    }
+
+    /** True once {@link #terminate()} or a SHUTDOWN WAIT_FOR_... began a shutdown. */
+    public boolean terminating() {
+        return drain.shuttingDown();
+    }
+
+    /** The config in force: the file as started, then as each reload left it. */
+    public PgwardenConfig runningConfig() {
+        return running.get();
+    }
+
     /** The port actually bound (useful when the config says 0). */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Every pool, for views and tests. */
+    public Pools pools() {
+        return pools;
     }
 
     /** The pool of one database, for views and tests. */
@@ -162,6 +226,9 @@ public final class Pgwarden implements AutoCloseable {
         if (closed.getCount() == 0) {
             return;
         }
+        if (drain != null) {
+            drain.closed();
+        }
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
@@ -188,6 +255,9 @@ public final class Pgwarden implements AutoCloseable {
         }
         if (keyDerivations != null) {
             keyDerivations.shutdownNow();
+        }
+        if (reloads != null) {
+            reloads.shutdownNow();
         }
         if (loops != null) {
             loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

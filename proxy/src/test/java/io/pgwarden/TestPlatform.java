@@ -77,11 +77,15 @@ public final class TestPlatform implements AutoCloseable {
     private final EmbeddedPostgresServer postgres;
     private final PgwardenConfig config;
     private final Pgwarden pgwarden;
+    /** What a reload reads: the routing file as the test rewrote it last ({@link #reload(String)}). */
+    private final java.util.concurrent.atomic.AtomicReference<String> file;
 
-    private TestPlatform(EmbeddedPostgresServer postgres, PgwardenConfig config, Pgwarden pgwarden) {
+    private TestPlatform(EmbeddedPostgresServer postgres, PgwardenConfig config, Pgwarden pgwarden,
+                         java.util.concurrent.atomic.AtomicReference<String> file) {
         this.postgres = postgres;
         this.config = config;
         this.pgwarden = pgwarden;
+        this.file = file;
     }
 
     public static TestPlatform start() throws Exception {
@@ -117,12 +121,19 @@ public final class TestPlatform implements AutoCloseable {
                     st.execute("ALTER ROLE legacy_owner PASSWORD 'legacy-db-pw'");
                 }
             }
-            Pgwarden pgwarden = new Pgwarden(config).start();
-            return new TestPlatform(postgres, config, pgwarden);
+            java.util.concurrent.atomic.AtomicReference<String> file = new java.util.concurrent.atomic.AtomicReference<>(configText);
+            Pgwarden pgwarden = new Pgwarden(config, () -> ConfigLoader.parse(file.get(), "test.yaml", env::get)).start();
+            return new TestPlatform(postgres, config, pgwarden, file);
         } catch (Exception | Error e) {
             postgres.close();
             throw e;
         }
+    }
+
+    /** Rewrites the routing file (the same variables fill it in) and reloads it, as SIGHUP would. */
+    public io.pgwarden.admin.ReloadOutcome reload(String configText) {
+        file.set(configText);
+        return pgwarden.reload();
     }
 
     public EmbeddedPostgresServer postgres() {

@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
 final class ConfigReader {
 
     static final List<String> ROOT_KEYS =
-            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits", "audit", "fleet");
+            List.of("listen", "backends", "databases", "services", "pool", "http", "admin_services", "limits", "audit", "fleet",
+                    "watch_config", "shutdown_delay", "shutdown_timeout");
     static final List<String> LISTEN_KEYS = List.of("host", "port", "event_loops", "tls");
     static final List<String> TLS_KEYS = List.of("mode", "cert", "key", "ca", "min_version", "ciphers", "reload_interval");
     static final List<String> HTTP_KEYS = List.of("host", "port", "metrics", "read_timeout", "max_connections");
@@ -87,7 +88,11 @@ final class ConfigReader {
             return new AuditConfig(section.duration("interval").orElse(AuditConfig.OFF.interval()));
         }).orElse(AuditConfig.OFF);
         FleetConfig fleet = root.map("fleet").map(this::readFleet).orElse(FleetConfig.NONE);
-        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, fleet), pool);
+        LifecycleConfig lifecycle = new LifecycleConfig(
+                root.bool("watch_config").orElse(LifecycleConfig.DEFAULT.watchConfig()),
+                root.duration("shutdown_delay").orElse(LifecycleConfig.DEFAULT.shutdownDelay()),
+                root.duration("shutdown_timeout").orElse(LifecycleConfig.DEFAULT.shutdownTimeout()));
+        return new Result(new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, fleet, lifecycle), pool);
     }
 
     /** A required section of named entries, at least one. */

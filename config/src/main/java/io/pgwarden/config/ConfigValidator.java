@@ -30,6 +30,9 @@ final class ConfigValidator {
     /** Far above any scrape interval; also keeps the timer's arithmetic away from overflow. */
     static final Duration MAX_HTTP_READ_TIMEOUT = Duration.ofHours(1);
 
+    /** A drain longer than this is a hang, not a drain. */
+    static final Duration MAX_SHUTDOWN_WAIT = Duration.ofHours(1);
+
     /** PostgreSQL's authentication_timeout allows at most 600 s. */
     static final Duration MAX_LOGIN_TIMEOUT = Duration.ofMinutes(10);
 
@@ -53,6 +56,7 @@ final class ConfigValidator {
         checkLimits(config.limits());
         checkAudit(config.audit());
         checkFleet(config.fleet());
+        checkLifecycle(config.lifecycle());
         config.backends().values().forEach(backend -> checkMinimumsFit(backend, config));
     }
 
@@ -153,6 +157,22 @@ final class ConfigValidator {
                 "is empty: give a number from 0 to " + FleetConfig.MAX_REPLICA_ID + ", or a pod name to derive it from, or leave it out"));
         checkRange("fleet.expected_replicas", fleet.expectedReplicas(), 1, FleetConfig.MAX_REPLICA_ID + 1);
         checkPositive("fleet.peer_refresh_interval", fleet.peerRefreshInterval());
+    }
+
+    private void checkLifecycle(LifecycleConfig lifecycle) {
+        if (lifecycle.shutdownDelay().compareTo(MAX_SHUTDOWN_WAIT) > 0) {
+            diagnostics.error("shutdown_delay", "must be at most 1h");
+        }
+        checkPositive("shutdown_timeout", lifecycle.shutdownTimeout());
+        if (lifecycle.shutdownTimeout().compareTo(MAX_SHUTDOWN_WAIT) > 0) {
+            diagnostics.error("shutdown_timeout", "must be at most 1h");
+        }
+        if (!lifecycle.shutdownTimeout().isZero() && lifecycle.shutdownTimeout().compareTo(lifecycle.shutdownDelay()) <= 0) {
+            // both count from SIGTERM: a timeout within the delay would exit before clients were ever asked to leave
+            diagnostics.error(diagnostics.isSet("shutdown_timeout") ? "shutdown_timeout" : "shutdown_delay",
+                    "shutdown_timeout (" + lifecycle.shutdownTimeout().toMillis() + "ms) must be longer than shutdown_delay ("
+                            + lifecycle.shutdownDelay().toMillis() + "ms): both count from SIGTERM");
+        }
     }
 
     /** The guaranteed minimums of a backend's databases must fit its budget, when the budget is set. */

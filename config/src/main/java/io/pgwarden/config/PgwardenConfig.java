@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param limits        limits over the whole proxy
  * @param audit         the periodic isolation audit; {@link AuditConfig#OFF} without {@code audit:}
  * @param fleet         the other replicas, when pgwarden runs as several; {@link FleetConfig#NONE} without {@code fleet:}
+ * @param lifecycle     reload and shutdown: watch_config, shutdown_delay, shutdown_timeout
  */
 public record PgwardenConfig(
         ListenConfig listen,
@@ -26,7 +27,8 @@ public record PgwardenConfig(
         List<String> adminServices,
         LimitsConfig limits,
         AuditConfig audit,
-        FleetConfig fleet) {
+        FleetConfig fleet,
+        LifecycleConfig lifecycle) {
 
     /** The virtual database of the admin console; no logical database may take this name. */
     public static final String ADMIN_DATABASE = "pgwarden";
@@ -38,7 +40,7 @@ public record PgwardenConfig(
         adminServices = List.copyOf(adminServices);
     }
 
-    /** Without a periodic audit; for code written before {@code audit:} existed. */
+    /** Without a periodic audit and with the default lifecycle; for code written before {@code audit:} existed. */
     public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
                           Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
                           LimitsConfig limits) {
@@ -50,6 +52,13 @@ public record PgwardenConfig(
                           Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
                           LimitsConfig limits, AuditConfig audit) {
         this(listen, backends, databases, services, http, adminServices, limits, audit, FleetConfig.NONE);
+    }
+
+    /** The lifecycle a file without watch_config, shutdown_delay and shutdown_timeout gets. */
+    public PgwardenConfig(ListenConfig listen, Map<String, BackendConfig> backends, Map<String, DatabaseConfig> databases,
+                          Map<String, ServiceConfig> services, HttpConfig http, List<String> adminServices,
+                          LimitsConfig limits, AuditConfig audit, FleetConfig fleet) {
+        this(listen, backends, databases, services, http, adminServices, limits, audit, fleet, LifecycleConfig.DEFAULT);
     }
 
     /** No HTTP endpoint and no admin services; for code written before those keys existed. */
@@ -66,21 +75,25 @@ public record PgwardenConfig(
 
     /** The same file listening elsewhere (the demo's and the tests' port overrides). */
     public PgwardenConfig withListen(ListenConfig newListen) {
-        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, audit, fleet);
+        return new PgwardenConfig(newListen, backends, databases, services, http, adminServices, limits, audit, fleet, lifecycle);
     }
 
     /** The same file with other backends (the demo's embedded servers on their real ports). */
     public PgwardenConfig withBackends(Map<String, BackendConfig> newBackends) {
-        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, audit, fleet);
+        return new PgwardenConfig(listen, newBackends, databases, services, http, adminServices, limits, audit, fleet, lifecycle);
     }
 
     /** The same file as another replica of a fleet (tests run several in one JVM). */
     public PgwardenConfig withFleet(FleetConfig newFleet) {
-        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, newFleet);
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, newFleet, lifecycle);
     }
 
     public PgwardenConfig withHttp(HttpConfig newHttp) {
-        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, audit, fleet);
+        return new PgwardenConfig(listen, backends, databases, services, newHttp, adminServices, limits, audit, fleet, lifecycle);
+    }
+
+    public PgwardenConfig withLifecycle(LifecycleConfig newLifecycle) {
+        return new PgwardenConfig(listen, backends, databases, services, http, adminServices, limits, audit, fleet, newLifecycle);
     }
 
     /** Whether {@code service} may open the admin console. */

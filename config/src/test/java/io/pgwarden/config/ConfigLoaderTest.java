@@ -178,7 +178,7 @@ class ConfigLoaderTest {
                 "services.svc.databases (line 10): is required: list the databases this service may open",
                 "services.svc.database (line 12): unknown key; expected one of: password, auth, databases, max_connections",
                 "logging (line 13): unknown key; expected one of: listen, backends, databases, services, pool, http, "
-                        + "admin_services, limits, audit, fleet"),
+                        + "admin_services, limits, audit, fleet, watch_config, shutdown_delay, shutdown_timeout"),
                 errorsOf("""
                         backends:
                           main:
@@ -278,10 +278,10 @@ class ConfigLoaderTest {
     @Test
     void nonMappingRootIsAClearError() {
         assertEquals(List.of("line 1: the top level must be a mapping of sections "
-                        + "(listen, backends, databases, services, pool, http, admin_services, limits, audit, fleet), not a list"),
+                        + "(listen, backends, databases, services, pool, http, admin_services, limits, audit, fleet, watch_config, shutdown_delay, shutdown_timeout), not a list"),
                 errorsOf("- backends\n- databases\n"));
         assertEquals(List.of("line 1: the top level must be a mapping of sections "
-                        + "(listen, backends, databases, services, pool, http, admin_services, limits, audit, fleet), not a single value"),
+                        + "(listen, backends, databases, services, pool, http, admin_services, limits, audit, fleet, watch_config, shutdown_delay, shutdown_timeout), not a single value"),
                 errorsOf("just text\n"));
     }
 

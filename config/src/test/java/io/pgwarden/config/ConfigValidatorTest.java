@@ -366,4 +366,18 @@ class ConfigValidatorTest {
                   "bad\\0name": {password: p, databases: [orders]}
                 """));
     }
+
+    @Test
+    void shutdownKeysHaveDefaultsAndMustFitTogether() throws ConfigException {
+        LifecycleConfig defaults = parse(MINIMAL).lifecycle();
+        assertEquals(LifecycleConfig.DEFAULT, defaults);
+        assertEquals(new LifecycleConfig(true, java.time.Duration.ZERO, java.time.Duration.ofSeconds(3)),
+                parse(MINIMAL + "watch_config: true\nshutdown_delay: 0\nshutdown_timeout: 3s\n").lifecycle());
+        assertEquals(List.of("shutdown_timeout (line 13): shutdown_timeout (2000ms) must be longer than shutdown_delay (5000ms): both"
+                        + " count from SIGTERM"),
+                errorsOf(MINIMAL + "shutdown_delay: 5s\nshutdown_timeout: 2s\n"));
+        assertEquals(List.of("shutdown_timeout (line 12): must be greater than 0"),
+                errorsOf(MINIMAL + "shutdown_timeout: 0\n"));
+        assertEquals(List.of("watch_config (line 12): must be true or false, not 'maybe'"), errorsOf(MINIMAL + "watch_config: maybe\n"));
+    }
 }

@@ -11,11 +11,11 @@ import java.util.Locale;
  *
  * @param verb     the keyword
  * @param argument SHOW: what to show, lower case; PAUSE/RESUME/RECONNECT/KILL: the database, or
- *                 null for all; otherwise null
+ *                 null for all; SHUTDOWN: wait_for_clients, wait_for_servers or null (at once); otherwise null
  */
 record AdminCommand(Verb verb, String argument) {
 
-    enum Verb { SHOW, PAUSE, RESUME, RECONNECT, KILL, SHUTDOWN, SET, EMPTY }
+    enum Verb { SHOW, PAUSE, RESUME, RECONNECT, KILL, DISABLE, ENABLE, WAIT_CLOSE, SHUTDOWN, RELOAD, SET, EMPTY }
 
     static AdminCommand parse(String query) throws AdminException {
         String command = trimEnd(query).strip();
@@ -31,16 +31,33 @@ record AdminCommand(Verb verb, String argument) {
         List<String> arguments = words.subList(1, words.size());
         return switch (keyword) {
             case "SHOW" -> new AdminCommand(Verb.SHOW, exactlyOne(keyword, arguments).toLowerCase(Locale.ROOT));
-            case "PAUSE", "RESUME", "RECONNECT" -> new AdminCommand(Verb.valueOf(keyword), atMostOne(keyword, arguments));
-            case "KILL" -> new AdminCommand(Verb.KILL, exactlyOne(keyword, arguments));
-            case "SHUTDOWN" -> {
+            case "PAUSE", "RESUME", "RECONNECT", "WAIT_CLOSE" -> new AdminCommand(Verb.valueOf(keyword), atMostOne(keyword, arguments));
+            case "KILL", "DISABLE", "ENABLE" -> new AdminCommand(Verb.valueOf(keyword), exactlyOne(keyword, arguments));
+            case "RELOAD" -> {
                 none(keyword, arguments);
-                yield new AdminCommand(Verb.SHUTDOWN, null);
+                yield new AdminCommand(Verb.RELOAD, null);
             }
+            case "SHUTDOWN" -> new AdminCommand(Verb.SHUTDOWN, shutdownMode(atMostOne(keyword, arguments)));
             default -> throw new AdminException(AdminException.SYNTAX_ERROR,
                     "unknown command \"" + words.get(0) + "\"; SHOW HELP lists the commands");
         };
     }
+
+    /** SHUTDOWN's argument: none (at once), WAIT_FOR_CLIENTS or WAIT_FOR_SERVERS (PgBouncer 1.23's), lower case. */
+    private static String shutdownMode(String argument) throws AdminException {
+        if (argument == null) {
+            return null;
+        }
+        String mode = argument.toLowerCase(Locale.ROOT);
+        if (!mode.equals(WAIT_FOR_CLIENTS) && !mode.equals(WAIT_FOR_SERVERS)) {
+            throw new AdminException(AdminException.SYNTAX_ERROR,
+                    "SHUTDOWN takes no argument, WAIT_FOR_CLIENTS or WAIT_FOR_SERVERS, not \"" + argument + "\"");
+        }
+        return mode;
+    }
+
+    static final String WAIT_FOR_CLIENTS = "wait_for_clients";
+    static final String WAIT_FOR_SERVERS = "wait_for_servers";
 
     /** SET and whatever follows, even quoted semicolons: it is ignored anyway. */
     private static boolean isSet(String command) {

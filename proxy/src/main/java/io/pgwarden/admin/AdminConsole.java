@@ -21,7 +21,8 @@ public final class AdminConsole {
     /** A console query is a line of text: give the session's {@code MessageFrameDecoder} this limit. */
     public static final int MAX_MESSAGE_LENGTH = 64 * 1024;
 
-    private final PgwardenConfig config;
+    /** The config in force: a reload replaces it. */
+    private final java.util.function.Supplier<PgwardenConfig> running;
     private final AdminView view;
     private final AdminControl control;
     private final PgwardenMetrics metrics;
@@ -31,12 +32,23 @@ public final class AdminConsole {
     /** @param version what SHOW VERSION answers, e.g. {@code pgwarden 0.1.0} */
     public AdminConsole(PgwardenConfig config, AdminView view, AdminControl control, PgwardenMetrics metrics,
                         String version) {
-        this(config, view, control, metrics, version, System::nanoTime);
+        this(() -> config, view, control, metrics, version, System::nanoTime);
+    }
+
+    /** @param running the config in force, read at each command */
+    public AdminConsole(java.util.function.Supplier<PgwardenConfig> running, AdminView view, AdminControl control,
+                        PgwardenMetrics metrics, String version) {
+        this(running, view, control, metrics, version, System::nanoTime);
     }
 
     AdminConsole(PgwardenConfig config, AdminView view, AdminControl control, PgwardenMetrics metrics,
                  String version, LongSupplier nanoClock) {
-        this.config = config;
+        this(() -> config, view, control, metrics, version, nanoClock);
+    }
+
+    private AdminConsole(java.util.function.Supplier<PgwardenConfig> running, AdminView view, AdminControl control,
+                         PgwardenMetrics metrics, String version, LongSupplier nanoClock) {
+        this.running = running;
         this.view = view;
         this.control = control;
         this.metrics = metrics;
@@ -54,13 +66,18 @@ public final class AdminConsole {
         return new AdminSession(this, service);
     }
 
+    /** Whether {@code service} may still use the console (a reload may have removed it from admin_services). */
+    boolean mayStay(String service) {
+        return AdminAccess.mayOpen(running.get(), service);
+    }
+
     String version() {
         return version;
     }
 
     /** SHOW POOLS, for the HTTP {@code /pools}. */
     public ResultTable pools() {
-        return PoolTables.pools(config, view.pools());
+        return PoolTables.pools(running.get(), view.pools());
     }
 
     /** Runs {@code command}; PAUSE completes later, everything else at once. Failures are {@link AdminException}s. */
@@ -72,7 +89,18 @@ public final class AdminConsole {
                 case RESUME -> done("RESUME", databases(command.argument()), control::resume);
                 case RECONNECT -> done("RECONNECT", databases(command.argument()), control::reconnect);
                 case KILL -> done("KILL", databases(command.argument()), control::kill);
-                case SHUTDOWN -> CompletableFuture.completedFuture(ResultTable.tagOnly("SHUTDOWN"));
+                case DISABLE -> done("DISABLE", databases(command.argument()), control::disable);
+                case ENABLE -> done("ENABLE", databases(command.argument()), control::enable);
+                case WAIT_CLOSE -> waitClose(databases(command.argument()));
+                case SHUTDOWN -> {
+                    if (AdminCommand.WAIT_FOR_CLIENTS.equals(command.argument())) {
+                        control.shutdownWaitForClients();
+                    } else if (AdminCommand.WAIT_FOR_SERVERS.equals(command.argument())) {
+                        control.shutdownWaitForServers();
+                    }
+                    yield CompletableFuture.completedFuture(ResultTable.tagOnly("SHUTDOWN"));
+                }
+                case RELOAD -> control.reload().thenApply(AdminConsole::reloaded);
                 case SET -> CompletableFuture.completedFuture(ResultTable.tagOnly("SET"));
                 case EMPTY -> throw new IllegalArgumentException("an empty query has no result table");
             };
@@ -86,7 +114,19 @@ public final class AdminConsole {
         control.shutdown();
     }
 
+    /** The changes, one row each; a file with an error is an ERROR F0000 naming every problem, as {@code pgwarden check} does. */
+    private static ResultTable reloaded(ReloadOutcome outcome) {
+        if (!outcome.success()) {
+            throw new java.util.concurrent.CompletionException(new AdminException(AdminException.CONFIG_FILE_ERROR,
+                    "reload failed, nothing changed:\n" + String.join("\n", outcome.lines())));
+        }
+        ResultTable.Builder table = ResultTable.builder("RELOAD").text("change");
+        outcome.lines().forEach(table::row);
+        return table.build();
+    }
+
     private ResultTable show(String what) throws AdminException {
+        PgwardenConfig config = running.get();
         return switch (what) {
             case "pools" -> pools();
             case "stats" -> {
@@ -108,12 +148,13 @@ public final class AdminConsole {
 
     private Map<String, DatabaseTotals> totals() {
         Map<String, DatabaseTotals> totals = new LinkedHashMap<>();
-        config.databases().keySet().forEach(database -> totals.put(database, metrics.forDatabase(database).totals()));
+        running.get().databases().keySet().forEach(database -> totals.put(database, metrics.forDatabase(database).totals()));
         return totals;
     }
 
     /** The named database, or every configured one when {@code name} is null. */
     private List<String> databases(String name) throws AdminException {
+        PgwardenConfig config = running.get();
         if (name == null) {
             return List.copyOf(config.databases().keySet());
         }
@@ -128,6 +169,13 @@ public final class AdminConsole {
                 .map(database -> control.pause(database).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(pauses).thenApply(ignored -> ResultTable.tagOnly("PAUSE"));
+    }
+
+    private CompletionStage<ResultTable> waitClose(List<String> databases) {
+        CompletableFuture<?>[] closes = databases.stream()
+                .map(database -> control.waitClose(database).toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(closes).thenApply(ignored -> ResultTable.tagOnly("WAIT_CLOSE"));
     }
 
     private static CompletionStage<ResultTable> done(String tag, List<String> databases,

@@ -27,4 +27,38 @@ public interface AdminControl {
 
     /** SHUTDOWN: stop pgwarden. Called after the console's reply has been written. */
     void shutdown();
+
+    /** SHUTDOWN WAIT_FOR_CLIENTS: no new connections; exit once every client has disconnected (PgBouncer 1.23). */
+    default void shutdownWaitForClients() {
+        throw new UnsupportedOperationException("SHUTDOWN WAIT_FOR_CLIENTS");
+    }
+
+    /** SHUTDOWN WAIT_FOR_SERVERS: no new connections, every database paused; exit once every server is released. */
+    default void shutdownWaitForServers() {
+        throw new UnsupportedOperationException("SHUTDOWN WAIT_FOR_SERVERS");
+    }
+
+    /** DISABLE: refuse new clients of {@code database}; connected ones are not touched. */
+    default void disable(String database) {
+        throw new UnsupportedOperationException("DISABLE");
+    }
+
+    /** ENABLE: accept new clients of {@code database} again after DISABLE. */
+    default void enable(String database) {
+        throw new UnsupportedOperationException("ENABLE");
+    }
+
+    /**
+     * WAIT_CLOSE: completes when every server connection of {@code database} that RECONNECT or a
+     * reload marked for closing is closed.
+     */
+    default CompletionStage<Void> waitClose(String database) {
+        throw new UnsupportedOperationException("WAIT_CLOSE");
+    }
+
+    /** RELOAD: read the config file again and apply it, all or nothing (off the event loops). */
+    default CompletionStage<ReloadOutcome> reload() {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                new ReloadOutcome(false, java.util.List.of("this pgwarden cannot reload its config")));
+    }
 }

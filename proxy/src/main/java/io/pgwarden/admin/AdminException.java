@@ -5,6 +5,8 @@ final class AdminException extends Exception {
 
     static final String SYNTAX_ERROR = "42601";
     static final String INVALID_CATALOG_NAME = "3D000";
+    /** PostgreSQL's config_file_error: a reload found an error in the file. */
+    static final String CONFIG_FILE_ERROR = "F0000";
 
     private final String sqlState;
 

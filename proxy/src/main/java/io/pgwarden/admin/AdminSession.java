@@ -104,6 +104,14 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
     }
 
     private void run(ChannelHandlerContext ctx, String query) {
+        if (!console.mayStay(service)) {
+            // a reload took the console away from this service: its session ends at its next command
+            log.info("admin console: service \"{}\" is no longer under admin_services; its session ends", service);
+            ctx.writeAndFlush(ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \"pgwarden\": service \""
+                    + service + "\" is no longer an admin service (configuration reloaded)").encode(ctx.alloc()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         AdminCommand command;
         try {
             command = AdminCommand.parse(query);
@@ -140,7 +148,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
             return;
         }
         reply(ctx, table, error);
-        if (error == null && command.verb() == AdminCommand.Verb.SHUTDOWN) {
+        if (error == null && command.verb() == AdminCommand.Verb.SHUTDOWN && command.argument() == null) {
             ctx.channel().closeFuture().addListener(f -> console.shutdown());
             ctx.close();
             return;

@@ -21,4 +21,9 @@ public interface AdminView {
 
     /** Whether PAUSE holds new transactions of this database. */
     boolean isPaused(String database);
+
+    /** Whether DISABLE refuses new clients of this database. */
+    default boolean isDisabled(String database) {
+        return false;
+    }
 }

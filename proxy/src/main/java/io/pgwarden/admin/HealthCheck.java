@@ -12,6 +12,11 @@ public interface HealthCheck {
     Optional<String> problem();
 
     /** The client listener is bound. */
+    /** pgwarden is shutting down: load balancers must stop sending it clients. */
+    static HealthCheck shuttingDown(BooleanSupplier shuttingDown) {
+        return () -> shuttingDown.getAsBoolean() ? Optional.of("shutting down") : Optional.empty();
+    }
+
     static HealthCheck listening(BooleanSupplier listening) {
         return () -> listening.getAsBoolean() ? Optional.empty() : Optional.of("not listening for clients");
     }

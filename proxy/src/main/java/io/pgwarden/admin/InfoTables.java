@@ -40,7 +40,13 @@ final class InfoTables {
                 .row("RESUME [db]", "let held transactions of db (or of all) go on")
                 .row("RECONNECT [db]", "close server connections of db (or of all) as they are released")
                 .row("KILL db", "close every client and server connection of db now")
+                .row("DISABLE db", "refuse new clients of db; connected ones go on")
+                .row("ENABLE db", "accept new clients of db again")
+                .row("WAIT_CLOSE [db]", "return once the server connections RECONNECT or RELOAD marked for closing are closed")
+                .row("RELOAD", "read the config file again and apply it, all or nothing; one row per change")
                 .row("SHUTDOWN", "stop pgwarden")
+                .row("SHUTDOWN WAIT_FOR_CLIENTS", "accept no new connections; stop once every client has disconnected")
+                .row("SHUTDOWN WAIT_FOR_SERVERS", "accept no new connections, pause every database; stop once every server is released")
                 .build();
     }
 

@@ -53,13 +53,18 @@ public final class Observability implements AutoCloseable {
      * @param listening whether the client listener is bound, for {@code /health/ready}
      */
     public Observability start(AdminView view, BooleanSupplier listening) throws InterruptedException {
+        return start(view, listening, () -> false);
+    }
+
+    /** @param shuttingDown true from a SIGTERM on: {@code /health/ready} answers 503 at once */
+    public Observability start(AdminView view, BooleanSupplier listening, BooleanSupplier shuttingDown) throws InterruptedException {
         sampler.start();
         if (audit != null) {
             audit.start();
         }
         if (config.http().enabled()) {
             HttpRoutes routes = new HttpRoutes(registry,
-                    List.of(HealthCheck.listening(listening), HealthCheck.backends(sampler)),
+                    List.of(HealthCheck.shuttingDown(shuttingDown), HealthCheck.listening(listening), HealthCheck.backends(sampler)),
                     () -> PoolTables.pools(config, view.pools()));
             http = HttpEndpoint.start(config.http(), routes);
         }

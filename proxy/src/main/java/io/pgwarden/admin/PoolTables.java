@@ -68,8 +68,8 @@ final class PoolTables {
                     database.pool().size(), database.pool().minIdle(), database.pool().reservePool(),
                     database.pool().serverLifetime().toSeconds(), database.pool().mode().yamlName(), null,
                     database.pool().size(), servers, database.pool().maxClientConnections(), clients,
-                    view.isPaused(database.name()), false, database.pool().minConnections(), database.pool().weight(),
-                    database.schema());
+                    view.isPaused(database.name()), view.isDisabled(database.name()), database.pool().minConnections(),
+                    database.pool().weight(), database.schema());
         }
         return table.build();
     }

@@ -32,6 +32,7 @@ public final class PgwardenCommand implements Runnable {
                 .addSubcommand(new DemoCommand())
                 .addSubcommand(new ProvisionCommand())
                 .addSubcommand(new CheckCommand())
+                .addSubcommand(new ReloadCommand())
                 .addSubcommand(new AuditCommand())
                 .addSubcommand(new ScramVerifierCommand(stdin))
                 .setExecutionExceptionHandler(new FailureHandler());

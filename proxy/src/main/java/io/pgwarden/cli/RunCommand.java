@@ -21,10 +21,19 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PgwardenConfig loaded = config.load();
-        Pgwarden pgwarden = new Pgwarden(loaded).start();
+        Pgwarden pgwarden = new Pgwarden(loaded, () -> io.pgwarden.config.ConfigLoader.load(config.file)).start();
         Logs.closeOnExit("pgwarden-shutdown", pgwarden::close);
+        // SIGTERM drains (rolling deploys); a second one, or SIGINT, ends at once (the JVM's hook closes everything)
+        Signals.on("TERM", pgwarden::terminate);
+        Signals.on("HUP", () -> {
+            log.info("SIGHUP: reloading {}", config.file);
+            pgwarden.reload();
+        });
+        ConfigWatcher watcher = new ConfigWatcher(config.file, () -> pgwarden.runningConfig().lifecycle().watchConfig(),
+                pgwarden::reload);
         log.info("serving {} on {}:{}; Ctrl-C or SIGTERM stops", config.file, loaded.listen().host(), pgwarden.port());
         pgwarden.awaitClose();
+        watcher.close();
         return 0;
     }
 }

@@ -84,8 +84,10 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
         } else {
             // bound to the certificate this connection's handshake sent, rotation or not
             ChannelBinding channel = tls.flatMap(ClientTls::serverCertificate).map(ChannelBinding::tls).orElse(ChannelBinding.NONE);
-            scram = service != null
-                    ? new ScramServerExchange(context.credentials().verifier(service), channel)
+            // none when a reload changed the service's method between the two reads: answered as an unknown user
+            io.pgwarden.auth.ScramVerifier verifier = service != null ? context.credentials().verifier(service) : null;
+            scram = verifier != null
+                    ? new ScramServerExchange(verifier, channel)
                     : ScramServerExchange.forUnknownUser(startup.user(), context.credentials().mockSecret(), channel);
             state = AuthState.AWAITING_SASL_INITIAL;
             ctx.writeAndFlush(Authentication.sasl(ctx.alloc(), scram.mechanisms().toArray(String[]::new)));

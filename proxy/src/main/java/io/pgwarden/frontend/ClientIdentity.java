@@ -33,6 +33,11 @@ final class ClientIdentity {
         return id;
     }
 
+    /** The service it logged in as. */
+    String service() {
+        return startup.user();
+    }
+
     /** The session's handler was added to this client's pipeline. */
     void attach(Channel channel) {
         this.channel = channel;

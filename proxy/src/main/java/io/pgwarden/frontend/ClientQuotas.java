@@ -16,12 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ClientQuotas {
 
-    private final PgwardenConfig config;
+    private final java.util.function.Supplier<PgwardenConfig> config;
     private final Map<String, AtomicInteger> byService = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> byDatabase = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
 
-    public ClientQuotas(PgwardenConfig config) {
+    /** @param config the config in force (its limits are read at each login) */
+    public ClientQuotas(java.util.function.Supplier<PgwardenConfig> config) {
         this.config = config;
     }
 
@@ -29,7 +30,7 @@ public final class ClientQuotas {
     Optional<String> admit(ServiceConfig service, DatabaseConfig database) {
         AtomicInteger serviceCount = byService.computeIfAbsent(service.name(), k -> new AtomicInteger());
         AtomicInteger databaseCount = byDatabase.computeIfAbsent(database.name(), k -> new AtomicInteger());
-        int globalLimit = config.limits().maxClientConnections();
+        int globalLimit = config.get().limits().maxClientConnections();
         if (over(total, globalLimit)) {
             return Optional.of("too many client connections: limits.max_client_connections is " + globalLimit);
         }

@@ -22,6 +22,7 @@ import io.pgwarden.protocol.backend.BackendKeyData;
 import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.frontend.FrontendMessages;
 import io.pgwarden.protocol.frontend.StartupMessage;
+import io.pgwarden.routing.AccessPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
     private static final Logger log = LoggerFactory.getLogger(PooledClient.class);
 
-    private enum State {
+    enum State {
         /** Applying the startup settings on a server, before ReadyForQuery. */
         LOGGING_IN,
         /** Transaction mode, between transactions: no server. */
@@ -103,6 +104,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private int cancelSecret;
     /** Servers that closed under this client's login so far; past {@link #MAX_LOGIN_RETRIES} the client is told. */
     private int loginRetries;
+    /** Set when the client must go at its next transaction boundary: what it is told then. On the client's loop. */
+    private ErrorResponse ending;
     private static final int MAX_LOGIN_RETRIES = 3;
 
     PooledClient(FrontendContext context, DatabaseConfig database, StartupMessage startup) {
@@ -137,13 +140,63 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         return client.eventLoop();
     }
 
+    @Override
+    public String service() {
+        return identity.service();
+    }
+
+    @Override
+    public void endAtBoundary(String sqlState, String message) {
+        client.eventLoop().execute(() -> {
+            if (state == State.CLOSED || ending != null) {
+                return;
+            }
+            ending = ErrorResponse.fatal(sqlState, message);
+            switch (EndAtBoundary.when(state, transactionMode)) {
+                case NOW -> end();
+                case AT_LEASE_END -> {
+                    // leaseEnded ends it
+                }
+                case WHEN_SESSION_IDLE -> {
+                    SessionLink side = (SessionLink) link;
+                    String resetQuery = database.pool().resetQuery();
+                    onLoopOf(lease, () -> side.endWhenIdle(resetQuery));
+                }
+            }
+        });
+    }
+
+    /** The client had to go and holds no transaction: it is told why, then closed. */
+    private void end() {
+        log.info("client {} of database \"{}\" ended: {}", clientId, database.name(), ending.message());
+        ClientErrors.fatal(client, ending);
+    }
+
     // ---- login -----------------------------------------------------------------------------------
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
         identity.attach(client);
+        if (pool.disabled()) {
+            // PostgreSQL's answer for a database that does not allow connections (datallowconn)
+            ClientErrors.fatal(client, SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "database \"" + database.name() + "\" is not currently accepting connections");
+            return;
+        }
         pool.register(this);
+        if (!context.access().allows(identity.service(), database.name())) {
+            // a reload revoked its grant (or removed the database) between its login and now, after the reload's sweep
+            endAtBoundary(SqlState.INSUFFICIENT_PRIVILEGE, AccessPolicy.revokedMessage(identity.service(), database.name()));
+        }
+        if (pool.databaseConfig().pool().mode() != database.pool().mode()) {
+            // routed just before a reload changed the pool_mode, registered after its sweep
+            endAtBoundary(SqlState.ADMIN_SHUTDOWN, DatabasePool.modeChangedMessage(database.name()));
+        }
+        io.pgwarden.pool.Pools.Farewell farewell = context.pools().farewell();
+        if (farewell != null) {
+            endAtBoundary(farewell.sqlState(), farewell.message()); // logged in after the drain's sweep
+        }
         java.util.Optional<Map<String, String>> parsed = identity.startupSettings();
         if (parsed.isEmpty()) {
             return;
@@ -434,7 +487,10 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         if (log.isDebugEnabled()) {
             log.debug("client {} gave back {}", clientId, ended);
         }
-        if (state == State.DRAINING) {
+        if (ending != null) {
+            state = State.IDLE;
+            end(); // its transaction is over: what came after it is dropped with the connection
+        } else if (state == State.DRAINING) {
             acquire(); // messages came meanwhile: they need a server
         } else if (state == State.ATTACHED) {
             state = State.IDLE;

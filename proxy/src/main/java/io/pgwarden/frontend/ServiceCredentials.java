@@ -22,34 +22,51 @@ import java.util.Map;
  * plain password in the file gets a salt derived from a secret (a digest of every service's
  * password) and the service name — stable across restarts, like a stored one — and unknown users get
  * a salt derived the same way.
+ *
+ * <p>A reload computes the next generation off the event loops ({@link #update}) and swaps it in
+ * with one volatile write.
  */
 public final class ServiceCredentials {
 
     private static final int ITERATIONS = 4096;
 
-    private final Map<String, ScramVerifier> verifiers = new HashMap<>();
-    private final byte[] secret;
+    /** One config's verifiers and secret. */
+    private record Generation(Map<String, ScramVerifier> verifiers, byte[] secret) {
+    }
+
+    private volatile Generation current;
 
     public ServiceCredentials(PgwardenConfig config) {
-        this.secret = secretOf(config);
+        this.current = generation(config);
+    }
+
+    /** The verifiers of {@code config} (PBKDF2 for plain passwords: call it off the event loops). */
+    public void update(PgwardenConfig config) {
+        current = generation(config);
+    }
+
+    private static Generation generation(PgwardenConfig config) {
+        byte[] secret = secretOf(config);
+        Map<String, ScramVerifier> verifiers = new HashMap<>();
         for (ServiceConfig service : config.services().values()) {
             if (service.auth().usesScram()) {
                 verifiers.put(service.name(), ScramVerifier.isVerifier(service.password())
                         ? ScramVerifier.parse(service.password())
-                        : ScramVerifier.fromPassword(service.password(), saltFor(service.name()), ITERATIONS));
+                        : ScramVerifier.fromPassword(service.password(), saltFor(secret, service.name()), ITERATIONS));
             }
         }
+        return new Generation(Map.copyOf(verifiers), secret);
     }
 
     ScramVerifier verifier(ServiceConfig service) {
-        return verifiers.get(service.name());
+        return current.verifiers().get(service.name());
     }
 
     byte[] mockSecret() {
-        return secret.clone();
+        return current.secret().clone();
     }
 
-    private byte[] saltFor(String serviceName) {
+    private static byte[] saltFor(byte[] secret, String serviceName) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));

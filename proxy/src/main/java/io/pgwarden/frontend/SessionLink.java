@@ -14,6 +14,8 @@ final class SessionLink implements ServerSide {
     private final ClientOutbox outbox;
     private ServerLease lease;
     private ServerConnection server;
+    /** The client must go once its server is idle outside a transaction: the reset query to run then, else null. */
+    private String endWhenIdle;
 
     SessionLink(PooledClient session, Channel client) {
         this.outbox = new ClientOutbox(session, client);
@@ -46,6 +48,26 @@ final class SessionLink implements ServerSide {
     @Override
     public void onServerReadComplete(ServerConnection from) {
         outbox.serverReadComplete(from);
+        if (endWhenIdle != null) {
+            tryEnd(); // once per read batch, and only for a client that must go: nothing per message
+        }
+    }
+
+    /**
+     * The client must go at its next transaction boundary: now if its server is idle outside a
+     * transaction, else after the answer that brings it there. On the server's loop.
+     */
+    void endWhenIdle(String resetQuery) {
+        endWhenIdle = resetQuery == null ? "" : resetQuery;
+        tryEnd();
+    }
+
+    private void tryEnd() {
+        if (EndAtBoundary.sessionIdle(server.atRequestBoundary(), server.transactionStatus())
+                && lease.endSessionIfIdle(endWhenIdle)) {
+            endWhenIdle = null;
+            outbox.flush(lease); // what the server said, then the news that the lease is over: the client goes then
+        }
     }
 
     @Override

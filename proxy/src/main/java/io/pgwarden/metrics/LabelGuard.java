@@ -14,6 +14,10 @@ final class LabelGuard {
         this.known = Set.copyOf(known);
     }
 
+    Set<String> known() {
+        return known;
+    }
+
     String label(String name) {
         return name != null && known.contains(name) ? name : Labels.UNKNOWN;
     }

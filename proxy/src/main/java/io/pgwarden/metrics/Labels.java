@@ -23,6 +23,8 @@ public final class Labels {
 
     /** A name the client sent that the config does not know. */
     public static final String UNKNOWN = "unknown";
+    public static final String SUCCESS = "success";
+    public static final String FAILURE = "failure";
     /** Instance sampling: a database on the backend that pgwarden does not route to. */
     public static final String OTHER = "other";
 

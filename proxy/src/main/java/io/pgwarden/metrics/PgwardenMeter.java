@@ -80,6 +80,21 @@ public enum PgwardenMeter {
             "Server connections of a database's pool held by pinned clients (each pinned client holds one)", DATABASE),
     PINS("pgwarden.pins", "pgwarden_pins_total", Meter.Type.COUNTER,
             "Times a transaction-mode client was pinned to its server connection for a reason", DATABASE, REASON),
+    CONFIG_RELOADS("pgwarden.config.reloads", "pgwarden_config_reloads_total", Meter.Type.COUNTER,
+            "Config reloads (SIGHUP, RELOAD, pgwarden reload, watch_config), by result: success, or failure (the file "
+                    + "had an error and nothing changed)", RESULT),
+    CONFIG_LAST_RELOAD_SUCCESS("pgwarden.config.last.reload.success.timestamp.seconds",
+            "pgwarden_config_last_reload_success_timestamp_seconds", Meter.Type.GAUGE,
+            "When the config in force was loaded (Unix time): the start, or the last reload that succeeded"),
+    CONFIG_LAST_RELOAD_SUCCESSFUL("pgwarden.config.last.reload.successful", "pgwarden_config_last_reload_successful",
+            Meter.Type.GAUGE, "1 when the last reload succeeded (or none was tried), 0 when it failed: the file on disk is not "
+                    + "the config in force"),
+    CLIENTS_ENDED("pgwarden.clients.ended", "pgwarden_clients_ended_total", Meter.Type.COUNTER,
+            "Clients asked to leave at the end of their transaction, by reason: pool_mode (a reload changed it), revoked (a reload took their service's "
+                    + "grant away, or removed the service), removed (their database left the config), shutdown (SIGTERM's drain)",
+            DATABASE, REASON),
+    DATABASES_PAUSED("pgwarden.databases.paused", "pgwarden_databases_paused", Meter.Type.GAUGE,
+            "Databases paused now (PAUSE or KILL, until RESUME)"),
     SERVER_ERRORS("pgwarden.server.errors", "pgwarden_server_errors_total", Meter.Type.COUNTER,
             "ErrorResponses from PostgreSQL, by SQLSTATE class (its first two characters)", DATABASE, SQLSTATE_CLASS),
 

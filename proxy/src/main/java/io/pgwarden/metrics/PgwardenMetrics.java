@@ -28,9 +28,13 @@ public final class PgwardenMetrics {
 
     private final MeterRegistry registry;
     private final boolean enabled;
-    private final LabelGuard databases;
-    private final LabelGuard services;
-    private final Map<String, DatabaseMeters> byDatabase = new LinkedHashMap<>();
+    private volatile LabelGuard databases;
+    private volatile LabelGuard services;
+    private final Map<String, DatabaseMeters> byDatabase = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When the config in force was loaded, in Unix seconds. */
+    private final java.util.concurrent.atomic.AtomicLong configLoadedAt = new java.util.concurrent.atomic.AtomicLong();
+    /** 1 while the last reload succeeded (or none was tried), else 0. */
+    private final java.util.concurrent.atomic.AtomicInteger lastReloadSuccessful = new java.util.concurrent.atomic.AtomicInteger(1);
     /** Built on first use: only a caller's mistake asks for a database the config does not have. */
     private volatile DatabaseMeters unknownDatabase;
 
@@ -42,14 +46,17 @@ public final class PgwardenMetrics {
     public PgwardenMetrics(MeterRegistry registry, PgwardenConfig config, boolean enabled) {
         this.registry = registry;
         this.enabled = enabled;
-        Set<String> databaseNames = new HashSet<>(config.databases().keySet());
-        databaseNames.add(PgwardenConfig.ADMIN_DATABASE);
-        this.databases = new LabelGuard(databaseNames);
-        this.services = new LabelGuard(config.services().keySet());
-        for (String database : config.databases().keySet()) {
-            byDatabase.put(database, newDatabaseMeters(database));
-        }
+        configure(config);
+        configLoadedAt.set(System.currentTimeMillis() / 1000);
         if (enabled) {
+            for (String result : List.of(Labels.SUCCESS, Labels.FAILURE)) {
+                counter(PgwardenMeter.CONFIG_RELOADS, Tags.of(Labels.RESULT, result));
+            }
+            Gauge.builder(PgwardenMeter.CONFIG_LAST_RELOAD_SUCCESS.meterName(), configLoadedAt, java.util.concurrent.atomic.AtomicLong::get)
+                    .description(PgwardenMeter.CONFIG_LAST_RELOAD_SUCCESS.description()).strongReference(true).register(registry);
+            Gauge.builder(PgwardenMeter.CONFIG_LAST_RELOAD_SUCCESSFUL.meterName(), lastReloadSuccessful,
+                            java.util.concurrent.atomic.AtomicInteger::get)
+                    .description(PgwardenMeter.CONFIG_LAST_RELOAD_SUCCESSFUL.description()).strongReference(true).register(registry);
             // at 0 from the start: the auth-failure alert takes increase(), which misses a series' first step
             for (AuthFailure reason : AuthFailure.values()) {
                 counter(PgwardenMeter.AUTH_FAILURES, Tags.of(Labels.REASON, reason.label()));
@@ -64,6 +71,49 @@ public final class PgwardenMetrics {
                 counter(PgwardenMeter.LOGIN_THROTTLE_EPISODES, Tags.of(Labels.KEY, key.label()));
             }
         }
+    }
+
+    /**
+     * The names a label may take, and the meters of each database: at start, and after a reload
+     * (a database added gets its meters; a removed one keeps them until restart, its totals stay).
+     */
+    public void configure(PgwardenConfig config) {
+        Set<String> databaseNames = new HashSet<>(config.databases().keySet());
+        databaseNames.add(PgwardenConfig.ADMIN_DATABASE);
+        databaseNames.addAll(byDatabase.keySet());
+        this.databases = new LabelGuard(databaseNames);
+        Set<String> serviceNames = new HashSet<>(config.services().keySet());
+        if (services != null) {
+            serviceNames.addAll(services.known());
+        }
+        this.services = new LabelGuard(serviceNames);
+        for (String database : config.databases().keySet()) {
+            byDatabase.computeIfAbsent(database, this::newDatabaseMeters);
+        }
+    }
+
+    /** A reload was tried: counted by result; a success moves the last-success timestamp. */
+    public void configReloaded(boolean success) {
+        if (success) {
+            configLoadedAt.set(System.currentTimeMillis() / 1000);
+        }
+        lastReloadSuccessful.set(success ? 1 : 0);
+        if (enabled) {
+            counter(PgwardenMeter.CONFIG_RELOADS, Tags.of(Labels.RESULT, success ? Labels.SUCCESS : Labels.FAILURE)).increment();
+        }
+    }
+
+    /** A client of {@code database} was asked to leave at the end of its transaction. */
+    public void clientEnded(String database, String reason) {
+        if (enabled) {
+            counter(PgwardenMeter.CLIENTS_ENDED, Tags.of(Labels.DATABASE, databases.label(database), Labels.REASON, reason)).increment();
+        }
+    }
+
+    /** The gauge of paused databases, read from {@code paused}. */
+    public MeterBinding bindPaused(java.util.function.IntSupplier paused) {
+        return new MeterBinding(registry, List.of(Gauge.builder(PgwardenMeter.DATABASES_PAUSED.meterName(), paused,
+                s -> s.getAsInt()).description(PgwardenMeter.DATABASES_PAUSED.description()).strongReference(true).register(registry)));
     }
 
     private DatabaseMeters newDatabaseMeters(String database) {

@@ -74,8 +74,9 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
     }
 
-    private final DatabaseConfig database;
-    private final PoolSettings settings;
+    /** The database's config in force: a reload replaces it ({@link #update}); new server connections use it. */
+    private volatile DatabaseConfig database;
+    private volatile PoolSettings settings;
     private final BackendConnector connector;
     private final EventLoopGroup loops;
     private final ReentrantLock lock = new ReentrantLock();
@@ -91,6 +92,13 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
     private final ScheduledFuture<?> maintenance;
     private final PoolGauges view;
+    /** DISABLE: new clients are refused until ENABLE. */
+    private volatile boolean disabled;
+    /** WAIT_CLOSE: these complete once no server marked for closing is left. Under the lock. */
+    private final List<CompletableFuture<Void>> closeWaiters = new ArrayList<>();
+    /** Removed from the config: serves its clients until they are gone, then {@link #onRetired} runs. */
+    private volatile boolean retired;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> onRetired = new java.util.concurrent.atomic.AtomicReference<>();
     /** When the queue's timer fires next (System.nanoTime), or Long.MAX_VALUE when none is set. Under the lock. */
     private long queueTimerAt = Long.MAX_VALUE;
 
@@ -106,7 +114,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
-        this.view = new PoolGauges(database, this::stats, () -> budget.share(database.name()));
+        this.view = new PoolGauges(() -> this.database, this::stats, () -> budget.share(database.name()));
         this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
@@ -374,15 +382,18 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         lease.closed();
         List<Runnable> followUps = new ArrayList<>(1);
         List<CompletableFuture<Void>> paused;
+        List<CompletableFuture<Void>> closedAll;
         lock.lock();
         try {
             books.closed(lease.entry(), followUps);
             servers.remove(lease);
             paused = pauseCompleted();
+            closedAll = closeCompleted();
         } finally {
             lock.unlock();
         }
         paused.forEach(done -> done.complete(null));
+        closedAll.forEach(done -> done.complete(null));
         followUps.forEach(Runnable::run);
         dispatch();
     }
@@ -415,6 +426,49 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
             openWarm();
         }
         followUps.forEach(Runnable::run);
+    }
+
+    /** WAIT_CLOSE waiters to complete now that no server marked for closing is left. Under the lock. */
+    private List<CompletableFuture<Void>> closeCompleted() {
+        if (closeWaiters.isEmpty()) {
+            return List.of();
+        }
+        for (ServerLease lease : servers) {
+            if (lease.entry() != null && books.closeNeeded(lease.entry())) {
+                return List.of();
+            }
+        }
+        List<CompletableFuture<Void>> done = new ArrayList<>(closeWaiters);
+        closeWaiters.clear();
+        return done;
+    }
+
+    /** WAIT_CLOSE: completes when every server RECONNECT or a reload marked for closing is closed. */
+    public CompletableFuture<Void> waitClose() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        List<CompletableFuture<Void>> complete;
+        lock.lock();
+        try {
+            closeWaiters.add(done);
+            complete = closeCompleted();
+        } finally {
+            lock.unlock();
+        }
+        complete.forEach(f -> f.complete(null));
+        return done;
+    }
+
+    /** DISABLE: new clients are refused (55000) until {@link #enable()}; connected ones go on. */
+    public void disable() {
+        disabled = true;
+    }
+
+    public void enable() {
+        disabled = false;
+    }
+
+    public boolean disabled() {
+        return disabled;
     }
 
     /** PAUSE waiters to complete now that nothing is leased. Under the lock. */
@@ -469,6 +523,70 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
 
     public void unregister(PoolClient client) {
         clients.remove(client);
+        if (retired && clients.isEmpty()) {
+            finishRetirement();
+        }
+    }
+
+    // ---- a reload -------------------------------------------------------------------------------------
+
+    /**
+     * A reload changed this database's settings: the pool and the budget use them from now on; new
+     * clients get the new pool_mode and timeouts (connected ones keep theirs). A new role or
+     * password, or another pool_mode, retires the open server connections as they come back.
+     */
+    public void update(DatabaseConfig next) {
+        DatabaseConfig before = database;
+        List<PoolBooks.Entry<ServerLease>> over;
+        lock.lock();
+        try {
+            database = next;
+            settings = next.pool();
+            books.settings(next.pool());
+            over = books.takeOldestIdle(books.overSize());
+        } finally {
+            lock.unlock();
+        }
+        over.forEach(entry -> entry.server.server().close());
+        PoolSettings pool = next.pool();
+        budget.reconfigure(next.name(), pool.weight(), pool.minConnections(), pool.size() + pool.reservePool()).forEach(Runnable::run);
+        if (!before.user().equals(next.user()) || !before.password().equals(next.password())
+                || before.pool().mode() != next.pool().mode()) {
+            reconnect();
+        }
+        dispatch(); // a larger pool_size serves waiting clients now
+    }
+
+    /**
+     * The database was removed from the config: it serves the clients it has until they are gone
+     * (the reload ends each at its transaction's end), then closes its servers and runs {@code done}.
+     */
+    public void retire(Runnable done) {
+        onRetired.set(done);
+        retired = true;
+        if (clients.isEmpty()) {
+            finishRetirement();
+        }
+    }
+
+    /** What a client of the old pool_mode is told at its transaction's end after a reload changed it. */
+    public static String modeChangedMessage(String database) {
+        return "the pool_mode of database \"" + database + "\" changed (configuration reloaded): reconnect";
+    }
+
+    public boolean retired() {
+        return retired;
+    }
+
+    private void finishRetirement() {
+        Runnable done = onRetired.getAndSet(null);
+        if (done == null) {
+            return; // the other caller got here first
+        }
+        log.info("database \"{}\": its last client is gone, closing its server connections", database.name());
+        close();
+        budget.reconfigure(database.name(), 1, 0, 0).forEach(Runnable::run); // its connections count until they close
+        done.run();
     }
 
     public List<PoolClient> clients() {

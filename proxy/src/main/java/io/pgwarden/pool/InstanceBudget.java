@@ -37,8 +37,8 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     /** One database's standing with the budget. */
     private static final class Member {
         final String database;
-        final int weight;
-        final int minimum;
+        int weight;
+        int minimum;
         final Runnable wakeUp;
         final IntConsumer closeIdle;
         int cap;
@@ -85,6 +85,7 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     private final String backend;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Member> members = new LinkedHashMap<>();
+    /** What pgwarden may hold on the instance; a reload or a fleet split changes it ({@link #setCapacity}). */
     private volatile int capacity;
     private volatile int used;
     /**
@@ -191,10 +192,59 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     public void join(String database, int weight, int minimum, int cap, Runnable wakeUp, IntConsumer closeIdle) {
         lock.lock();
         try {
-            members.put(database, new Member(database, weight, minimum, cap, wakeUp, closeIdle));
+            Member before = members.get(database);
+            Member member = new Member(database, weight, minimum, cap, wakeUp, closeIdle);
+            if (before != null) {
+                member.held = before.held; // a database removed and added again: its closing connections still count
+            }
+            members.put(database, member);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * A reload changed the database's weight, min_connections or cap (0 when it was removed: it
+     * then claims nothing, and its connections still count until they close). Shares are divided
+     * again at once: what must happen elsewhere (pools to wake, idle connections to close) is returned.
+     */
+    public List<Runnable> reconfigure(String database, int weight, int minimum, int cap) {
+        lock.lock();
+        try {
+            Member member = members.get(database);
+            if (member == null) {
+                throw new IllegalArgumentException("database " + database + " is not on backend " + backend);
+            }
+            member.weight = weight;
+            member.minimum = minimum;
+            member.cap = cap;
+            return redivide();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After a change of the rules: databases holding more than their share (or their cap) close
+     * idle connections, and the most deserving waiting database is woken if budget is free. Under the lock.
+     */
+    private List<Runnable> redivide() {
+        accrue();
+        recomputeShares();
+        List<Runnable> followUps = new ArrayList<>();
+        int over = used - capacity;
+        for (Member member : members.values()) {
+            int excess = Math.max(member.held - member.cap, over > 0 ? (int) Math.ceil(member.held - member.share - 1e-9) : 0);
+            if (excess > 0) {
+                IntConsumer close = member.closeIdle;
+                int count = excess;
+                followUps.add(() -> close.accept(count));
+            }
+        }
+        if (used < capacity) {
+            followUps.addAll(wakeMostDeserving());
+        }
+        return followUps;
     }
 
     /**

@@ -120,7 +120,7 @@ final class PoolBooks<S, R> {
     record Grant<S, R>(Waiter<R> waiter, Entry<S> idle) {
     }
 
-    private final PoolSettings settings;
+    private PoolSettings settings;
     private final PoolBudget budget;
     private final RecentPeak recentPeak;
     private final Home[] homes;
@@ -401,6 +401,21 @@ final class PoolBooks<S, R> {
 
     boolean paused() {
         return paused;
+    }
+
+    /** A reload: the new settings count from the next decision on (a smaller pool_size closes no leased server). */
+    void settings(PoolSettings next) {
+        settings = next;
+    }
+
+    /** Whether RECONNECT (or a reload) marked this server for closing and it is not closed yet: PgBouncer's close_needed. */
+    boolean closeNeeded(Entry<S> entry) {
+        return reconnectSet && entry.openedAtNanos <= reconnectNanos && entry.state != EntryState.CLOSED;
+    }
+
+    /** Open or opening connections over {@code pool_size} (after a reload made it smaller). */
+    int overSize() {
+        return Math.max(0, size - settings.size() - settings.reservePool());
     }
 
     /** RECONNECT: every server opened until now is closed when it comes back; idle ones are returned to close now. */

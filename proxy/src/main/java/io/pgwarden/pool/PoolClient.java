@@ -10,4 +10,13 @@ public interface PoolClient {
 
     /** Ends the session now with a FATAL error (KILL, shutdown). */
     void kill(String message);
+
+    /** The service it logged in as. */
+    String service();
+
+    /**
+     * Ends the session with a FATAL {@code sqlState} {@code message} at its next transaction
+     * boundary (now if it is between transactions), never inside a transaction. Any thread.
+     */
+    void endAtBoundary(String sqlState, String message);
 }

@@ -12,29 +12,30 @@ import java.util.function.Supplier;
  */
 final class PoolGauges implements PoolView {
 
-    private final DatabaseConfig database;
+    /** The database's config in force (a reload may change it). */
+    private final Supplier<DatabaseConfig> config;
     private final Supplier<PoolStats> counts;
     private final DoubleSupplier fairShare;
 
-    PoolGauges(DatabaseConfig database, Supplier<PoolStats> counts, DoubleSupplier fairShare) {
-        this.database = database;
+    PoolGauges(Supplier<DatabaseConfig> config, Supplier<PoolStats> counts, DoubleSupplier fairShare) {
+        this.config = config;
         this.counts = counts;
         this.fairShare = fairShare;
     }
 
     @Override
     public String database() {
-        return database.name();
+        return config.get().name();
     }
 
     @Override
     public String backend() {
-        return database.backend();
+        return config.get().backend();
     }
 
     @Override
     public int poolSize() {
-        return database.pool().size();
+        return config.get().pool().size();
     }
 
     @Override

@@ -25,15 +25,24 @@ import java.util.function.Function;
 
 /**
  * One {@link DatabasePool} per configured database, and what the admin console reads and does
- * across them.
+ * across them. A reload adds backends and databases, updates them and retires removed ones; the
+ * map of pools is replaced whole (copy on write), so a login's lookup takes no lock.
  */
 public final class Pools implements AutoCloseable, AdminView, AdminControl {
 
-    private final Map<String, DatabasePool> byDatabase = new LinkedHashMap<>();
+    private volatile Map<String, DatabasePool> byDatabase = Map.of();
+    /** Each pool's gauges, by database. Changed by a reload only (one at a time), read at close. */
+    private final Map<String, List<MeterBinding>> poolGauges = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<MeterBinding> gauges = new ArrayList<>();
-    private final Map<String, InstanceBudget> budgets = new LinkedHashMap<>();
+    private final Map<String, InstanceBudget> budgets = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, BackendConnector> connectors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final EventLoopGroup loops;
+    private final Function<BackendConfig, BackendConnector> connectorFor;
+    private final PgwardenMetrics metrics;
     /** Per backend, the budget of the whole instance (a fleet's replicas share it: {@link FleetBudgetSync}). */
-    private final Map<String, Integer> instanceCapacities = new LinkedHashMap<>();
+    private final Map<String, Integer> instanceCapacities = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Whether replicas split each instance's budget (fleet: is read at start; changing it needs a restart). */
+    private final io.pgwarden.config.FleetConfig fleet;
     private final Runnable shutdown;
 
     /**
@@ -42,34 +51,49 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
      */
     public Pools(PgwardenConfig config, EventLoopGroup loops, Function<BackendConfig, BackendConnector> connectorFor,
                  PgwardenMetrics metrics, Runnable shutdown) {
+        this.loops = loops;
+        this.fleet = config.fleet();
+        this.connectorFor = connectorFor;
+        this.metrics = metrics;
         this.shutdown = shutdown;
-        Map<String, BackendConnector> connectors = new LinkedHashMap<>();
-        config.backends().forEach((name, backend) -> {
-            connectors.put(name, connectorFor.apply(backend));
-            int instance = InstanceCapacity.of(backend, config.databasesOn(name));
-            instanceCapacities.put(name, instance);
-            // in a fleet, until its first sample: the static split, which every replica keeps to
-            budgets.put(name, new InstanceBudget(name, config.fleet().sharesBudget()
-                    ? Math.max(1, instance / config.fleet().expectedReplicas()) : instance));
-        });
-        for (DatabaseConfig database : config.databases().values()) {
-            DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
-                    metrics.forDatabase(database.name()), budgets.get(database.backend()));
-            byDatabase.put(database.name(), pool);
-            gauges.add(metrics.bindPool(pool.view()));
-            if (database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION) {
-                gauges.add(metrics.bindPins(database.name(), pool.pinned()));
-            }
-        }
-        budgets.values().forEach(budget -> gauges.add(metrics.bindBudget(budget)));
+        config.backends().values().forEach(backend -> addBackend(backend, capacityOf(backend, config)));
+        config.databases().values().forEach(this::add);
+        gauges.add(metrics.bindPaused(() -> (int) byDatabase.values().stream().filter(DatabasePool::isPaused).count()));
     }
 
-    public DatabasePool pool(String database) {
-        DatabasePool pool = byDatabase.get(database);
-        if (pool == null) {
-            throw new IllegalArgumentException("no pool for database " + database);
-        }
-        return pool;
+    // ---- a reload (one at a time) ---------------------------------------------------------------------
+
+    /**
+     * What {@code backend} allows pgwarden: its max_connections, or read from the instance (blocking).
+     *
+     * @throws IllegalStateException when its databases' min_connections together do not fit
+     */
+    public static int capacityOf(BackendConfig backend, PgwardenConfig config) {
+        return InstanceCapacity.of(backend, config.databasesOn(backend.name()));
+    }
+
+    /** A backend to serve databases on: its connector and its budget, out of {@code instance} connections on its instance. */
+    public void addBackend(BackendConfig backend, int instance) {
+        instanceCapacities.put(backend.name(), instance);
+        // in a fleet, until its first sample: the static split, which every replica keeps to
+        InstanceBudget budget = new InstanceBudget(backend.name(), share(instance));
+        connectors.put(backend.name(), connectorFor.apply(backend));
+        budgets.put(backend.name(), budget);
+        gauges.add(metrics.bindBudget(budget));
+    }
+
+    /**
+     * A backend's max_connections or headroom changed: its budget is divided again at once (in a
+     * fleet, this replica's static part; the next split corrects it).
+     */
+    public void resizeBudget(String backend, int instance) {
+        instanceCapacities.put(backend, instance);
+        budgets.get(backend).setCapacity(share(instance)).forEach(Runnable::run);
+    }
+
+    /** This replica's part of an instance of {@code instance} connections, before the fleet's first split. */
+    private int share(int instance) {
+        return fleet.sharesBudget() ? Math.max(1, instance / fleet.expectedReplicas()) : instance;
     }
 
     /** The budget of {@code backend}'s instance that this pgwarden holds its connections in. */
@@ -80,6 +104,67 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     /** The budget of the whole instance, before a fleet splits it. */
     public int instanceCapacity(String backend) {
         return instanceCapacities.get(backend);
+    }
+
+    /** A database added: its pool opens, on a backend already known. */
+    public void add(DatabaseConfig database) {
+        DatabasePool pool = new DatabasePool(database, connectors.get(database.backend()), loops,
+                metrics.forDatabase(database.name()), budgets.get(database.backend()));
+        Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
+        next.put(database.name(), pool);
+        byDatabase = java.util.Collections.unmodifiableMap(next);
+        List<MeterBinding> bindings = new ArrayList<>(2);
+        bindings.add(metrics.bindPool(pool.view()));
+        if (database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION) {
+            bindings.add(metrics.bindPins(database.name(), pool.pinned()));
+        }
+        poolGauges.put(database.name(), bindings);
+    }
+
+    /**
+     * A database removed: its pool serves the clients it has (who are asked to leave at their
+     * transaction's end), then closes and disappears from SHOW POOLS.
+     */
+    public void retire(String database) {
+        DatabasePool pool = pool(database);
+        pool.retire(() -> {
+            Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
+            next.remove(database, pool);
+            byDatabase = java.util.Collections.unmodifiableMap(next);
+            List<MeterBinding> bindings = poolGauges.remove(database);
+            if (bindings != null) {
+                bindings.forEach(MeterBinding::close);
+            }
+        });
+    }
+
+    /** What every client that logs in from now on is told at once (a drain), or null. */
+    public record Farewell(String sqlState, String message) {
+    }
+
+    private volatile Farewell farewell;
+
+    /** Every client that gets through its login from now on is ended at once (the drain has begun). */
+    public void endNewClients(String sqlState, String message) {
+        farewell = new Farewell(sqlState, message);
+    }
+
+    /** What a client that logs in now is told, or null while pgwarden serves. */
+    public Farewell farewell() {
+        return farewell;
+    }
+
+    /** The pool of {@code database}, or null when there is none (never was, or retired). */
+    public DatabasePool find(String database) {
+        return byDatabase.get(database);
+    }
+
+    public DatabasePool pool(String database) {
+        DatabasePool pool = byDatabase.get(database);
+        if (pool == null) {
+            throw new IllegalArgumentException("no pool for database " + database);
+        }
+        return pool;
     }
 
     public Collection<DatabasePool> all() {
@@ -131,6 +216,11 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         return pool(database).isPaused();
     }
 
+    @Override
+    public boolean isDisabled(String database) {
+        return pool(database).disabled();
+    }
+
     // ---- AdminControl -----------------------------------------------------------------------------
 
     @Override
@@ -161,6 +251,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     @Override
     public void close() {
         gauges.forEach(MeterBinding::close);
+        poolGauges.values().forEach(bindings -> bindings.forEach(MeterBinding::close));
         byDatabase.values().forEach(DatabasePool::close);
     }
 }

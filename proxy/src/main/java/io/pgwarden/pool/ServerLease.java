@@ -248,13 +248,34 @@ public final class ServerLease {
      * server's loop.
      */
     public boolean endIfIdle() {
+        if (!releaseIfIdle()) {
+            return false;
+        }
+        afterCancels(checkInClean);
+        return true;
+    }
+
+    /**
+     * Session mode, for a client that must go at its next transaction boundary: like
+     * {@link #endIfIdle()}, but the server is reset with {@code resetQuery} before it is reused, as
+     * when a session ends. True when the lease ended. On the server's loop.
+     */
+    public boolean endSessionIfIdle(String resetQuery) {
+        if (!releaseIfIdle()) {
+            return false;
+        }
+        afterCancels(() -> resetAndCheckIn(resetQuery, false)); // session mode: never pinned
+        return true;
+    }
+
+    /** Ends the lease if the server is idle outside a transaction and every frame handed over was processed. */
+    private boolean releaseIfIdle() {
         assert loop().inEventLoop() : "released off the server's loop";
         if (pinReasons != 0 || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
                 || !handed.compareAndSet(processed, RELEASED)) {
             return false;
         }
         server.listener(null);
-        afterCancels(checkInClean);
         return true;
     }
 

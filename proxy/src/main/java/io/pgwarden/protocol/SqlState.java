@@ -14,6 +14,8 @@ public final class SqlState {
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String ADMIN_SHUTDOWN = "57P01";
+    /** A database that does not accept connections (DISABLE; PostgreSQL: datallowconn false). */
+    public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
     public static final String CANNOT_CONNECT_NOW = "57P03";
     public static final String QUERY_CANCELED = "57014";
     public static final String INVALID_PARAMETER_VALUE = "22023";

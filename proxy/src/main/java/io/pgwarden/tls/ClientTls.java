@@ -53,7 +53,8 @@ public final class ClientTls implements AutoCloseable {
     private record Loaded(SslContext context, X509Certificate certificate, CertificateFiles files) {
     }
 
-    private final TlsConfig config;
+    /** listen.tls in force: a reload may change the files, mode, versions and ciphers (not whether TLS is on). */
+    private volatile TlsConfig config;
     /** Runs the SSLEngines' delegated tasks; null when TLS is disabled. */
     private final ExecutorService handshakes;
     private volatile Loaded current; // written by the polling task, read by every event loop
@@ -153,6 +154,25 @@ public final class ClientTls implements AutoCloseable {
             log.warn("listen.tls: the changed files cannot be used, new connections keep the previous certificate: {}", e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * A reload: reads {@code next}'s files now, whether they changed or not, so that a bad set fails
+     * the reload before anything of it applies. Run the returned action to use them for new
+     * connections; connections open now keep theirs.
+     *
+     * @throws TlsSetupException when the files cannot be used (the message names the key)
+     */
+    public Runnable prepare(TlsConfig next) throws TlsSetupException {
+        if (!enabled() || !next.enabled()) {
+            return () -> { }; // switching TLS on or off needs a restart (the diff says so)
+        }
+        Loaded loaded = build(next);
+        return () -> {
+            config = next;
+            current = loaded;
+            log.info("listen.tls: reloaded with the config, new connections get {}", describe(loaded.certificate()));
+        };
     }
 
     /** For the startup log line: mode, provider, versions, certificate, client certificates. */

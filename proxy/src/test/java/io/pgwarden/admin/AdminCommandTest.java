@@ -41,7 +41,15 @@ class AdminCommandTest {
     @Test
     void shutdownSetAndEmpty() throws AdminException {
         assertEquals(new AdminCommand(Verb.SHUTDOWN, null), parse("SHUTDOWN;"));
-        assertEquals("42601 SHUTDOWN takes no arguments", error("SHUTDOWN now"));
+        assertEquals(new AdminCommand(Verb.RELOAD, null), parse("reload"));
+        assertEquals(new AdminCommand(Verb.DISABLE, "orders"), parse("disable orders"));
+        assertEquals(new AdminCommand(Verb.ENABLE, "orders"), parse("ENABLE \"orders\";"));
+        assertEquals(new AdminCommand(Verb.WAIT_CLOSE, null), parse("WAIT_CLOSE"));
+        assertEquals(new AdminCommand(Verb.WAIT_CLOSE, "orders"), parse("wait_close orders"));
+        assertEquals(new AdminCommand(Verb.SHUTDOWN, "wait_for_clients"), parse("shutdown WAIT_FOR_CLIENTS"));
+        assertEquals(new AdminCommand(Verb.SHUTDOWN, "wait_for_servers"), parse("SHUTDOWN wait_for_servers;"));
+        assertEquals("42601 SHUTDOWN takes no argument, WAIT_FOR_CLIENTS or WAIT_FOR_SERVERS, not \"soon\"", error("SHUTDOWN soon"));
+        assertEquals("42601 RELOAD takes no arguments", error("RELOAD orders"));
         assertEquals(new AdminCommand(Verb.SET, null), parse("SET extra_float_digits = 3"));
         assertEquals(new AdminCommand(Verb.SET, null), parse("set application_name = 'a;b'"));
         assertEquals(new AdminCommand(Verb.EMPTY, null), parse(""));

@@ -281,7 +281,7 @@ class AdminSessionTest {
         List<Map<String, String>> help = rows(query("show help"));
         assertEquals(List.of("SHOW POOLS", "SHOW STATS", "SHOW STATS_TOTALS", "SHOW DATABASES", "SHOW CLIENTS",
                 "SHOW SERVERS", "SHOW LISTS", "SHOW CONFIG", "SHOW VERSION", "SHOW HELP", "PAUSE [db]", "RESUME [db]",
-                "RECONNECT [db]", "KILL db", "SHUTDOWN"), help.stream().map(r -> r.get("command")).toList());
+                "RECONNECT [db]", "KILL db", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "RELOAD", "SHUTDOWN", "SHUTDOWN WAIT_FOR_CLIENTS", "SHUTDOWN WAIT_FOR_SERVERS"), help.stream().map(r -> r.get("command")).toList());
     }
 
     @Test

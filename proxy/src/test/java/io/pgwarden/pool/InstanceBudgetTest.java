@@ -82,6 +82,20 @@ class InstanceBudgetTest {
     }
 
     @Test
+    void aDatabaseWhoseCapDropsAfterAReloadClosesWhatItHoldsAbove() {
+        InstanceBudget budget = new InstanceBudget("main", 10);
+        List<Integer> closed = new ArrayList<>();
+        budget.join("a", 1, 0, 5, () -> { }, closed::add);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(budget.request("a", 5, i, i, 1).granted());
+        }
+        budget.reconfigure("a", 2, 0, 3).forEach(Runnable::run);
+        assertEquals(List.of(2), closed);
+        budget.reconfigure("a", 1, 0, 0).forEach(Runnable::run); // removed: it claims nothing
+        assertEquals(List.of(2, 5), closed);
+    }
+
+    @Test
     void aNewcomerBelowItsShareMakesAnOverShareDatabaseGiveBackIdleConnections() {
         InstanceBudget budget = new InstanceBudget("main", 10);
         List<Integer> closed = new ArrayList<>();

@@ -15,7 +15,7 @@ class PoolGaugesTest {
     void serversAreActiveWhenNeitherIdleNorLoggingInNorBeingResetAndClientsIdleAreTheRest() {
         // 10 open: 3 idle, 1 logging in, 2 being reset -> 4 running a client's work; 12 clients, 5 waiting
         PoolStats counts = new PoolStats(10, 3, 1, 2, 5, 7_000_000L, 2, 12);
-        PoolGauges gauges = new PoolGauges(ORDERS, () -> counts, () -> 0.5);
+        PoolGauges gauges = new PoolGauges(() -> ORDERS, () -> counts, () -> 0.5);
         assertEquals(4, gauges.serversActive());
         assertEquals(4, gauges.clientsActive());
         assertEquals(3, gauges.serversIdle());
@@ -34,7 +34,7 @@ class PoolGaugesTest {
     @Test
     void countsNeverGoNegativeWhileAServerIsBeingCounted() {
         PoolStats counts = new PoolStats(1, 1, 1, 0, 0, 0, 0, 0);
-        PoolGauges gauges = new PoolGauges(ORDERS, () -> counts, () -> 0);
+        PoolGauges gauges = new PoolGauges(() -> ORDERS, () -> counts, () -> 0);
         assertEquals(0, gauges.serversActive());
         assertEquals(0, gauges.clientsIdle());
     }

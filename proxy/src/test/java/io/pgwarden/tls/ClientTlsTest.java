@@ -68,6 +68,32 @@ class ClientTlsTest {
     }
 
     @Test
+    void aConfigReloadReadsTheFilesAgainAndTakesNewPaths() throws Exception {
+        TestCertificates.Issued first = ca.server("localhost", false).writeTo(dir, "server");
+        ClientTls tls = ClientTls.load(config());
+        TestCertificates.Issued other = ca.server("localhost", true).writeTo(dir, "other");
+        TlsConfig moved = new TlsConfig(ClientTlsMode.REQUIRE, dir.resolve("other.crt").toString(), dir.resolve("other.key").toString(),
+                "", "TLSv1.3", TlsConfig.DEFAULT_CIPHERS, Duration.ZERO);
+        Runnable swap = tls.prepare(moved);
+        assertEquals(first.serial(), tls.certificate().getSerialNumber(), "nothing changes before the reload applies");
+        swap.run();
+        assertEquals(other.serial(), tls.certificate().getSerialNumber());
+        assertEquals(ClientTlsMode.REQUIRE, tls.mode());
+    }
+
+    @Test
+    void aConfigReloadWithUnusableFilesFailsBeforeAnythingChanges() throws Exception {
+        TestCertificates.Issued first = ca.server("localhost", false).writeTo(dir, "server");
+        ClientTls tls = ClientTls.load(config());
+        TestCertificates.Issued second = ca.server("localhost", false);
+        second.writeTo(dir, "half");
+        Files.move(dir.resolve("half.crt"), dir.resolve("server.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        TlsSetupException e = assertThrows(TlsSetupException.class, () -> tls.prepare(config()));
+        assertTrue(e.getMessage().contains("this private key does not belong to the certificate"), e.getMessage());
+        assertEquals(first.serial(), tls.certificate().getSerialNumber());
+    }
+
+    @Test
     void unusableFilesStopTheStartWithTheFileAndTheReason() throws Exception {
         ca.server("localhost", false).writeTo(dir, "server");
         Files.writeString(dir.resolve("server.key"), "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");

@@ -1,0 +1,39 @@
+package io.pgwarden.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgwarden.frontend.EndAtBoundary.When;
+import io.pgwarden.frontend.PooledClient.State;
+import io.pgwarden.protocol.TransactionStatus;
+import org.junit.jupiter.api.Test;
+
+class EndAtBoundaryTest {
+
+    @Test
+    void aClientHoldingNoTransactionGoesAtOnceInEitherMode() {
+        for (boolean transactionMode : new boolean[] {true, false}) {
+            assertEquals(When.NOW, EndAtBoundary.when(State.LOGGING_IN, transactionMode), "before its ReadyForQuery nothing ran");
+            assertEquals(When.NOW, EndAtBoundary.when(State.CLOSED, transactionMode));
+        }
+        assertEquals(When.NOW, EndAtBoundary.when(State.IDLE, true), "between transactions, without a server");
+    }
+
+    @Test
+    void inTransactionModeATransactionRunsToItsEnd() {
+        assertEquals(When.AT_LEASE_END, EndAtBoundary.when(State.ATTACHED, true));
+        assertEquals(When.AT_LEASE_END, EndAtBoundary.when(State.ACQUIRING, true),
+                "its first message was sent: its transaction is begun, it runs once a server comes");
+        assertEquals(When.AT_LEASE_END, EndAtBoundary.when(State.DRAINING, true));
+    }
+
+    @Test
+    void inSessionModeTheServerSaysWhenTheClientIsIdle() {
+        assertEquals(When.WHEN_SESSION_IDLE, EndAtBoundary.when(State.ATTACHED, false));
+        assertTrue(EndAtBoundary.sessionIdle(true, TransactionStatus.IDLE));
+        assertFalse(EndAtBoundary.sessionIdle(true, TransactionStatus.IN_TRANSACTION), "BEGIN ran: idle in a transaction");
+        assertFalse(EndAtBoundary.sessionIdle(true, TransactionStatus.FAILED), "a failed transaction still needs its ROLLBACK");
+        assertFalse(EndAtBoundary.sessionIdle(false, TransactionStatus.IDLE), "a query is still running, or unsynced");
+    }
+}
