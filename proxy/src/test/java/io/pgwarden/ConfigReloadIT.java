@@ -350,4 +350,18 @@ class ConfigReloadIT {
             }
         }
     }
+
+    @Test
+    void aPinnedTransactionModeClientOfARevokedServiceIsEndedToo() throws Exception {
+        try (Connection pinned = platform.connect("md5-service", "orders_tx")) {
+            Statement st = pinned.createStatement();
+            st.execute("CREATE TEMP TABLE pins_its_client (x int)"); // session state: the client keeps its server
+            assertEquals(0, count(st, "SELECT count(*) FROM pins_its_client"));
+            reload(TestPlatform.CONFIG.replace("databases: [orders, legacy, plain, trusted, orders_tx]",
+                    "databases: [orders, legacy, plain, trusted]"));
+            Eventually.await("the pinned client ended", () -> clientsOf("orders_tx"), n -> n == 0);
+            SQLException ended = assertThrows(SQLException.class, () -> count(st, "SELECT 1"));
+            assertEquals("42501", ended.getSQLState(), ended.getMessage());
+        }
+    }
 }

@@ -12,10 +12,13 @@ final class EndAtBoundary {
     enum When {
         /** It holds no transaction: end it now. */
         NOW,
-        /** Transaction mode: a transaction runs (or its first message waits for a server); end it when its lease ends. */
+        /** Transaction mode: its first message waits for a server; end it when that transaction's lease ends. */
         AT_LEASE_END,
-        /** Session mode: end it once its server is idle outside a transaction with nothing of the client's in flight. */
-        WHEN_SESSION_IDLE
+        /**
+         * It holds a server: end it once the server is idle outside a transaction with nothing of the
+         * client's in flight (in transaction mode its lease usually ends there anyway; not a pinned one's).
+         */
+        WHEN_SERVER_IDLE
     }
 
     private EndAtBoundary() {
@@ -26,11 +29,11 @@ final class EndAtBoundary {
             // before ReadyForQuery nothing of the client's has run; between transactions nothing runs
             case LOGGING_IN, IDLE, CLOSED -> When.NOW;
             case ACQUIRING, DRAINING -> When.AT_LEASE_END;
-            case ATTACHED -> transactionMode ? When.AT_LEASE_END : When.WHEN_SESSION_IDLE;
+            case ATTACHED -> When.WHEN_SERVER_IDLE;
         };
     }
 
-    /** Session mode, on the server's loop: every request answered and no transaction open. */
+    /** On the server's loop: every request answered and no transaction open. */
     static boolean sessionIdle(boolean atRequestBoundary, TransactionStatus status) {
         return atRequestBoundary && status == TransactionStatus.IDLE;
     }

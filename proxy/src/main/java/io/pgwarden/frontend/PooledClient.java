@@ -157,10 +157,16 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
                 case AT_LEASE_END -> {
                     // leaseEnded ends it
                 }
-                case WHEN_SESSION_IDLE -> {
-                    SessionLink side = (SessionLink) link;
-                    String resetQuery = database.pool().resetQuery();
-                    onLoopOf(lease, () -> side.endWhenIdle(resetQuery));
+                case WHEN_SERVER_IDLE -> {
+                    if (transactionMode) {
+                        TransactionLink side = (TransactionLink) link;
+                        int grant = leaseGrant;
+                        onLoopOf(lease, () -> side.endWhenIdle(grant));
+                    } else {
+                        SessionLink side = (SessionLink) link;
+                        String resetQuery = database.pool().resetQuery();
+                        onLoopOf(lease, () -> side.endWhenIdle(resetQuery));
+                    }
                 }
             }
         });

@@ -64,7 +64,7 @@ final class SessionLink implements ServerSide {
 
     private void tryEnd() {
         if (EndAtBoundary.sessionIdle(server.atRequestBoundary(), server.transactionStatus())
-                && lease.endSessionIfIdle(endWhenIdle)) {
+                && lease.endAtBoundary(lease.grant(), endWhenIdle)) { // a session's lease is its own until it ends
             endWhenIdle = null;
             outbox.flush(lease); // what the server said, then the news that the lease is over: the client goes then
         }

@@ -97,6 +97,10 @@ final class TransactionLink implements ServerSide {
     private boolean answeredSinceFlush;
     /** Timestamps for the timeouts, read from the client's loop; kept only when a timeout is set. */
     private final boolean timed;
+    /** The client must go once its server is idle outside a transaction (see {@link #endWhenIdle()}). */
+    private boolean endWhenIdle;
+    /** The grant the client held when it was asked to go: a later holder of the same server is never ended. */
+    private int endGrant;
     private volatile long busySinceNanos;
     private volatile long idleInTransactionSinceNanos;
     /** Since when a pinned client keeps its server while idle outside a transaction (0: it does not). */
@@ -819,6 +823,27 @@ final class TransactionLink implements ServerSide {
     public void onServerReadComplete(ServerConnection from) {
         answeredSinceFlush = false;
         outbox.serverReadComplete(from);
+        if (endWhenIdle) {
+            tryEnd(); // once per read batch, and only for a client that must go: nothing per message
+        }
+    }
+
+    /**
+     * The client must go at its next transaction boundary. An unpinned client's lease ends there
+     * anyway ({@link ServerLease#endIfIdle()}); a pinned one's is ended here, now if the server is
+     * idle, else after the answer that makes it so. On the server's loop.
+     */
+    void endWhenIdle(int grant) {
+        endWhenIdle = true;
+        endGrant = grant;
+        tryEnd();
+    }
+
+    private void tryEnd() {
+        if (pending.isEmpty() && lease.endAtBoundary(endGrant, null)) {
+            endWhenIdle = false;
+            outbox.flush(lease); // the answers, then the news that the lease is over: the client goes then
+        }
     }
 
     @Override

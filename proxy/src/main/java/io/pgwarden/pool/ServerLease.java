@@ -256,15 +256,22 @@ public final class ServerLease {
     }
 
     /**
-     * Session mode, for a client that must go at its next transaction boundary: like
-     * {@link #endIfIdle()}, but the server is reset with {@code resetQuery} before it is reused, as
-     * when a session ends. True when the lease ended. On the server's loop.
+     * For a client that must go at its next transaction boundary (a revoke, a drain): when the
+     * server is idle outside a transaction with every frame processed, the lease ends, pinned or
+     * not, and the server is reset as when its client leaves: with {@code resetQuery} (session
+     * mode), or DISCARD ALL when the client was pinned. Nothing happens once grant {@code expectedGrant}
+     * is over (the server may be another client's by then). True when the lease ended. On the server's loop.
      */
-    public boolean endSessionIfIdle(String resetQuery) {
-        if (!releaseIfIdle()) {
+    public boolean endAtBoundary(int expectedGrant, String resetQuery) {
+        assert loop().inEventLoop() : "released off the server's loop";
+        if (grant != expectedGrant || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
+                || !handed.compareAndSet(processed, RELEASED)) {
             return false;
         }
-        afterCancels(() -> resetAndCheckIn(resetQuery, false)); // session mode: never pinned
+        server.listener(null);
+        boolean wasPinned = pinReasons != 0;
+        unpin(PinReason.ALL);
+        afterCancels(() -> resetAndCheckIn(wasPinned ? DISCARD_ALL : resetQuery, wasPinned));
         return true;
     }
 

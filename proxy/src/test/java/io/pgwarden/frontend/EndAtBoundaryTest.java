@@ -22,7 +22,8 @@ class EndAtBoundaryTest {
 
     @Test
     void inTransactionModeATransactionRunsToItsEnd() {
-        assertEquals(When.AT_LEASE_END, EndAtBoundary.when(State.ATTACHED, true));
+        assertEquals(When.WHEN_SERVER_IDLE, EndAtBoundary.when(State.ATTACHED, true),
+                "its lease ends at the transaction's end anyway; a pinned client's is ended when its server is idle");
         assertEquals(When.AT_LEASE_END, EndAtBoundary.when(State.ACQUIRING, true),
                 "its first message was sent: its transaction is begun, it runs once a server comes");
         assertEquals(When.AT_LEASE_END, EndAtBoundary.when(State.DRAINING, true));
@@ -30,7 +31,7 @@ class EndAtBoundaryTest {
 
     @Test
     void inSessionModeTheServerSaysWhenTheClientIsIdle() {
-        assertEquals(When.WHEN_SESSION_IDLE, EndAtBoundary.when(State.ATTACHED, false));
+        assertEquals(When.WHEN_SERVER_IDLE, EndAtBoundary.when(State.ATTACHED, false));
         assertTrue(EndAtBoundary.sessionIdle(true, TransactionStatus.IDLE));
         assertFalse(EndAtBoundary.sessionIdle(true, TransactionStatus.IN_TRANSACTION), "BEGIN ran: idle in a transaction");
         assertFalse(EndAtBoundary.sessionIdle(true, TransactionStatus.FAILED), "a failed transaction still needs its ROLLBACK");
