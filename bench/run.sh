@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pgwarden vs PgBouncer vs direct PostgreSQL, side by side, on this machine.
 #
-#   bench/run.sh SCENARIO [options]      SCENARIO: select-only tpcb tls-throughput many-clients idle-scale jdbc jmh
+#   bench/run.sh SCENARIO [options]      SCENARIO: select-only tpcb tls-throughput many-clients many-databases idle-scale jdbc jmh
 #   bench/run.sh --smoke                 a few seconds of each setup; exit 0 when all of it works
 #
 # Starts a fresh PostgreSQL 17 (the binaries inside pgwarden-demo.jar), PgBouncer (Debian's package,
@@ -14,6 +14,15 @@
 # tls-throughput is select-only with --tls: pgbench -S over TLS to each setup, 10 and 50 clients,
 # -M simple and prepared, transaction mode, 20 s measurements after a 10 s warm-up.
 #
+# many-databases is a platform on one instance with max_connections = 200: --databases (35) databases, one
+# service each with a HikariCP pool of --clients (10) and as many threads, all running the service transaction
+# (pgjdbc, prepareThreshold=0 everywhere). Setups, each started fresh for its measurement: direct-pool10 (350
+# connections: more than the instance has), direct-pool5 (Hikari pools of 5: 175), PgBouncer and pgwarden in
+# transaction mode with --pool (5) server connections per database (175; pgwarden's instance budget is read
+# from PostgreSQL: 187). Server connections are sampled from pg_stat_activity every second. 3 rounds x 20 s
+# after a 10 s warm-up; the report adds a summary: whole-platform TPS, each database's p99 (best, median,
+# worst and their spread), server connections held.
+#
 # Options (defaults in brackets; lists are comma-separated):
 #   --rounds N          rounds per figure [3]
 #   --duration S        seconds per measurement [10; tls-throughput 20]
@@ -22,11 +31,12 @@
 #   --protocols LIST    pgbench -M values [simple,extended,prepared; tpcb simple,prepared]
 #   --modes LIST        pool modes [transaction,session; tpcb/many-clients/jdbc/idle transaction]
 #   --setups LIST       which setups to run [direct,pgbouncer,pgwarden]
-#   --pool N            server connections per database for both proxies in transaction mode [20];
+#   --pool N            server connections per database for both proxies in transaction mode [20; many-databases 5];
 #                       session mode uses max(clients) so every client gets its own
 #   --scale N           pgbench scale [10; 1 for --smoke]
 #   --connections N     many-clients [2000], idle-scale [10000]
 #   --busy N            many-clients: clients busy at a time [50]
+#   --databases N       many-databases: databases, one service each [35]
 #   --jfr FILE          record pgwarden with Java Flight Recorder (profile settings) into FILE
 #   --out DIR           where results go [bench/results; a temporary directory for --smoke]
 #   --tag NAME          results named <scenario>-NAME-<date> (several runs of a scenario on one day)
@@ -55,7 +65,7 @@ ROOT="$(dirname "$BENCH_DIR")"
 # ---------------------------------------------------------------- arguments
 scenario=""
 rounds=3 duration="" warmup="" clients="" protocols="" modes="" setups="direct,pgbouncer,pgwarden"
-pool=20 scale="" connections="" busy=50 jfr="" out="" keep=0 smoke=0 tag="" tls=0
+pool="" scale="" connections="" busy=50 databases="" jfr="" out="" keep=0 smoke=0 tag="" tls=0
 while (($#)); do
   case "$1" in
     --smoke) smoke=1; shift ;;
@@ -70,6 +80,7 @@ while (($#)); do
     --scale) scale="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --busy) busy="$2"; shift 2 ;;
+    --databases) databases="$2"; shift 2 ;;
     --jfr) jfr="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
@@ -91,14 +102,17 @@ case "$scenario" in
   tls-throughput) clients="${clients:-10,50}"; protocols="${protocols:-simple,prepared}"; modes="${modes:-transaction}"
                duration="${duration:-20}"; warmup="${warmup:-10}"; tls=1 ;;
   many-clients) connections="${connections:-2000}"; modes="${modes:-transaction}" ;;
+  many-databases) databases="${databases:-35}"; clients="${clients:-10}"; modes=transaction; pool="${pool:-5}"
+               duration="${duration:-20}"; warmup="${warmup:-10}"; scale="${scale:-1}"
+               [[ "$setups" == direct,pgbouncer,pgwarden ]] && setups=direct-pool10,direct-pool5,pgbouncer,pgwarden ;;
   idle-scale)  connections="${connections:-10000}"; modes="${modes:-transaction}" ;;
   jdbc)        clients="${clients:-10}"; modes="${modes:-transaction}" ;;
   smoke)       clients=2; protocols=simple,prepared; modes=transaction ;;
   jmh) ;;
-  "") die "which scenario? select-only, tpcb, tls-throughput, many-clients, idle-scale, jdbc, jmh, or --smoke (see --help)" ;;
+  "") die "which scenario? select-only, tpcb, tls-throughput, many-clients, many-databases, idle-scale, jdbc, jmh, or --smoke (see --help)" ;;
   *) die "unknown scenario '$scenario'" ;;
 esac
-duration="${duration:-10}" warmup="${warmup:-15}" scale="${scale:-10}"
+duration="${duration:-10}" warmup="${warmup:-15}" scale="${scale:-10}" pool="${pool:-20}"
 if ((tls)); then
   case "$scenario" in select-only|tpcb|tls-throughput|smoke) ;; *) die "--tls is for the pgbench scenarios (select-only, tpcb)" ;; esac
   export PGSSLMODE=require # every libpq connection to 127.0.0.1: pgbench, psql, pg_isready
@@ -175,7 +189,7 @@ build_jars() {
 # ---------------------------------------------------------------- PostgreSQL
 PG_SETTINGS=(
   "listen_addresses = '127.0.0.1'"
-  "max_connections = 2200"          # direct many-clients opens 2,000
+  "max_connections = $( [[ "$scenario" == many-databases ]] && echo 200 || echo 2200)"  # direct many-clients opens 2,000
   "shared_buffers = 512MB"
   "fsync = off"                     # throwaway data: measure the proxies, not the disk
   "synchronous_commit = off"
@@ -209,6 +223,10 @@ start_postgres() {
   say "pgbench -i -s $scale"
   PGPASSWORD=bench-pass pgbench -i -q -s "$scale" -h 127.0.0.1 -p "$PG_PORT" -U bench bench >"$W/pgbench-init.log" 2>&1 \
     || die "pgbench -i failed: see $W/pgbench-init.log"
+  if [[ "$scenario" == many-databases ]]; then # copies of bench, pgbench's tables at --scale included
+    say "creating ${#DATABASES[@]} databases from template bench"
+    for db in "${DATABASES[@]}"; do psql_admin -c "CREATE DATABASE $db OWNER bench TEMPLATE bench" >/dev/null; done
+  fi
   if [[ "$scenario" == jdbc ]]; then
     for db in jdbc1 jdbc2 jdbc3; do
       psql_admin -c "CREATE DATABASE $db OWNER bench" >/dev/null
@@ -219,6 +237,11 @@ start_postgres() {
 psql_admin() { psql -X -q -h "$W/sock" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
 
 DATABASES=(bench jdbc1 jdbc2 jdbc3)
+if [[ "$scenario" == many-databases ]]; then
+  # db01 ... db35; with a per-database pool_size in PgBouncer (max_db_connections too), as pgwarden has
+  DATABASES=($(seq -f 'db%02g' 1 "$databases"))
+  PGB_DB_OPTS=" pool_size=$pool max_db_connections=$pool"
+fi
 
 # ---------------------------------------------------------------- PgBouncer
 start_pgbouncer() { # MODE POOL
@@ -228,7 +251,7 @@ start_pgbouncer() { # MODE POOL
   {
     echo "[databases]"
     for db in "${DATABASES[@]}"; do
-      echo "$db = host=127.0.0.1 port=$PG_PORT dbname=$db user=bench password=bench-pass"
+      echo "$db = host=127.0.0.1 port=$PG_PORT dbname=$db user=bench password=bench-pass${PGB_DB_OPTS:-}"
     done
     cat <<EOF
 [pgbouncer]
@@ -315,7 +338,7 @@ stop_proxies() { stop_pgwarden; stop_pgbouncer; }
 
 port_of() {
   case "$1" in
-    direct) echo "$PG_PORT" ;;
+    direct|direct-pool*) echo "$PG_PORT" ;;
     pgbouncer|pgbouncer-pt0) echo "$PGB_PORT" ;;
     pgwarden) echo "$PGW_PORT" ;;
     *) die "unknown setup $1" ;;
@@ -504,6 +527,53 @@ run_jdbc() {
   stop_proxies
 }
 
+# many-databases: per round, each setup started fresh (the idle server connections of one must not
+# count against max_connections while another is measured), the load, then the proxy stopped.
+run_many_databases() {
+  local r setup load line hikari sampler dbs
+  dbs="$(IFS=,; echo "${DATABASES[*]}")"
+  : >"$W/servers.tsv"
+  for ((r = 1; r <= rounds; r++)); do
+    for setup in "${SETUPS[@]}"; do
+      PGB_PORT="" PGW_PORT="" hikari="${CLIENTS[0]}"
+      case "$setup" in
+        direct-pool*) hikari="${setup#direct-pool}" ;;
+        pgbouncer) start_pgbouncer transaction "$pool" ;;
+        pgwarden) start_pgwarden transaction "$pool" ;;
+        *) die "many-databases: unknown setup $setup (direct-poolN, pgbouncer, pgwarden)" ;;
+      esac
+      load="$(load1)"
+      local cmd=(bench_java jdbc --url "jdbc:postgresql://127.0.0.1:$(port_of "$setup")/" --databases "$dbs"
+                 --user bench --password bench-pass --clients "${CLIENTS[0]}" --pool "$hikari" --template service
+                 --scale "$scale" --warmup "$warmup" --duration "$duration" --props prepareThreshold=0)
+      log_command "${cmd[@]}"
+      sample_server_connections "$W/servers-$setup-$r.txt" "$warmup" &
+      sampler=$!
+      "${cmd[@]}" >"$W/load-$setup-$r.out" 2>>"$W/java.log" || true
+      kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+      while IFS= read -r line; do record "$setup" "$r" "$load" "$line"; done <"$W/load-$setup-$r.out"
+      # the most server connections at once, and the median sample, from --warmup s after the start to the end
+      sort -n "$W/servers-$setup-$r.txt" | awk -v s="$setup" -v r="$r" '{v[NR] = $1} END {
+        if (NR) printf "%s\t%s\t%d\t%d\n", s, r, v[NR], v[int((NR + 1) / 2)] }' >>"$W/servers.tsv"
+      say "  $setup round $r: $(awk -F'\t' '{t += $3; if ($2 != "ok") f++} END {printf "%.0f TPS over %d databases, %d not ok", t, NR, f}' \
+        "$W/load-$setup-$r.out"), server connections max $(tail -1 "$W/servers.tsv" | cut -f3) (load $load)"
+      stop_pgwarden
+      stop_pgbouncer
+      sleep 2 # let PostgreSQL reap the closed backends
+    done
+  done
+}
+
+# Once a second until killed, after DELAY s: client backends PostgreSQL has on the benchmark's databases
+sample_server_connections() { # FILE DELAY
+  sleep "$2"
+  while :; do
+    psql_admin -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname <> 'postgres'" \
+      >>"$1" 2>/dev/null || true
+    sleep 1
+  done
+}
+
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 run_idle_scale() {
@@ -640,6 +710,37 @@ make_report() { # TITLE
   ((smoke)) && base="$out/smoke"
   { printf '%s\n' "scenario	setup	round	load1	figure	status	value1	value2	value3	value4	failed	note"; cat "$RESULTS"; } >"$base.tsv"
   write_header "$1" "$(basename "$base.tsv")" >"$W/header.md"
+  if [[ "$scenario" == many-databases ]]; then
+    cp "$W/servers.tsv" "$base-servers.tsv"
+    {
+      echo
+      echo "## This scenario"
+      echo
+      echo "Instead of the pgbench settings above: one PostgreSQL with \`max_connections = 200\` (197 for ordinary roles),"
+      echo "$databases databases (copies of a \`pgbench -i -s $scale\` database), one service each: a HikariCP pool and"
+      echo "${CLIENTS[0]} threads running the service transaction (two reads, an update, an insert, commit) back to back,"
+      echo "pgjdbc with \`prepareThreshold=0\` in every setup. Setups: direct-poolN = straight to PostgreSQL with Hikari"
+      echo "pools of N; PgBouncer and pgwarden in transaction mode with $pool server connections per database (PgBouncer"
+      echo "\`pool_size=$pool max_db_connections=$pool\` per database; pgwarden \`pool_size: $pool\` and its instance budget read"
+      echo "from PostgreSQL, 187), clients on Hikari pools of ${CLIENTS[0]}. No pgbench warm-up: each setup is started fresh for"
+      echo "its own measurement (the JVM of pgwarden too) and stopped after it, so that one setup's idle server"
+      echo "connections do not count against \`max_connections\` in the next; the load generator warms up ${warmup} s, then"
+      echo "measures ${duration} s."
+      echo
+      echo "## Summary: the whole platform"
+      echo
+      echo "Per setup, medians over the rounds. TPS: every database's transactions per second, added up. p99: each"
+      echo "database's own 99th percentile; best, median and worst of the $databases, and the spread (worst / best): 1.00 is"
+      echo "perfectly even. Server connections: client backends in \`pg_stat_activity\`, sampled every second from $warmup s"
+      echo "after the load generator started (its connections are open by then) until it ended: the most at once in a round,"
+      echo "and the median sample."
+      echo "Server connections per round: [\`$(basename "$base-servers.tsv")\`]($(basename "$base-servers.tsv"))."
+      echo
+      java -cp "$BENCH_JAR" io.pgwarden.bench.BenchMain fairness --results "$base.tsv" --servers "$W/servers.tsv"
+      echo
+      echo "## Per database"
+    } >>"$W/header.md"
+  fi
   java -Djava.awt.headless=true -cp "$BENCH_JAR" io.pgwarden.bench.BenchMain report --results "$base.tsv" \
     --header "$W/header.md" --out "$base.md" --chart "$base.png" --title "$1"
   say "wrote $base.md, $base.png, $base.tsv"
@@ -654,6 +755,7 @@ invocation_line="bench/run.sh $( ((smoke)) && echo --smoke || echo "$scenario --
 [[ -n "$modes" && "$scenario" != smoke && "$scenario" != jmh ]] && invocation_line+=" --modes $modes"
 [[ "$scenario" == many-clients || "$scenario" == idle-scale ]] && invocation_line+=" --connections $connections"
 [[ "$scenario" == many-clients ]] && invocation_line+=" --busy $busy"
+[[ "$scenario" == many-databases ]] && invocation_line+=" --databases $databases"
 [[ "$setups" != direct,pgbouncer,pgwarden ]] && invocation_line+=" --setups $setups"
 invocation_line+=" --pool $pool --scale $scale${tag:+ --tag $tag}"
 
@@ -694,6 +796,8 @@ case "$scenario" in
   many-clients) run_many_clients; make_report "many-clients: $connections client connections, $busy busy, pool $pool" ;;
   idle-scale) run_idle_scale; make_report "idle-scale: RSS of $connections idle client connections" ;;
   jdbc) run_jdbc; make_report "jdbc: HikariCP + pgjdbc service transactions on 3 databases at once" ;;
+  many-databases) run_many_databases
+                  make_report "many-databases: $databases services, HikariCP pools of ${CLIENTS[0]}, one PostgreSQL with max_connections 200" ;;
   smoke)
     scenario_name=smoke
     run_pgbench_matrix select-only

@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A shared platform for integration tests: one real PostgreSQL 17, a routing file that models
+ * A shared platform for integration tests: one real PostgreSQL (17, or the major of
+ * {@link #postgresMajor()}), a routing file that models
  * several services on it, provisioned, and pgwarden in front. Start it in {@code @BeforeAll}.
  */
 public final class TestPlatform implements AutoCloseable {
@@ -73,6 +74,16 @@ public final class TestPlatform implements AutoCloseable {
             "reporting-service", "reporting-pw",
             "md5-service", "md5-pw",
             "ops", "ops-pw");
+
+    /**
+     * The PostgreSQL major the ITs run against: 17 (the bundled binaries) unless the build selected
+     * others ({@code -Dpostgres.major=16}, or failsafe's execution {@code postgres-16}), which it says
+     * in {@code pgwarden.test.postgres.major}; {@link io.pgwarden.embedded.EmbeddedPostgresServer}
+     * reads the binaries from {@code pgwarden.postgres.binaries}.
+     */
+    public static int postgresMajor() {
+        return Integer.parseInt(System.getProperty("pgwarden.test.postgres.major", "17").strip());
+    }
 
     private final EmbeddedPostgresServer postgres;
     private final PgwardenConfig config;

@@ -26,6 +26,8 @@ import java.util.Set;
  *   <li>{@code many}: a ring of many open connections, a few busy at a time; one result line</li>
  *   <li>{@code idle}: open many connections and hold them until stdin closes</li>
  *   <li>{@code report}: results file to Markdown + PNG chart</li>
+ *   <li>{@code fairness}: the many-databases summary (whole-platform TPS, spread of the databases' p99,
+ *       server connections held) of a results file, as Markdown on stdout</li>
  *   <li>{@code flame}: folded stacks (bench/scripts/jfr-flame.sh) to a PNG flame graph</li>
  * </ul>
  * Result lines are the tab-separated tail of {@link Run#HEADER} from {@code figure} on; the script
@@ -38,7 +40,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: BenchMain jdbc|many|idle|report|flame --name value ...");
+            System.err.println("usage: BenchMain jdbc|many|idle|report|fairness|flame --name value ...");
             System.exit(2);
         }
         try {
@@ -51,6 +53,7 @@ public final class BenchMain {
                         "openers")));
                 case "report" -> report(Options.parse("report", args, 1, Set.of("results", "header", "out", "chart",
                         "title")));
+                case "fairness" -> fairness(Options.parse("fairness", args, 1, Set.of("results", "servers")));
                 case "flame" -> flame(Options.parse("flame", args, 1, Set.of("folded", "out", "title")));
                 default -> throw new Options.UsageException("unknown sub-command '" + args[0] + "'");
             });
@@ -128,6 +131,12 @@ public final class BenchMain {
         }
         String header = Files.readString(Path.of(o.get("header")));
         new MarkdownReport(runs).write(header, Path.of(o.get("out")), Path.of(o.get("chart")), o.get("title", "pgwarden bench"));
+        return 0;
+    }
+
+    private static int fairness(Options o) throws Exception {
+        System.out.print(io.pgwarden.bench.report.FairnessSummary.read(Path.of(o.get("results")), Path.of(o.get("servers")))
+                .markdown());
         return 0;
     }
 

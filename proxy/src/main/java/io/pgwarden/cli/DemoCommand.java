@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -42,6 +43,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "The embedded PostgreSQL's port (default: the config's; 0: any free port).")
     private Integer postgresPort;
 
+    @Option(names = "--databases", paramLabel = "N",
+            description = {"Generate a platform of N services, each with a database of its own (app01-service -> app01,",
+                "..., 1-" + GeneratedDemoConfig.MAX_DATABASES + "), instead of the demo config's seven services and six databases.",
+                "Not with --config."})
+    private Integer databases;
+
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "demo-data",
             description = "Where embedded backends keep their data between runs, one folder each (default: ${DEFAULT-VALUE}).")
     private Path dataDirectory;
@@ -56,7 +63,20 @@ final class DemoCommand implements Callable<Integer> {
                     + " leaves it out. Run the demo from pgwarden-demo.jar (java -jar pgwarden-demo.jar demo),"
                     + " or with ./pgwarden demo in a checkout.");
         }
-        PgwardenConfig config = configFile != null ? ConfigLoader.load(configFile) : DemoConfigFile.load();
+        PgwardenConfig config;
+        if (databases != null) {
+            if (configFile != null) {
+                throw new ParameterException(spec.commandLine(),
+                        "--databases generates its own routing file; it does not go with --config");
+            }
+            if (databases < 1 || databases > GeneratedDemoConfig.MAX_DATABASES) {
+                throw new ParameterException(spec.commandLine(),
+                        "--databases must be 1 to " + GeneratedDemoConfig.MAX_DATABASES + ", not " + databases);
+            }
+            config = GeneratedDemoConfig.load(databases, System::getenv);
+        } else {
+            config = configFile != null ? ConfigLoader.load(configFile) : DemoConfigFile.load();
+        }
         Demo demo = Demo.start(config, new Demo.Settings(port, postgresPort, dataDirectory));
         Logs.closeOnExit("pgwarden-demo-shutdown", demo::close);
         printWelcome(demo, spec.commandLine().getOut());

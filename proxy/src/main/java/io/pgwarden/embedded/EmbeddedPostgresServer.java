@@ -23,7 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A PostgreSQL 17 started from the binaries bundled in the jar (zonky), for the demo and for tests.
+ * A PostgreSQL started from the binaries bundled in the jar (zonky's, PostgreSQL 17), or from another
+ * zonky binaries jar named by {@value PostgresBinaries#PROPERTY} (PostgreSQL 16 for the tests with
+ * {@code -Dpostgres.major=16}), for the demo and for tests.
  * It listens on 127.0.0.1 only; the admin {@code postgres} is trusted there, every other role must
  * log in with SCRAM (see {@link LoopbackHba}). Its output goes to a log file next to the data.
  */
@@ -86,6 +88,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
         settings.forEach(builder::setServerConfig);
+        io.zonky.test.db.postgres.embedded.PgBinaryResolver binaries = PostgresBinaries.fromSystemProperty();
+        if (binaries != null) {
+            builder.setPgBinaryResolver(binaries);
+        }
 
         EmbeddedPostgres postgres;
         try {
@@ -101,8 +107,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        log.info("PostgreSQL {} listening on {}:{} (data {}, log {})",
-                server.serverVersion(), HOST, server.port(), data, logFile);
+        log.info("PostgreSQL {} listening on {}:{} (binaries {}, data {}, log {})",
+                server.serverVersion(), HOST, server.port(), PostgresBinaries.describe(), data, logFile);
         return server;
     }
 

@@ -92,6 +92,8 @@ final class TransactionLink implements ServerSide {
      * data nobody can point to. Settled by how the COPY ends.
      */
     private int copyUncertain;
+    /** pgwarden lost track of this server's answers and is closing it: nothing more goes either way. */
+    private boolean synchronizationLost;
     /** The place of the last extended-protocol request sent: a Query after it ends that extended query when it is answered. */
     private long lastExtendedPlace = -1;
     private boolean answeredSinceFlush;
@@ -141,6 +143,7 @@ final class TransactionLink implements ServerSide {
         copyDataAhead.clear();
         lastWrittenWasCopyData = false;
         copyUncertain = 0;
+        synchronizationLost = false;
         lastExtendedPlace = -1;
         extendedUnpins = 0;
         extendedTransactionControl = false;
@@ -181,7 +184,7 @@ final class TransactionLink implements ServerSide {
     public void forward(ByteBuf frame) {
         lease.processed(); // asserts the server's loop
         byte type = Frames.type(frame);
-        if (skippingToSync && type != FrontendMessages.SYNC) {
+        if (synchronizationLost || skippingToSync && type != FrontendMessages.SYNC) {
             ReferenceCountUtil.release(frame);
             return;
         }
@@ -491,6 +494,10 @@ final class TransactionLink implements ServerSide {
     @Override
     public void onServerMessage(ServerConnection from, ByteBuf frame) {
         byte type = Frames.type(frame);
+        if (synchronizationLost) {
+            ReferenceCountUtil.release(frame); // the client has its FATAL; the server is closing
+            return;
+        }
         Kind head = pending.peekKind();
         if (copyUncertain > 0 && (type == BackendMessages.COMMAND_COMPLETE || type == BackendMessages.ERROR_RESPONSE)
                 && !copyReadItsWholeInput(type, frame)) {
@@ -649,6 +656,7 @@ final class TransactionLink implements ServerSide {
         outbox.write(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "terminating connection because protocol synchronization was lost: "
                 + "the COPY failed, and which of the messages pipelined inside its data PostgreSQL read cannot be known").encode(client.alloc()));
         copyUncertain = 0;
+        synchronizationLost = true;
         server.channel().close();
     }
 

@@ -2,6 +2,7 @@ package io.pgwarden.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -48,10 +49,7 @@ class DemoCommandIT {
 
     @Test
     void printedUrlsConnectAndSigtermStopsEverything() throws Exception {
-        Path demoJar = checkout().resolve(PackagedJarsIT.DEMO_JAR);
-        assertTrue(Files.isRegularFile(demoJar), "no " + demoJar + ": run through ./mvnw verify (package comes first)");
-        demo = new ProcessBuilder(javaBinary(), "-jar", demoJar.toString(), "demo",
-                "--port", "0", "--pg-port", "0", "--data-dir", dataDirectory.toString())
+        demo = new ProcessBuilder(demoCommand("--port", "0", "--pg-port", "0", "--data-dir", dataDirectory.toString()))
                 .directory(checkout().toFile())
                 .redirectError(dataDirectory.resolve("demo.stderr").toFile())
                 .start();
@@ -77,6 +75,41 @@ class DemoCommandIT {
         assertTrue(exitsWithin(postmaster, Duration.ofSeconds(10)), "postmaster " + postmaster + " left behind");
         assertFalse(Files.exists(dataDirectory.resolve("main").resolve("postmaster.pid")));
         assertTrue(Files.isRegularFile(dataDirectory.resolve("main").resolve("PG_VERSION")), "data was kept");
+    }
+
+    /**
+     * {@code --databases 5}: five services, each logs in to its own database (and only to it), on a
+     * PostgreSQL provisioned with the five; SIGTERM stops both.
+     */
+    @Test
+    void generatedPlatformGivesEachServiceItsOwnDatabase() throws Exception {
+        demo = new ProcessBuilder(demoCommand("--databases", "5", "--port", "0", "--pg-port", "0",
+                "--data-dir", dataDirectory.toString()))
+                .directory(checkout().toFile())
+                .redirectError(dataDirectory.resolve("demo.stderr").toFile())
+                .start();
+        List<String> printed = welcome(demo);
+
+        List<String> jdbcUrls = printed.stream().map(String::strip).filter(l -> l.startsWith("jdbc:")).toList();
+        assertEquals(5, jdbcUrls.size(), String.join("\n", printed));
+        assertTrue(printed.stream().anyMatch(l -> l.startsWith("PostgreSQL " + io.pgwarden.TestPlatform.postgresMajor() + ".")),
+                "the demo runs on the major the tests run on:\n" + String.join("\n", printed));
+        assertEquals(5, printed.stream().filter(l -> l.matches("provisioned main: created database app0[1-5]_db owned by app0[1-5]_owner")).count(),
+                String.join("\n", printed));
+        for (int i = 1; i <= 5; i++) {
+            String app = "app0" + i;
+            String url = jdbcUrls.stream().filter(u -> u.contains("/" + app + "?user=" + app + "-service&")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no URL for " + app + " in\n" + String.join("\n", jdbcUrls)));
+            assertEquals(app + "_db", currentDatabase(url));
+        }
+        String intruder = jdbcUrls.get(0).replace("/app01?", "/app02?");
+        SQLException refused = assertThrows(SQLException.class, () -> currentDatabase(intruder));
+        assertEquals("42501", refused.getSQLState(), refused.getMessage());
+
+        long postmaster = postmasterPid(dataDirectory.resolve("main"));
+        demo.destroy(); // SIGTERM
+        assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "demo did not stop");
+        assertTrue(exitsWithin(postmaster, Duration.ofSeconds(10)), "postmaster " + postmaster + " left behind");
     }
 
     /** The lines printed up to the Ctrl-C hint, which comes last, once everything is up. */
@@ -144,6 +177,23 @@ class DemoCommandIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, process.waitFor(), output);
         return output;
+    }
+
+    /**
+     * {@code java -jar proxy/target/pgwarden-demo.jar demo ARGS} (what {@code ./pgwarden demo} runs) in a JVM
+     * of its own, on the PostgreSQL binaries these tests run on ({@code pgwarden.postgres.binaries} passed on).
+     */
+    static List<String> demoCommand(String... args) {
+        Path demoJar = checkout().resolve(PackagedJarsIT.DEMO_JAR);
+        assertTrue(Files.isRegularFile(demoJar), "no " + demoJar + ": run through ./mvnw verify (package comes first)");
+        List<String> command = new ArrayList<>(List.of(javaBinary()));
+        String binaries = System.getProperty(io.pgwarden.embedded.PostgresBinaries.PROPERTY, "");
+        if (!binaries.isBlank()) {
+            command.add("-D" + io.pgwarden.embedded.PostgresBinaries.PROPERTY + "=" + binaries);
+        }
+        command.addAll(List.of("-jar", demoJar.toString(), "demo"));
+        command.addAll(List.of(args));
+        return command;
     }
 
     static String javaBinary() {

@@ -167,9 +167,11 @@ class KubernetesManifestsTest {
         assertEquals("sleep", preStop.get(0));
         long preStopSeconds = Long.parseLong(preStop.get(1));
         assertTrue(preStopSeconds > 0);
-        Duration drain = drainSetting("shutdown_delay").orElse(DEFAULT_SHUTDOWN_DELAY)
-                .plus(drainSetting("shutdown_timeout").orElseThrow(() -> new AssertionError(
-                        "configmap.yaml names no shutdown_timeout (set, or planned in a comment)")));
+        // shutdown_timeout counts from SIGTERM, shutdown_delay inside it
+        Duration drain = drainSetting("shutdown_timeout").orElseThrow(() -> new AssertionError(
+                "configmap.yaml names no shutdown_timeout"));
+        assertTrue(drain.compareTo(drainSetting("shutdown_delay").orElse(DEFAULT_SHUTDOWN_DELAY)) > 0,
+                "shutdown_timeout must leave time after shutdown_delay");
         long needed = preStopSeconds + drain.toSeconds() + SPARE_SECONDS;
         assertTrue(pod().getTerminationGracePeriodSeconds() >= needed, "terminationGracePeriodSeconds "
                 + pod().getTerminationGracePeriodSeconds() + " < preStop " + preStopSeconds + " s + drain " + drain.toSeconds()
