@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A fleet on one machine: one embedded PostgreSQL 17, three pgwarden replicas in this JVM on ports of
  * their own, each listing all three as peers, and HAProxy in front (round robin) when it is installed.
- * The config gets {@code PG_PORT}, {@code PORT}, {@code REPLICA}, {@code PEER0..2} filled in.
+ * The config gets {@code PG_PORT}, {@code PORT}, {@code HTTP_PORT}, {@code REPLICA}, {@code PEER0..2} filled in.
  */
 final class LocalFleet implements AutoCloseable {
 
@@ -31,23 +31,28 @@ final class LocalFleet implements AutoCloseable {
 
     private final EmbeddedPostgresServer postgres;
     private final int[] ports;
+    /** Each replica's HTTP endpoint (when the config has {@code http:} on {@code HTTP_PORT}). */
+    private final int[] httpPorts;
+    private final String yaml;
     private final Pgwarden[] replicas = new Pgwarden[SIZE];
     private Process haproxy;
     private int frontPort;
     private Path haproxyDir;
 
-    private LocalFleet(EmbeddedPostgresServer postgres, int[] ports) {
+    private LocalFleet(EmbeddedPostgresServer postgres, int[] ports, int[] httpPorts, String yaml) {
         this.postgres = postgres;
         this.ports = ports;
+        this.httpPorts = httpPorts;
+        this.yaml = yaml;
     }
 
     static LocalFleet start(String config, Map<String, String> postgresSettings) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null, postgresSettings);
-        LocalFleet fleet = new LocalFleet(postgres, freePorts());
+        LocalFleet fleet = new LocalFleet(postgres, freePorts(), freePorts(), config);
         try {
-            new Provisioner().provision(fleet.config(config, 0));
+            new Provisioner().provision(fleet.config(0));
             for (int i = 0; i < SIZE; i++) {
-                fleet.replicas[i] = new Pgwarden(fleet.config(config, i)).start();
+                fleet.replicas[i] = new Pgwarden(fleet.config(i)).start();
             }
         } catch (Exception | Error e) {
             fleet.close();
@@ -56,10 +61,11 @@ final class LocalFleet implements AutoCloseable {
         return fleet;
     }
 
-    private PgwardenConfig config(String yaml, int replica) throws Exception {
+    private PgwardenConfig config(int replica) throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("PG_PORT", String.valueOf(postgres.port()));
         env.put("PORT", String.valueOf(ports[replica]));
+        env.put("HTTP_PORT", String.valueOf(httpPorts[replica]));
         env.put("REPLICA", String.valueOf(replica));
         for (int i = 0; i < SIZE; i++) {
             env.put("PEER" + i, String.valueOf(ports[i]));
@@ -99,6 +105,31 @@ final class LocalFleet implements AutoCloseable {
         replicas[i] = null;
     }
 
+    /**
+     * Replica {@code i} drains as on SIGTERM ({@link Pgwarden#terminate()}) and is gone once it has
+     * closed; how long that took, or an exception past {@code timeout}.
+     */
+    java.time.Duration drain(int i, java.time.Duration timeout) throws Exception {
+        Pgwarden replica = replicas[i];
+        long start = System.nanoTime();
+        replica.terminate();
+        java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                replica.awaitClose();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        replicas[i] = null;
+        return java.time.Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** Replica {@code i} starts again, on its port, with its config. */
+    void restart(int i) throws Exception {
+        replicas[i] = new Pgwarden(config(i)).start();
+    }
+
     PrometheusText metrics(int i) {
         return PrometheusText.parse(replicas[i].observability().registry().scrape());
     }
@@ -112,6 +143,15 @@ final class LocalFleet implements AutoCloseable {
      * connections is taken out and its clients' connects go to another); false when haproxy is not installed.
      */
     boolean startFront() throws Exception {
+        return startFront(false);
+    }
+
+    /**
+     * As {@link #startFront()}; with {@code readyChecks} HAProxy checks each replica's
+     * {@code GET /health/ready} on {@code HTTP_PORT} instead of its listener, so a replica that drains
+     * (503) leaves the rotation while it still accepts connections.
+     */
+    boolean startFront(boolean readyChecks) throws Exception {
         Path binary = Path.of("/usr/sbin/haproxy");
         if (!Files.isExecutable(binary)) {
             return false;
@@ -131,9 +171,16 @@ final class LocalFleet implements AutoCloseable {
                 listen pgwarden
                 """);
         cfg.append("  bind 127.0.0.1:").append(frontPort).append('\n').append("  balance roundrobin\n");
+        if (readyChecks) {
+            cfg.append("  option httpchk GET /health/ready\n");
+        }
         for (int i = 0; i < SIZE; i++) {
             cfg.append("  server replica").append(i).append(" 127.0.0.1:").append(ports[i])
-                    .append(" check inter 200ms fall 1 rise 2\n");
+                    .append(" check inter 200ms fall 1 rise 2");
+            if (readyChecks) {
+                cfg.append(" port ").append(httpPorts[i]);
+            }
+            cfg.append('\n');
         }
         Path file = haproxyDir.resolve("haproxy.cfg");
         Files.writeString(file, cfg);
