@@ -252,20 +252,8 @@ run_pgjdbc() { # RUN
   # the launcher's own count: a class whose set-up fails shows there as a failed container, its tests as not run
   echo "- pgjdbc $run, JUnit's summary: $(grep -E '^\[ +[0-9]+ (tests|containers) (found|successful|failed|skipped|aborted)' \
     "$W/pgjdbc-$run.log" | tr -d '[]' | awk '{$1 = $1; print}' | paste -sd, | sed 's/,/, /g')" >>"$W/console.md"
-  python3 - "$reports/TEST-junit-jupiter.xml" "$run" >>"$RESULTS" <<'PY' || say "pgjdbc $run: no report (see the log)"
-import sys, xml.etree.ElementTree as ET
-path, run = sys.argv[1], sys.argv[2]
-for case in ET.parse(path).getroot().iter("testcase"):
-    status, message = "passed", ""
-    for kind in ("failure", "error", "skipped"):
-        el = case.find(kind)
-        if el is not None:
-            status = "skipped" if kind == "skipped" else "failed"
-            message = (el.get("message") or (el.text or "").strip().split("\n")[0] or kind)
-            break
-    message = " ".join(message.split())[:300]
-    print("\t".join(["pgjdbc", run, case.get("classname") + "." + case.get("name"), status, message]))
-PY
+  python3 "$BENCH_DIR/driver-suites/collect.py" junit "$reports/TEST-junit-jupiter.xml" "$run" >>"$RESULTS" \
+    || say "pgjdbc $run: no report (see the log)"
 }
 
 run_node_postgres() { # RUN: every integration test file, as the Makefile's test-integration runs them
@@ -279,22 +267,7 @@ run_node_postgres() { # RUN: every integration test file, as the Makefile's test
     (cd "$NODE_PG_SRC/packages/pg" && PGHOST=127.0.0.1 PGPORT="$(port_of "$run")" PGUSER=test PGPASSWORD=test \
       PGDATABASE="$(db_of "$run" node_test)" timeout "$((timeout / 10 < 120 ? 120 : timeout / 10))" \
       node "$file" postgres://) >"$log" 2>&1 || rc=$?
-    python3 - "$log" "$run" "$name" "$rc" >>"$RESULTS" <<'PY'
-import sys, re
-log, run, name, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-text = open(log, errors="replace").read()
-passed = text.count("\u2714")
-first = ""
-for line in text.splitlines():
-    if re.search(r"(Error|FAILED|AssertionError|error:)", line):
-        first = " ".join(line.split())[:300]
-        break
-if rc == 124:
-    first = "timed out; " + first
-status = "passed" if rc == 0 else "failed"
-print("\t".join(["node-postgres", run, name, status, (first if rc else "") + ("" if rc == 0 else f" (exit {rc}, {passed} tests passed before)")]))
-print("\t".join(["node-postgres-tests", run, name, "count", str(passed)]))
-PY
+    python3 "$BENCH_DIR/driver-suites/collect.py" node "$log" "$run" "$name" "$rc" >>"$RESULTS"
   done < <(cd "$NODE_PG_SRC/packages/pg" && find test/integration -name '*-tests.js' | sort)
   echo "node-postgres	$run	$((SECONDS - started))" >>"$W/durations.tsv"
 }
