@@ -75,3 +75,25 @@ make_certificates() { # DIR KIND
     -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
   chown -R postgres "$dir" && chmod 600 "$dir/server.key"
 }
+
+# A fresh PostgreSQL cluster from PG_BIN (see extract_postgres) in $W/pgdata, run as user postgres on
+# 127.0.0.1 at a free port (sets PG_PORT), SCRAM-SHA-256 over TCP, trust on its socket in $W/sock; each
+# argument is a line appended to postgresql.conf. Stop it with stop_fresh_postgres.
+start_fresh_postgres() { # SETTING...
+  PG_PORT="$(pick_port)"
+  mkdir -p "$W/sock" && chown postgres "$W" "$W/sock"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$W/pgdata" -U postgres -E UTF8 --locale=C \
+    --auth-local=trust --auth-host=scram-sha-256 >"$W/initdb.log" 2>&1 || die "initdb failed: see $W/initdb.log"
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    printf '%s\n' "$@"
+    echo "port = $PG_PORT"
+    echo "unix_socket_directories = '$W/sock'"
+  } >>"$W/pgdata/postgresql.conf"
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pgdata" -l "$W/postgres.log" -w -t 120 start >/dev/null \
+    || die "PostgreSQL did not start: see $W/postgres.log"
+}
+stop_fresh_postgres() {
+  [[ -n "${PG_BIN:-}" && -f "$W/pgdata/postmaster.pid" ]] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pgdata" -m immediate -w stop >/dev/null 2>&1 || true
+}
