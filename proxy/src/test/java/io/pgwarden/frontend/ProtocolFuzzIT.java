@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (failsafe hands Maven's {@code -D} properties to the test JVM). A round replayed alone starts
  * from new connections; if it passes then, replay from round 0 up to it ({@code -DprotocolFuzz.rounds=ROUND+1}).
  */
-@WithPlatform({"TX_POOL_SIZE=3", "POOL_SIZE=8", "QUERY_WAIT_TIMEOUT=3s"})
+@WithPlatform({"TX_POOL_SIZE=3", "TX_MAX_PINNED=2", "POOL_SIZE=8", "QUERY_WAIT_TIMEOUT=3s"})
 class ProtocolFuzzIT {
 
     private static final long SEED = Long.getLong("protocolFuzz.seed", new java.security.SecureRandom().nextLong());
