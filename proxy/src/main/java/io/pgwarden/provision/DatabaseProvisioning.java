@@ -58,14 +58,7 @@ final class DatabaseProvisioning {
 
     /** {@code role} "public" means the PUBLIC pseudo-role, as in every has_*_privilege function. */
     private boolean canConnect(String role, String database) throws SQLException {
-        try (PreparedStatement query = admin.prepareStatement("SELECT has_database_privilege(?, ?, 'CONNECT')")) {
-            query.setString(1, role);
-            query.setString(2, database);
-            try (ResultSet rows = query.executeQuery()) {
-                rows.next();
-                return rows.getBoolean(1);
-            }
-        }
+        return AdminSql.holds(admin, "SELECT has_database_privilege(?, ?, 'CONNECT')", role, database);
     }
 
     private String identifier(String name) throws SQLException {

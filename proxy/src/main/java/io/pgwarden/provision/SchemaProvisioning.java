@@ -124,15 +124,7 @@ final class SchemaProvisioning {
 
     /** {@code role} "public" means the PUBLIC pseudo-role, as in every has_*_privilege function. */
     private boolean can(String role, String schema, String privilege) throws SQLException {
-        try (PreparedStatement query = admin.prepareStatement("SELECT has_schema_privilege(?, ?, ?)")) {
-            query.setString(1, role);
-            query.setString(2, schema);
-            query.setString(3, privilege);
-            try (ResultSet rows = query.executeQuery()) {
-                rows.next();
-                return rows.getBoolean(1);
-            }
-        }
+        return AdminSql.holds(admin, "SELECT has_schema_privilege(?, ?, ?)", role, schema, privilege);
     }
 
     private String identifier(String name) throws SQLException {
