@@ -198,23 +198,19 @@ class LogicalReplicationIT {
 
     /**
      * Waits until the slot's walsender is blocked writing (pgwarden stopped reading it) short of
-     * {@code end}: WalSenderWriteData at the same sent_lsn in every reading for half a second.
+     * {@code end}: two readings half a second apart, both WalSenderWriteData at the same sent_lsn.
      */
     private static void awaitWalsenderStalled(String slot, String end) throws Exception {
         String[] previous = {null};
-        long[] sameSince = {System.nanoTime()};
         java.util.Set<String> seen = new java.util.LinkedHashSet<>();
         Eventually.await("the walsender of " + slot + " to stall writing to pgwarden before " + end, Duration.ofSeconds(60), () -> {
+            Thread.sleep(500);
             try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement();
                  ResultSet rs = st.executeQuery("SELECT a.wait_event || ' ' || r.sent_lsn || ' ' || (r.sent_lsn < '" + end
                          + "'::pg_lsn) FROM pg_stat_activity a JOIN pg_replication_slots s ON s.active_pid = a.pid"
                          + " JOIN pg_stat_replication r ON r.pid = a.pid WHERE s.slot_name = '" + slot + "'")) {
                 String now = rs.next() ? rs.getString(1) : "no walsender";
-                if (!now.equals(previous[0])) {
-                    sameSince[0] = System.nanoTime();
-                }
-                boolean held = System.nanoTime() - sameSince[0] >= Duration.ofMillis(500).toNanos();
-                String reading = now + (held ? " (unchanged)" : "");
+                String reading = now + (now.equals(previous[0]) ? " (unchanged)" : "");
                 previous[0] = now;
                 seen.add(now.replaceAll(" [0-9A-F]+/[0-9A-F]+ ", " <lsn> "));
                 return reading + "; seen: " + seen;
