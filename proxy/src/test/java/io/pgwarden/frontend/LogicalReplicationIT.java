@@ -1,6 +1,7 @@
 package io.pgwarden.frontend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,8 +162,10 @@ class LogicalReplicationIT {
 
     /*
      * Fails if pgwarden keeps reading the walsender for a client that does not read: the walsender
-     * would then send all 32 transactions (pgwarden taking them into memory) and never stall (tried:
-     * with the server read regardless of the client's writability, it never stalled in 60 s).
+     * would then never stall and pgwarden would take every change into memory (tried: with the
+     * server read regardless of the client's writability, it never stalled in 60 s). How much the
+     * kernel buffers before the walsender stalls depends on the machine (tcp_rmem's maximum is
+     * 32 MiB on some, 6 MiB on others), so the changes are written in 8 MB rounds until it does.
      */
     @Test
     void aCdcClientThatStopsReadingPausesTheWalsenderInsteadOfFillingPgwardensMemoryAndThenGetsEverything() throws Exception {
@@ -173,49 +176,56 @@ class LogicalReplicationIT {
             cdc.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot().logical()
                     .withSlotName("orders_slow_slot").withOutputPlugin("pgoutput").make();
             PGReplicationStream stream = startStream(cdc, "orders_slow_slot");
-            String last;
+            int transactions = 0;
+            String stall = null;
             try (Connection owner = direct("orders_db", "orders_owner", "orders-db-pw"); Statement st = owner.createStatement()) {
-                for (int batch = 0; batch < 32; batch++) { // 32 transactions of 1 MB: the walsender reports each one sent
-                    int first = 10_000 + batch * 100;
-                    st.execute("INSERT INTO events SELECT i, 'bulk ' || repeat('x', 10000) FROM generate_series("
-                            + first + ", " + (first + 99) + ") i");
-                }
-                try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()")) {
-                    rs.next();
-                    last = rs.getString(1);
+                while (stall == null && transactions < MAX_SLOW_READER_TRANSACTIONS) {
+                    for (int round = 0; round < 8; round++, transactions++) { // each transaction: 100 changes of 10 kB
+                        int first = 10_000 + transactions * 100;
+                        st.execute("INSERT INTO events SELECT i, 'bulk ' || repeat('x', 10000) FROM generate_series("
+                                + first + ", " + (first + 99) + ") i");
+                    }
+                    try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()")) {
+                        rs.next();
+                        stall = walsenderStalledBefore("orders_slow_slot", rs.getString(1));
+                    }
                 }
             }
-            awaitWalsenderStalled("orders_slow_slot", last);
+            assertNotNull(stall, "the walsender of orders_slow_slot never stalled writing to pgwarden, after "
+                    + transactions + " transactions of 1 MB");
             long buffered = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory() - directBefore;
-            // Netty's pooled allocator reserves memory in chunks of 4 MiB: one or two chunks, not the 32 MB of changes
-            assertTrue(buffered < 16L * 1024 * 1024, "pgwarden holds " + buffered + " bytes for the CDC client");
+            // Netty's pooled allocator reserves memory in chunks of 4 MiB: one or two chunks, not the changes
+            assertTrue(buffered < 16L * 1024 * 1024, "pgwarden holds " + buffered + " bytes for the CDC client, "
+                    + transactions + " MB of changes written, stalled: " + stall);
 
-            Received all = receive(stream, 3_200, Duration.ofSeconds(60));
-            assertEquals(3_200, all.bodies.size(), "every change arrives once the client reads again");
+            Received all = receive(stream, transactions * 100, Duration.ofSeconds(60));
+            assertEquals(transactions * 100, all.bodies.size(), "every change arrives once the client reads again");
             acknowledge(stream, "orders_slow_slot", all.commitEnd);
         }
     }
 
+    /** 192 MB of changes: far more than the socket buffers on both sides of pgwarden can hold. */
+    private static final int MAX_SLOW_READER_TRANSACTIONS = 192;
+
     /**
-     * Waits until the slot's walsender is blocked writing (pgwarden stopped reading it) short of
-     * {@code end}: two readings half a second apart, both WalSenderWriteData at the same sent_lsn.
+     * The walsender of {@code slot}'s reading, if it is blocked writing (pgwarden stopped reading
+     * it) short of {@code end}: two readings half a second apart, both WalSenderWriteData at the
+     * same sent_lsn. Null if it is still sending, or has sent everything.
      */
-    private static void awaitWalsenderStalled(String slot, String end) throws Exception {
-        String[] previous = {null};
-        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
-        Eventually.await("the walsender of " + slot + " to stall writing to pgwarden before " + end, Duration.ofSeconds(60), () -> {
-            Thread.sleep(500);
-            try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT a.wait_event || ' ' || r.sent_lsn || ' ' || (r.sent_lsn < '" + end
-                         + "'::pg_lsn) FROM pg_stat_activity a JOIN pg_replication_slots s ON s.active_pid = a.pid"
-                         + " JOIN pg_stat_replication r ON r.pid = a.pid WHERE s.slot_name = '" + slot + "'")) {
-                String now = rs.next() ? rs.getString(1) : "no walsender";
-                String reading = now + (now.equals(previous[0]) ? " (unchanged)" : "");
-                previous[0] = now;
-                seen.add(now.replaceAll(" [0-9A-F]+/[0-9A-F]+ ", " <lsn> "));
-                return reading + "; seen: " + seen;
-            }
-        }, reading -> reading.startsWith("WalSenderWriteData ") && reading.contains(" true (unchanged);"));
+    private static String walsenderStalledBefore(String slot, String end) throws Exception {
+        String first = walsenderReading(slot, end);
+        Thread.sleep(500); // "stalled" is a reading that does not change over time
+        String second = walsenderReading(slot, end);
+        return second.startsWith("WalSenderWriteData ") && second.endsWith(" true") && second.equals(first) ? second : null;
+    }
+
+    private static String walsenderReading(String slot, String end) throws SQLException {
+        try (Connection admin = postgres.adminDataSource("postgres").getConnection(); Statement st = admin.createStatement();
+             ResultSet rs = st.executeQuery("SELECT a.wait_event || ' ' || r.sent_lsn || ' ' || (r.sent_lsn < '" + end
+                     + "'::pg_lsn) FROM pg_stat_activity a JOIN pg_replication_slots s ON s.active_pid = a.pid"
+                     + " JOIN pg_stat_replication r ON r.pid = a.pid WHERE s.slot_name = '" + slot + "'")) {
+            return rs.next() ? String.valueOf(rs.getString(1)) : "no walsender";
+        }
     }
 
     @Test
