@@ -57,7 +57,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      *
      * @param port          0 picks a free port
      * @param dataDirectory kept between runs (initdb only when it holds no cluster yet); null for a
-     *                      temporary directory that {@link #close()} removes
+     *                      temporary directory that {@link #close()} removes, filled from a {@link ClusterTemplate}
      */
     public static EmbeddedPostgresServer start(int port, Path dataDirectory) throws IOException {
         return start(port, dataDirectory, java.util.Map.of());
@@ -74,11 +74,22 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // Not inside the data directory: initdb insists on an empty one.
         Path logFile = data.resolveSibling(data.getFileName() + ".log");
         Files.createDirectories(data.getParent());
+        boolean copied = false;
+        if (temporaryRoot != null) {
+            try {
+                ClusterTemplate.copyInto(data);
+                copied = true;
+            } catch (IOException | RuntimeException e) {
+                log.warn("no cluster template ({}): running initdb", e.getMessage());
+                deleteQuietly(data);
+            }
+        }
 
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setPort(port)
                 .setDataDirectory(data)
-                .setCleanDataDirectory(temporaryRoot != null)
+                // zonky runs initdb when told to clean, or when the directory holds no cluster
+                .setCleanDataDirectory(temporaryRoot != null && !copied)
                 .setPGStartupWait(STARTUP_WAIT)
                 .setServerConfig("listen_addresses", HOST)
                 .setServerConfig("max_connections", "200")
@@ -254,7 +265,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    private static void deleteQuietly(Path root) {
+    static void deleteQuietly(Path root) {
         if (root == null || !Files.exists(root)) {
             return;
         }
