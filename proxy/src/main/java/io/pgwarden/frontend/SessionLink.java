@@ -47,10 +47,13 @@ final class SessionLink implements ServerSide {
 
     @Override
     public void onServerReadComplete(ServerConnection from) {
-        outbox.serverReadComplete(from);
         if (endWhenIdle != null) {
-            tryEnd(); // once per read batch, and only for a client that must go: nothing per message
+            // once per read batch, and only for a client that must go: nothing per message. Before the
+            // batch goes out: a client that has read its ReadyForQuery could otherwise begin its next
+            // transaction before the lease ends, and be let through (RunCommandSignalsIT, once in CI)
+            tryEnd();
         }
+        outbox.serverReadComplete(from);
     }
 
     /**
