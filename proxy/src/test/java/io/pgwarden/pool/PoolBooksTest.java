@@ -34,7 +34,7 @@ class PoolBooksTest {
                                          int reserve, Duration reserveTimeout) {
         return new PoolSettings(PoolMode.TRANSACTION, size, minIdle, wait, idleTimeout, lifetime, Duration.ofSeconds(5),
                 "DISCARD ALL", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250, 0, 1, 0, reserve, reserveTimeout,
-                io.pgwarden.config.Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ZERO);
+                io.pgwarden.config.Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ZERO, Duration.ofSeconds(30));
     }
 
     private PoolBooks<String, String> books(int size) {
