@@ -35,6 +35,10 @@ public interface DatabaseMeters {
     /** The counts so far, for the admin console's SHOW STATS. */
     DatabaseTotals totals();
 
+    /** A move of the database ended; {@code nanos}: how long it held new transactions (not recorded when abandoned). */
+    default void moveEnded(long nanos, MoveResult result) {
+    }
+
     DatabaseMeters NONE = new DatabaseMeters() {
         @Override
         public void clientWaitEnded(long nanos, boolean timedOut) {
