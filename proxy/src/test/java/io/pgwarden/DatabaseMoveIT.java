@@ -303,6 +303,7 @@ class DatabaseMoveIT {
                 }
             });
             Eventually.await("the new session held by the move", () -> pgwarden.pool("shop_s").stats().waiting(), n -> n >= 1);
+            assertEquals(1, registry().get("pgwarden.databases.moving").gauge().value(), "the move shows while it runs");
             assertEquals("a", marker(st), "still within move_timeout (2 s): the old session works");
 
             Eventually.await("move_timeout to end the old session and the move", () -> moves("shop_s", "forced"), n -> n == 1);
@@ -311,6 +312,7 @@ class DatabaseMoveIT {
             assertTrue(ended.getMessage().contains("database \"shop_s\" is moving to another instance"), ended.getMessage());
             assertEquals("b", newcomer.get(20, TimeUnit.SECONDS), "its next connection is on the new instance");
             assertEquals(1, endedByMove("shop_s"));
+            assertEquals(0, registry().get("pgwarden.databases.moving").gauge().value());
             Eventually.await("no connection of shop_s left on the old instance", () -> connectionsOn(a, "shop_s"), n -> n == 0);
         }
     }

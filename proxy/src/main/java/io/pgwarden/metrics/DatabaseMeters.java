@@ -35,8 +35,11 @@ public interface DatabaseMeters {
     /** The counts so far, for the admin console's SHOW STATS. */
     DatabaseTotals totals();
 
-    /** A move of the database ended; {@code nanos}: how long it held new transactions (not recorded when abandoned). */
-    default void moveEnded(long nanos, MoveResult result) {
+    /**
+     * A move of the database ended; {@code nanos}: how long it held new transactions (not recorded
+     * when abandoned); {@code clientsEnded}: clients still on the old location at move_timeout, ended.
+     */
+    default void moveEnded(long nanos, MoveResult result, int clientsEnded) {
     }
 
     DatabaseMeters NONE = new DatabaseMeters() {

@@ -22,6 +22,7 @@ final class MicrometerDatabaseMeters implements DatabaseMeters {
     private final Counter bytesClientToServer;
     private final Counter bytesServerToClient;
     private final Timer moveDuration;
+    private final Counter endedByMove;
     /** By result, all built at start: a move's first count shows in rate() and increase(). */
     private final java.util.EnumMap<MoveResult, Counter> moves = new java.util.EnumMap<>(MoveResult.class);
     /** By SQLSTATE class; errors are rare, so one map lookup per error is fine. */
@@ -39,6 +40,7 @@ final class MicrometerDatabaseMeters implements DatabaseMeters {
         bytesClientToServer = counter(PgwardenMeter.BYTES, tags.and(Labels.DIRECTION, Labels.CLIENT_TO_SERVER));
         bytesServerToClient = counter(PgwardenMeter.BYTES, tags.and(Labels.DIRECTION, Labels.SERVER_TO_CLIENT));
         moveDuration = timer(PgwardenMeter.DATABASE_MOVE_DURATION);
+        endedByMove = counter(PgwardenMeter.CLIENTS_ENDED, tags.and(Labels.REASON, "moved"));
         for (MoveResult result : MoveResult.values()) {
             moves.put(result, counter(PgwardenMeter.DATABASE_MOVES, tags.and(Labels.RESULT, result.label())));
         }
@@ -107,8 +109,9 @@ final class MicrometerDatabaseMeters implements DatabaseMeters {
     }
 
     @Override
-    public void moveEnded(long nanos, MoveResult result) {
+    public void moveEnded(long nanos, MoveResult result, int clientsEnded) {
         moves.get(result).increment();
+        endedByMove.increment(clientsEnded);
         if (result != MoveResult.ABANDONED) {
             moveDuration.record(nanos, TimeUnit.NANOSECONDS);
         }

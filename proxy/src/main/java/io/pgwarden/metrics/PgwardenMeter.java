@@ -104,6 +104,9 @@ public enum PgwardenMeter {
     DATABASE_MOVE_DURATION("pgwarden.database.move", "pgwarden_database_move_seconds", Meter.Type.TIMER,
             "How long a move held the database's new transactions: from the reload to the first server of the new location "
                     + "being allowed (abandoned moves are not timed)", DATABASE),
+    DATABASES_MOVING("pgwarden.databases.moving", "pgwarden_databases_moving", Meter.Type.GAUGE,
+            "Databases moving now: a reload changed their backend or dbname and their old location is not empty yet "
+                    + "(new transactions held)"),
     DATABASES_PAUSED("pgwarden.databases.paused", "pgwarden_databases_paused", Meter.Type.GAUGE,
             "Databases paused now (PAUSE or KILL, until RESUME)"),
     SERVER_ERRORS("pgwarden.server.errors", "pgwarden_server_errors_total", Meter.Type.COUNTER,

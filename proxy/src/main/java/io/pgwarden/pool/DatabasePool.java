@@ -343,7 +343,8 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
      */
     public Future<ServerConnection> openReplication(EventLoop loop, io.pgwarden.backend.BackendLogin login) {
         if (moving()) {
-            return loop.newFailedFuture(new DatabaseMovingException(movingMessage(database.name()) + ": try again shortly"));
+            return loop.newFailedFuture(new DatabaseMovingException("database \"" + database.name()
+                    + "\" is moving to another instance: try again shortly"));
         }
         InstanceBudget budget = this.budget; // the one this connection counts in, should a move follow
         if (!budget.takeDedicated()) {
@@ -574,9 +575,9 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
     }
 
-    /** What a client still on the old location is told at move_timeout (57P01: drivers and pools reconnect). */
+    /** What a client ended because its database moves is told (57P01: drivers and pools reconnect). */
     public static String movingMessage(String database) {
-        return "terminating connection: database \"" + database + "\" is moving to another instance (move_timeout passed)";
+        return "terminating connection: database \"" + database + "\" is moving to another instance";
     }
 
     /**
@@ -663,7 +664,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
             log.warn("database \"{}\": move_timeout passed with {} server connections still open on {}/{}: ending their clients",
                     database.name(), stats().open(), timedOut.from.backend(), timedOut.from.dbname());
         }
-        String message = movingMessage(database.name());
+        String message = movingMessage(database.name()) + " (move_timeout passed)";
         for (PoolClient client : clients()) {
             client.endOnOldLocation(SqlState.ADMIN_SHUTDOWN, message, () -> timedOut.ended.add(client));
         }
@@ -703,7 +704,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         followUps.forEach(Runnable::run);
         long held = now - done.startedNanos;
         MoveResult result = done.pastTimeout ? MoveResult.FORCED : MoveResult.CLEAN;
-        meters.moveEnded(held, result);
+        meters.moveEnded(held, result, done.ended.size());
         log.info("database \"{}\": moved from {}/{} to {}/{}: new transactions were held {} ms{}", done.target.name(),
                 done.from.backend(), done.from.dbname(), done.target.backend(), done.target.dbname(),
                 TimeUnit.NANOSECONDS.toMillis(held), done.ended.isEmpty() ? ""
@@ -939,7 +940,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         if (abandoned != null) {
             log.warn("database \"{}\": its move to {}/{} is abandoned: the database was removed or pgwarden is stopping",
                     database.name(), abandoned.target.backend(), abandoned.target.dbname());
-            meters.moveEnded(0, MoveResult.ABANDONED);
+            meters.moveEnded(0, MoveResult.ABANDONED, abandoned.ended.size());
             abandoned.done.complete(new MoveOutcome(MoveResult.ABANDONED, System.nanoTime() - abandoned.startedNanos,
                     abandoned.ended.size()));
         }

@@ -59,6 +59,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         config.backends().values().forEach(backend -> addBackend(backend, capacityOf(backend, config)));
         config.databases().values().forEach(this::add);
         gauges.add(metrics.bindPaused(() -> (int) byDatabase.values().stream().filter(DatabasePool::isPaused).count()));
+        gauges.add(metrics.bindMoving(() -> (int) byDatabase.values().stream().filter(DatabasePool::moving).count()));
     }
 
     // ---- a reload (one at a time) ---------------------------------------------------------------------
@@ -143,8 +144,8 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
     /**
      * A reload moved {@code target.name()} to another backend or dbname (both known already): its pool
      * moves there on its own ({@link DatabasePool#move}); the future completes when it has. Then, off
-     * the event loops, its gauges are bound again under the new backend's label, and the clients it
-     * had to end are counted.
+     * the event loops, its gauges are bound again under the new backend's label (a second reload
+     * during the move gets the same future, and binds them again: no harm).
      */
     public CompletableFuture<DatabasePool.MoveOutcome> move(DatabaseConfig target) {
         DatabasePool pool = pool(target.name());
@@ -152,9 +153,6 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
                 .whenCompleteAsync((outcome, failure) -> {
                     if (outcome == null || outcome.result() == io.pgwarden.metrics.MoveResult.ABANDONED) {
                         return;
-                    }
-                    for (int i = 0; i < outcome.clientsEnded(); i++) {
-                        metrics.clientEnded(target.name(), "moved");
                     }
                     poolGauges.computeIfPresent(target.name(), (name, bindings) -> {
                         if (byDatabase.get(name) != pool) {
