@@ -120,11 +120,11 @@ class DatabaseMoveIT {
 
     /** Rewrites the file with {@code database} on {@code backend} and reloads it, as SIGHUP would. */
     private static ReloadOutcome moveTo(String database, String backend) {
-        where.put(database, backend);
+        String from = where.put(database, backend);
         ReloadOutcome outcome = pgwarden.reload();
         assertTrue(outcome.success(), outcome.lines().toString());
-        assertEquals(List.of("database \"" + database + "\": backend/dbname a/" + database + "_db -> b/" + database
-                + "_db: moving (new transactions are held until its open ones end, move_timeout at most)"), outcome.lines());
+        assertEquals(List.of("database \"" + database + "\": backend/dbname " + from + "/" + database + "_db -> " + backend + "/"
+                + database + "_db: moving (new transactions are held until its open ones end, move_timeout at most)"), outcome.lines());
         return outcome;
     }
 
@@ -172,9 +172,10 @@ class DatabaseMoveIT {
     }
 
     /*
-     * Fails if any transaction fails (before, during or after the move), if a transaction begun after
-     * RELOAD returned ran on a (it must be held, then run on b), if a keeps a connection of shop, if
-     * the move is not counted as clean and timed once, or if the clients get nothing done on b.
+     * Fails if any transaction fails (before, during or after the move and its rollback), if a
+     * transaction begun after RELOAD returned ran on a (it must be held, then run on b), if a keeps a
+     * connection of shop, if the clients get nothing done on b, if after the rollback they are not
+     * back on a (and b still has a connection of shop), or if the moves are not counted as clean and timed.
      */
     @Test
     void underLoadInTransactionModeAMoveCostsClientsAPauseOnly() throws Exception {
@@ -246,30 +247,45 @@ class DatabaseMoveIT {
             long movedAt = System.nanoTime();
             int atMoveEnd = done.size();
             Eventually.await("load running on b", () -> done.size() >= atMoveEnd + 200 || !errors.isEmpty());
+            Eventually.await("no connection of shop left on the old instance", () -> connectionsOn(a, "shop"), n -> n == 0);
+            assertTrue(connectionsOn(b, "shop") > 0);
+
+            // the rollback is a move like any other
+            moveTo("shop", "a");
+            long rolledBackReturned = System.nanoTime();
+            Eventually.await("the move back to end", () -> moves("shop", "clean") == 2 || !errors.isEmpty());
+            int atRollbackEnd = done.size();
+            Eventually.await("load running on a again", () -> done.size() >= atRollbackEnd + 100 || !errors.isEmpty());
             running.set(false);
             for (java.util.concurrent.Future<?> future : futures) {
                 future.get(30, TimeUnit.SECONDS);
             }
 
             assertTrue(errors.isEmpty(), "no transaction failed: " + errors);
-            List<Done> begunAfterReload = done.stream().filter(d -> d.startNanos() - reloadReturned > 0).toList();
+            List<Done> begunAfterReload = done.stream().filter(d -> d.startNanos() - reloadReturned > 0
+                    && rolledBackReturned - d.endNanos() > 0).toList();
             assertTrue(begunAfterReload.size() >= 200);
             assertEquals(List.of(), begunAfterReload.stream().filter(d -> !d.instance().equals("b")).toList(),
-                    "every transaction begun after RELOAD returned ran on the new instance");
+                    "every transaction begun after RELOAD returned (and over before the rollback) ran on the new instance");
+            List<Done> begunAfterRollback = done.stream().filter(d -> d.startNanos() - rolledBackReturned > 0).toList();
+            assertTrue(begunAfterRollback.size() >= 100);
+            assertEquals(List.of(), begunAfterRollback.stream().filter(d -> !d.instance().equals("a")).toList(),
+                    "and every one begun after the rollback's RELOAD ran on the old instance again");
             assertEquals(0, moves("shop", "forced"));
             Timer timer = registry().find("pgwarden.database.move").tag("database", "shop").timer();
-            assertEquals(1, timer.count());
-            Eventually.await("no connection of shop left on the old instance", () -> connectionsOn(a, "shop"), n -> n == 0);
-            assertTrue(connectionsOn(b, "shop") > 0);
+            assertEquals(2, timer.count());
+            Eventually.await("no connection of shop left on b after the rollback", () -> connectionsOn(b, "shop"), n -> n == 0);
+            assertTrue(connectionsOn(a, "shop") > 0);
 
             // what the clients saw: the transactions begun while the move held them, from the reload to its end
             long[] held = done.stream().filter(d -> d.startNanos() - reloadStart >= 0 && movedAt - d.startNanos() >= 0)
                     .mapToLong(d -> d.endNanos() - d.startNanos()).sorted().toArray();
             long[] ordinary = done.stream().filter(d -> reloadStart - d.endNanos() > 0)
                     .mapToLong(d -> d.endNanos() - d.startNanos()).sorted().toArray();
-            System.out.printf("database move under load (6 clients, pool_size 4): pgwarden held new transactions %.1f ms; "
+            System.out.printf("database move under load (6 clients, pool_size 4): pgwarden held new transactions %.1f ms over the "
+                            + "move and its rollback (max %.1f ms); "
                             + "transactions begun during the move (%d): p99 %.1f ms, max %.1f ms; before it (%d): p99 %.1f ms, max %.1f ms%n",
-                    timer.totalTime(TimeUnit.MICROSECONDS) / 1000.0, held.length, millis(percentile(held, 0.99)),
+                    timer.totalTime(TimeUnit.MICROSECONDS) / 1000.0, timer.max(TimeUnit.MICROSECONDS) / 1000.0, held.length, millis(percentile(held, 0.99)),
                     millis(held.length == 0 ? 0 : held[held.length - 1]), ordinary.length, millis(percentile(ordinary, 0.99)),
                     millis(ordinary[ordinary.length - 1]));
         } finally {

@@ -565,6 +565,8 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         final CompletableFuture<MoveOutcome> done = new CompletableFuture<>();
         final Set<PoolClient> ended = ConcurrentHashMap.newKeySet();
         volatile boolean pastTimeout;
+        /** Sweeps since move_timeout; only the timer's task touches it. */
+        int sweeps;
 
         Move(long startedNanos, DatabaseConfig from, DatabaseConfig target, BackendConnector connector, InstanceBudget budget) {
             this.startedNanos = startedNanos;
@@ -588,7 +590,9 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
      * <li>servers of the old location are closed as they come free: idle ones now, the others at the
      *     end of their transaction (transaction mode) or when their client leaves (session mode, pinned);</li>
      * <li>at move_timeout, who is still on the old location is ended with 57P01 (a transaction there
-     *     included), and again each second after, until none is left;</li>
+     *     included), and again each second after, until none is left; from two seconds after
+     *     move_timeout on, a server of the old location that is still open (no client of its own
+     *     left to end: a reset that hangs) is closed;</li>
      * <li>then the pool's claims go from the old instance's budget to the new one's, and the held
      *     clients are served from the new location.</li>
      * </ol>
@@ -667,6 +671,12 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         String message = movingMessage(database.name()) + " (move_timeout passed)";
         for (PoolClient client : clients()) {
             client.endOnOldLocation(SqlState.ADMIN_SHUTDOWN, message, () -> timedOut.ended.add(client));
+        }
+        if (++timedOut.sweeps > 2) {
+            List<ServerLease> left = servers();
+            log.warn("database \"{}\": {} server connections still open on {}/{} two seconds past move_timeout: closing them",
+                    database.name(), left.size(), timedOut.from.backend(), timedOut.from.dbname());
+            left.forEach(lease -> lease.server().close());
         }
         loops.next().schedule(() -> moveTimedOut(timedOut), MAINTENANCE_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }

@@ -31,9 +31,7 @@ public interface PoolClient {
      * boundary (a session-mode or pinned client between transactions), or inside a transaction (a
      * straggler; PostgreSQL rolls it back). {@code ended} runs, on some event loop, when it is ended.
      * A client that holds no server (transaction mode between transactions, or held by the move)
-     * is left alone: it goes on at the new location. Any thread. A client that never holds a server
-     * of the pool (a replication client, ended when the move begins) has nothing to do.
+     * is left alone: it goes on at the new location. Any thread.
      */
-    default void endOnOldLocation(String sqlState, String message, Runnable ended) {
-    }
+    void endOnOldLocation(String sqlState, String message, Runnable ended);
 }
