@@ -163,6 +163,12 @@ class DatabaseMoveIT {
         return registry().counter("pgwarden.database.moves", "database", database, "result", result).count();
     }
 
+    /** The backend labels of the database's pgwarden_server_connections gauges. */
+    private static java.util.Set<String> serverGaugeBackends(String database) {
+        return registry().find("pgwarden.server.connections").tag("database", database).gauges().stream()
+                .map(gauge -> gauge.getId().getTag("backend")).collect(java.util.stream.Collectors.toSet());
+    }
+
     private static double endedByMove(String database) {
         return registry().counter("pgwarden.clients.ended", "database", database, "reason", "moved").count();
     }
@@ -249,6 +255,8 @@ class DatabaseMoveIT {
             Eventually.await("load running on b", () -> done.size() >= atMoveEnd + 200 || !errors.isEmpty());
             Eventually.await("no connection of shop left on the old instance", () -> connectionsOn(a, "shop"), n -> n == 0);
             assertTrue(connectionsOn(b, "shop") > 0);
+            Eventually.await("the pool's server gauges under the new backend's label", () -> serverGaugeBackends("shop"),
+                    backends -> backends.equals(java.util.Set.of("b")));
 
             // the rollback is a move like any other
             moveTo("shop", "a");
@@ -276,6 +284,8 @@ class DatabaseMoveIT {
             assertEquals(2, timer.count());
             Eventually.await("no connection of shop left on b after the rollback", () -> connectionsOn(b, "shop"), n -> n == 0);
             assertTrue(connectionsOn(a, "shop") > 0);
+            Eventually.await("the server gauges back under a", () -> serverGaugeBackends("shop"),
+                    backends -> backends.equals(java.util.Set.of("a")));
 
             // what the clients saw: the transactions begun while the move held them, from the reload to its end
             long[] held = done.stream().filter(d -> d.startNanos() - reloadStart >= 0 && movedAt - d.startNanos() >= 0)
