@@ -56,11 +56,12 @@ class DatabaseMoveIT {
               shop:   {backend: "${SHOP}",   dbname: shop_db,   user: shop_owner,   password: shop-db-pw, pool_mode: transaction, pool_size: 4}
               shop_s: {backend: "${SHOP_S}", dbname: shop_s_db, user: shop_s_owner, password: shop-db-pw, pool_mode: session, pool_size: 4, move_timeout: 2s}
               shop_x: {backend: "${SHOP_X}", dbname: shop_x_db, user: shop_x_owner, password: shop-db-pw, pool_mode: transaction, pool_size: 2, move_timeout: 2s, query_wait_timeout: 1s}
+              shop_p: {backend: "${SHOP_P}", dbname: shop_p_db, user: shop_p_owner, password: shop-db-pw, pool_mode: transaction, pool_size: 2, move_timeout: 2s}
             services:
-              shop-service: {password: shop-pw, databases: [shop, shop_s, shop_x]}
+              shop-service: {password: shop-pw, databases: [shop, shop_s, shop_x, shop_p]}
               ops: {password: ops-pw}
             """;
-    private static final List<String> DATABASES = List.of("shop", "shop_s", "shop_x");
+    private static final List<String> DATABASES = List.of("shop", "shop_s", "shop_x", "shop_p");
 
     private static EmbeddedPostgresServer a;
     private static EmbeddedPostgresServer b;
@@ -74,8 +75,8 @@ class DatabaseMoveIT {
         b = EmbeddedPostgresServer.start(0, null);
         DATABASES.forEach(database -> where.put(database, "a"));
         // the same roles and databases on both instances, then the "copied" data: equal but for the marker
-        new Provisioner().provision(config(Map.of("SHOP", "a", "SHOP_S", "a", "SHOP_X", "a")));
-        new Provisioner().provision(config(Map.of("SHOP", "b", "SHOP_S", "b", "SHOP_X", "b")));
+        new Provisioner().provision(config(Map.of("SHOP", "a", "SHOP_S", "a", "SHOP_X", "a", "SHOP_P", "a")));
+        new Provisioner().provision(config(Map.of("SHOP", "b", "SHOP_S", "b", "SHOP_X", "b", "SHOP_P", "b")));
         for (EmbeddedPostgresServer instance : List.of(a, b)) {
             String marker = instance == a ? "a" : "b";
             for (String database : DATABASES) {
@@ -376,6 +377,37 @@ class DatabaseMoveIT {
             assertTrue(heldMillis > 1000, "held " + heldMillis + " ms, longer than its query_wait_timeout (1 s), and served");
             assertEquals(1, endedByMove("shop_x"));
             Eventually.await("no connection of shop_x left on the old instance", () -> connectionsOn(a, "shop_x"), n -> n == 0);
+        }
+    }
+
+    @Test
+    void aPinnedClientKeepsItsServerOnTheOldInstanceUntilMoveTimeoutThenGoesAtItsBoundary() throws Exception {
+        try (Connection pinned = connect("shop_p", new Properties()); Connection other = connect("shop_p", new Properties())) {
+            Statement st = pinned.createStatement();
+            st.execute("CREATE TEMP TABLE scratch (x int)"); // session state: pinned to its server
+            Eventually.await("the client pinned", () -> pgwarden.pool("shop_p").pinned().pinnedClients(), n -> n == 1);
+            assertEquals("a", marker(other.createStatement()));
+            moveTo("shop_p", "b");
+
+            assertEquals("a", marker(st), "pinned, it keeps its server (and its temp table) on the old instance");
+            st.execute("INSERT INTO scratch VALUES (1)");
+            CompletableFuture<String> unpinned = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = other.createStatement()) {
+                    return marker(s);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Eventually.await("the unpinned client's next transaction held", () -> pgwarden.pool("shop_p").stats().waiting(),
+                    n -> n >= 1);
+
+            Eventually.await("move_timeout to end the pinned client and the move", () -> moves("shop_p", "forced"), n -> n == 1);
+            SQLException ended = assertThrows(SQLException.class, () -> marker(st));
+            assertEquals("57P01", ended.getSQLState(), ended.getMessage());
+            assertTrue(ended.getMessage().contains("database \"shop_p\" is moving to another instance"), ended.getMessage());
+            assertEquals("b", unpinned.get(20, TimeUnit.SECONDS), "the unpinned client goes on at the new instance");
+            assertEquals(1, endedByMove("shop_p"));
+            Eventually.await("no connection of shop_p left on the old instance", () -> connectionsOn(a, "shop_p"), n -> n == 0);
         }
     }
 }
