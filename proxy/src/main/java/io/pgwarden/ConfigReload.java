@@ -32,6 +32,13 @@ import java.util.Set;
  * changed. The changes themselves are {@link ConfigDiff}'s; this is the thin shell that carries
  * them out. One reload at a time (SIGHUP, RELOAD, watch_config may coincide). Never on an event
  * loop: it may derive SCRAM keys and read budgets from PostgreSQL.
+ *
+ * <p>A database moved to another backend or dbname is applied like the rest: its pool begins the
+ * move, and the reload returns. The move then goes on by itself, up to move_timeout (30 s by
+ * default): the reload does not wait for it, so that RELOAD, SIGHUP and watch_config answer at
+ * once, the reload lock is not held for that long, and a later reload (another move of the same
+ * database, a rollback) can run meanwhile. The log says when each move ends, and with what pause;
+ * so do {@code pgwarden_database_moves_total} and {@code pgwarden_database_move_seconds}.
  */
 public final class ConfigReload {
 
@@ -87,6 +94,12 @@ public final class ConfigReload {
                     budgets.put(backend.name(), Pools.capacityOf(backend, next));
                 }
             }
+            for (ConfigChange change : diff.of(ConfigChange.Kind.DATABASE_MOVED)) {
+                String backend = next.databases().get(change.subject()).backend();
+                if (!budgets.containsKey(backend)) {
+                    pools.checkMinimumsFit(backend, next); // a budget read now was checked by capacityOf
+                }
+            }
         } catch (TlsSetupException | IllegalStateException e) {
             return failed(List.of(e.getMessage()));
         }
@@ -117,17 +130,21 @@ public final class ConfigReload {
         metrics.configure(next);
         credentials.update(next);
         Set<String> updated = new LinkedHashSet<>();
+        Set<String> moved = new LinkedHashSet<>();
         for (ConfigChange change : diff.changes()) {
             switch (change.kind()) {
                 case BACKEND_ADDED -> pools.addBackend(next.backends().get(change.subject()), budgets.get(change.subject()));
                 case BACKEND_BUDGET_CHANGED -> pools.resizeBudget(change.subject(), budgets.get(change.subject()));
                 case DATABASE_ADDED -> pools.add(next.databases().get(change.subject()));
                 case DATABASE_LOGIN_CHANGED, POOL_SETTINGS_CHANGED -> updated.add(change.subject());
+                case DATABASE_MOVED -> moved.add(change.subject());
                 default -> {
                     // the rest takes effect through the running config (logins), or below
                 }
             }
         }
+        // the move first: a pool that moves keeps its location through update, and takes the new settings with it
+        moved.forEach(database -> pools.move(next.databases().get(database)));
         updated.forEach(database -> pools.pool(database).update(next.databases().get(database)));
         running.set(next); // new logins follow the new file from here on
         // who may no longer be here goes at the end of its transaction: new logins are refused already

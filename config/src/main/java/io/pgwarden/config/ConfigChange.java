@@ -16,9 +16,7 @@ public record ConfigChange(Kind kind, String subject, String object, String deta
         /** Applied now. */
         LIVE,
         /** Kept as it was until pgwarden restarts. */
-        NEEDS_RESTART,
-        /** A database moved to another backend or physical database: kept where it is for now. */
-        NEEDS_MOVE
+        NEEDS_RESTART
     }
 
     public enum Kind {
@@ -35,7 +33,11 @@ public record ConfigChange(Kind kind, String subject, String object, String deta
         /** The role or password pgwarden logs in with: new server connections use the new ones. */
         DATABASE_LOGIN_CHANGED(Effect.LIVE),
         POOL_SETTINGS_CHANGED(Effect.LIVE),
-        DATABASE_MOVED(Effect.NEEDS_MOVE),
+        /**
+         * Another backend or dbname: the pool moves, new transactions held until its servers on the old
+         * location are gone (move_timeout at most), then served on the new one. Applied now, finished later.
+         */
+        DATABASE_MOVED(Effect.LIVE),
         BACKEND_ADDED(Effect.LIVE),
         BACKEND_REMOVED(Effect.LIVE),
         BACKEND_BUDGET_CHANGED(Effect.LIVE),
@@ -83,7 +85,8 @@ public record ConfigChange(Kind kind, String subject, String object, String deta
             case DATABASE_LOGIN_CHANGED -> "database \"" + subject + "\": " + detail
                     + " (new server connections; open ones are closed when next idle)";
             case POOL_SETTINGS_CHANGED -> "database \"" + subject + "\": " + detail;
-            case DATABASE_MOVED -> "database \"" + subject + "\": " + detail + ": needs a move, not applied yet";
+            case DATABASE_MOVED -> "database \"" + subject + "\": " + detail
+                    + ": moving (new transactions are held until its open ones end, move_timeout at most)";
             case BACKEND_ADDED -> "backend \"" + subject + "\" added";
             case BACKEND_REMOVED -> "backend \"" + subject + "\" removed";
             case BACKEND_BUDGET_CHANGED -> "backend \"" + subject + "\": " + detail + " (the budget is divided again)";

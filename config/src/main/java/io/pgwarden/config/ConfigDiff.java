@@ -52,6 +52,7 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
         POOL_KEYS.put("max_client_connections", PoolSettings::maxClientConnections);
         POOL_KEYS.put("reserve_pool", PoolSettings::reservePool);
         POOL_KEYS.put("reserve_pool_timeout", PoolSettings::reservePoolTimeout);
+        POOL_KEYS.put("move_timeout", PoolSettings::moveTimeout);
     }
 
     /** The changes from {@code running} to {@code file}, and the config to run after them. */
@@ -90,7 +91,7 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
         });
         running.databases().keySet().stream().filter(name -> !file.databases().containsKey(name))
                 .forEach(name -> removals.add(new ConfigChange(ConfigChange.Kind.DATABASE_REMOVED, name, "", "")));
-        Map<String, BackendConfig> backends = backends(running, file, databases, changes, removals);
+        Map<String, BackendConfig> backends = backends(running, file, changes, removals);
         changes.addAll(databaseChanges);
         services(running, file, changes, removals);
         changes.addAll(removals);
@@ -139,14 +140,15 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
                 running.authFailureMaxDelay());
     }
 
-    /** A database in both files: what of it changes live, and where it stays when it would move. */
+    /**
+     * A database in both files: what of it changes. Everything does, live; another backend or dbname
+     * is a move, which the pool carries out over up to move_timeout (new logins already find the new location).
+     */
     private static DatabaseConfig database(DatabaseConfig before, DatabaseConfig next, List<ConfigChange> changes) {
         String name = before.name();
-        DatabaseConfig effective = next;
         if (!before.backend().equals(next.backend()) || !before.dbname().equals(next.dbname())) {
             changes.add(new ConfigChange(ConfigChange.Kind.DATABASE_MOVED, name, "", "backend/dbname " + before.backend() + "/"
                     + before.dbname() + " -> " + next.backend() + "/" + next.dbname()));
-            effective = new DatabaseConfig(name, before.backend(), before.dbname(), next.user(), next.password(), next.pool());
         }
         List<String> login = new ArrayList<>();
         note(login, "user", before.user(), next.user());
@@ -161,16 +163,15 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
         if (!pool.isEmpty()) {
             changes.add(new ConfigChange(ConfigChange.Kind.POOL_SETTINGS_CHANGED, name, "", String.join(", ", pool)));
         }
-        return effective;
+        return next;
     }
 
     /**
      * The backends to run: the file's, where only the budget changes live; one whose address, TLS or
-     * admin login changed keeps its running value, and one still holding a database that did not move
-     * away stays.
+     * admin login changed keeps its running value.
      */
     private static Map<String, BackendConfig> backends(PgwardenConfig running, PgwardenConfig file,
-                                                       Map<String, DatabaseConfig> databases, List<ConfigChange> changes,
+                                                       List<ConfigChange> changes,
                                                        List<ConfigChange> removals) {
         Map<String, BackendConfig> backends = new LinkedHashMap<>();
         file.backends().forEach((name, next) -> {
@@ -208,16 +209,9 @@ public record ConfigDiff(List<ConfigChange> changes, PgwardenConfig effective) {
             }
             backends.put(name, budgetOnly);
         });
-        running.backends().forEach((name, before) -> {
-            if (file.backends().containsKey(name)) {
-                return;
-            }
-            if (databases.values().stream().anyMatch(d -> d.backend().equals(name))) {
-                backends.put(name, before); // a database that would move away is still served here
-            } else {
-                removals.add(new ConfigChange(ConfigChange.Kind.BACKEND_REMOVED, name, "", ""));
-            }
-        });
+        // a database moving away from a removed backend closes its servers there by itself (the pool keeps its connector)
+        running.backends().keySet().stream().filter(name -> !file.backends().containsKey(name))
+                .forEach(name -> removals.add(new ConfigChange(ConfigChange.Kind.BACKEND_REMOVED, name, "", "")));
         return backends;
     }
 

@@ -31,7 +31,7 @@ final class ConfigReader {
             "server_idle_timeout", "server_lifetime", "server_connect_timeout", "reset_query",
             "query_timeout", "idle_transaction_timeout", "client_idle_timeout", "prepared_statement_cache_size",
             "min_connections", "weight", "max_client_connections", "reserve_pool", "reserve_pool_timeout",
-            "pinning", "max_pinned", "pinned_idle_timeout");
+            "pinning", "max_pinned", "pinned_idle_timeout", "move_timeout");
     static final List<String> DATABASE_KEYS = concat(List.of("backend", "dbname", "user", "password", "schema", "public_schema",
             "replication_user", "replication_password"), POOL_KEYS);
     static final List<String> SERVICE_KEYS = List.of("password", "auth", "databases", "max_connections", "replication");
@@ -235,7 +235,8 @@ final class ConfigReader {
                 map.duration("reserve_pool_timeout").orElse(base.reservePoolTimeout()),
                 map.value("pinning", text -> byYamlName(text, Pinning.values(), Pinning::yamlName)).orElse(base.pinning()),
                 map.integer("max_pinned").orElse(base.maxPinned()),
-                map.duration("pinned_idle_timeout").orElse(base.pinnedIdleTimeout()));
+                map.duration("pinned_idle_timeout").orElse(base.pinnedIdleTimeout()),
+                map.duration("move_timeout").orElse(base.moveTimeout()));
     }
 
     /** @param admin listed under admin_services: it may have no databases, the console being all it needs */

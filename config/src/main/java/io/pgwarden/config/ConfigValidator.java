@@ -35,6 +35,8 @@ final class ConfigValidator {
 
     /** PostgreSQL's authentication_timeout allows at most 600 s. */
     static final Duration MAX_LOGIN_TIMEOUT = Duration.ofMinutes(10);
+    /** A move holds its database's new transactions this long at most: clients wait, so not for ever. */
+    static final Duration MAX_MOVE_TIMEOUT = Duration.ofMinutes(10);
 
     private final Diagnostics diagnostics;
 
@@ -355,6 +357,8 @@ final class ConfigValidator {
         }
         checkPositive(KeyPath.child(at, "query_wait_timeout"), pool.queryWaitTimeout());
         checkPositive(KeyPath.child(at, "server_connect_timeout"), pool.serverConnectTimeout());
+        checkPositive(KeyPath.child(at, "move_timeout"), pool.moveTimeout());
+        checkAtMost(KeyPath.child(at, "move_timeout"), pool.moveTimeout(), MAX_MOVE_TIMEOUT);
         checkRange(KeyPath.child(at, "prepared_statement_cache_size"), pool.preparedStatementCacheSize(), 1, 100_000);
         checkRange(KeyPath.child(at, "weight"), pool.weight(), 1, 1000);
         checkRange(KeyPath.child(at, "max_client_connections"), pool.maxClientConnections(), 0, 10_000_000);
@@ -455,6 +459,12 @@ final class ConfigValidator {
     private void checkRange(String at, int value, int min, int max) {
         if (diagnostics.isSet(at) && (value < min || value > max)) {
             diagnostics.error(at, "must be between " + min + " and " + max);
+        }
+    }
+
+    private void checkAtMost(String at, Duration value, Duration max) {
+        if (diagnostics.isSet(at) && value.compareTo(max) > 0) {
+            diagnostics.error(at, "must be at most " + max.toMinutes() + "m");
         }
     }
 

@@ -37,6 +37,17 @@ public record DatabaseConfig(
         this(name, backend, dbname, user, password, pool, schema, publicSchema, "", "");
     }
 
+    /** This database with its servers at {@code backend}/{@code dbname}: where a moving pool still connects. */
+    public DatabaseConfig at(String backend, String dbname) {
+        return new DatabaseConfig(name, backend, dbname, user, password, pool, schema, publicSchema, replicationUser,
+                replicationPassword);
+    }
+
+    /** Whether its servers are at the same backend and dbname as {@code other}'s. */
+    public boolean sameLocation(DatabaseConfig other) {
+        return backend.equals(other.backend) && dbname.equals(other.dbname);
+    }
+
     public boolean hasReplicationUser() {
         return !replicationUser.isEmpty();
     }

@@ -31,6 +31,9 @@ import java.time.Duration;
  * @param maxPinned                  clients of the database pinned at once; a statement that would pin one more
  *                                   is refused (53400). {@link #UNSET_MAX_PINNED}: half of pool_size, rounded up
  * @param pinnedIdleTimeout          a pinned client idle outside a transaction longer is disconnected (0: never)
+ * @param moveTimeout                a reload moved the database (another backend or dbname): how long its
+ *                                   clients' open transactions, session-mode clients and pinned clients may stay on
+ *                                   the old location before they are ended (57P01) and the move completes
  */
 public record PoolSettings(
         PoolMode mode,
@@ -52,7 +55,8 @@ public record PoolSettings(
         Duration reservePoolTimeout,
         Pinning pinning,
         int maxPinned,
-        Duration pinnedIdleTimeout) {
+        Duration pinnedIdleTimeout,
+        Duration moveTimeout) {
 
     /** max_pinned not set: it follows pool_size (see {@link #maxPinnedClients()}). */
     public static final int UNSET_MAX_PINNED = -1;
@@ -66,7 +70,10 @@ public record PoolSettings(
             Duration.ZERO, Duration.ofMinutes(5), Duration.ZERO, 250,
             0, 1, 0, 0, Duration.ofSeconds(5),
             // a pinned client holds a server while idle: half the pool at most, and not for ever
-            Pinning.AUTO, UNSET_MAX_PINNED, Duration.ofMinutes(10));
+            Pinning.AUTO, UNSET_MAX_PINNED, Duration.ofMinutes(10),
+            // a move holds new transactions while the old location empties: long enough for ordinary
+            // transactions to finish, short enough that held clients' drivers do not time out first
+            Duration.ofSeconds(30));
 
     /** Clients that may be pinned at once: max_pinned, or half of pool_size (rounded up) when it is not set. */
     public int maxPinnedClients() {

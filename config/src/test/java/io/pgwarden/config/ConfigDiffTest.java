@@ -99,16 +99,41 @@ class ConfigDiffTest {
     }
 
     @Test
-    void aDatabaseOnAnotherBackendIsAMoveAndStaysWhereItIs() throws ConfigException {
+    void aDatabaseOnAnotherBackendIsAMoveAppliedLive() throws ConfigException {
         ConfigDiff diff = diff(BASE.replace("  main: {host: 127.0.0.1, max_connections: 50}",
                         "  main: {host: 127.0.0.1, max_connections: 50}\n  other: {host: 127.0.0.2, max_connections: 50}")
                 .replace("orders: {backend: main", "orders: {backend: other, dbname: orders_v2"));
         assertEquals(List.of("backend \"other\" added",
-                "database \"orders\": backend/dbname main/orders -> other/orders_v2: needs a move, not applied yet"), lines(diff));
-        assertEquals(ConfigChange.Effect.NEEDS_MOVE, diff.changes().get(1).kind().effect());
+                "database \"orders\": backend/dbname main/orders -> other/orders_v2: moving (new transactions are held until "
+                        + "its open ones end, move_timeout at most)"), lines(diff));
+        assertTrue(diff.changes().get(1).live());
         DatabaseConfig orders = diff.effective().databases().get("orders");
-        assertEquals("main", orders.backend());
-        assertEquals("orders", orders.dbname());
+        assertEquals("other", orders.backend());
+        assertEquals("orders_v2", orders.dbname());
+    }
+
+    @Test
+    void aMoveTogetherWithOtherKeysOfTheDatabase() throws ConfigException {
+        ConfigDiff diff = diff(BASE.replace("orders: {backend: main, user: orders_owner, password: secret-one, pool_size: 5}",
+                "orders: {backend: main, dbname: orders_copy, user: orders_owner, password: secret-two, pool_size: 5, move_timeout: 2s}"));
+        assertEquals(List.of(ConfigChange.Kind.DATABASE_MOVED, ConfigChange.Kind.DATABASE_LOGIN_CHANGED,
+                ConfigChange.Kind.POOL_SETTINGS_CHANGED), diff.changes().stream().map(ConfigChange::kind).toList());
+        assertEquals("database \"orders\": move_timeout 30s -> 2s", diff.changes().get(2).describe());
+        DatabaseConfig orders = diff.effective().databases().get("orders");
+        assertEquals("orders_copy", orders.dbname());
+        assertEquals(Duration.ofSeconds(2), orders.pool().moveTimeout());
+    }
+
+    @Test
+    void aBackendLeftBehindByAMoveIsRemoved() throws ConfigException {
+        String both = BASE.replace("  main: {host: 127.0.0.1, max_connections: 50}",
+                "  main: {host: 127.0.0.1, max_connections: 50}\n  other: {host: 127.0.0.2, max_connections: 50}");
+        ConfigDiff diff = ConfigDiff.between(TestConfigs.parse(both), TestConfigs.parse(both
+                .replace("  main: {host: 127.0.0.1, max_connections: 50}\n", "")
+                .replace("backend: main", "backend: other")));
+        assertEquals(List.of(ConfigChange.Kind.DATABASE_MOVED, ConfigChange.Kind.DATABASE_MOVED, ConfigChange.Kind.BACKEND_REMOVED),
+                diff.changes().stream().map(ConfigChange::kind).toList());
+        assertEquals(List.of("other"), List.copyOf(diff.effective().backends().keySet()));
     }
 
     @Test

@@ -59,7 +59,8 @@ class ConfigLoaderTest {
 
         PoolSettings pool = new PoolSettings(PoolMode.SESSION, 5, 1, Duration.ofSeconds(10), Duration.ofMinutes(5),
                 Duration.ZERO, Duration.ofMillis(500), "", Duration.ZERO, Duration.ofMinutes(5), Duration.ZERO, 250,
-                0, 1, 0, 0, Duration.ofSeconds(5), Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ofMinutes(10));
+                0, 1, 0, 0, Duration.ofSeconds(5), Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ofMinutes(10),
+                Duration.ofSeconds(30));
         PgwardenConfig expected = new PgwardenConfig(
                 new ListenConfig("0.0.0.0", 7432),
                 Map.of("main", new BackendConfig("main", "db.internal", 5433, "admin", "admin-secret", "template1", false)),
@@ -174,7 +175,7 @@ class ConfigLoaderTest {
                         + "replication_user, replication_password, pool_mode, pool_size, min_idle, query_wait_timeout, server_idle_timeout, server_lifetime, "
                         + "server_connect_timeout, reset_query, query_timeout, idle_transaction_timeout, client_idle_timeout, "
                         + "prepared_statement_cache_size, min_connections, weight, max_client_connections, reserve_pool, reserve_pool_timeout, "
-                        + "pinning, max_pinned, pinned_idle_timeout",
+                        + "pinning, max_pinned, pinned_idle_timeout, move_timeout",
                 "services.svc.databases (line 10): is required: list the databases this service may open",
                 "services.svc.database (line 12): unknown key; expected one of: password, auth, databases, max_connections, "
                         + "replication",

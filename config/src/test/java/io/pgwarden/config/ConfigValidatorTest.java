@@ -112,6 +112,14 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void moveTimeoutIsPositiveAndBounded() {
+        assertEquals(List.of("databases.orders.move_timeout (line 9): must be greater than 0"),
+                errorsOf(orders("move_timeout: 0")));
+        assertEquals(List.of("databases.orders.move_timeout (line 9): must be at most 10m"),
+                errorsOf(orders("move_timeout: 11m")));
+    }
+
+    @Test
     void zeroIdleTimeoutAndLifetimeMeanNever() throws ConfigException {
         PoolSettings pool = parse(orders("server_idle_timeout: 0", "server_lifetime: 0s")).databases().get("orders").pool();
         assertEquals(Duration.ZERO, pool.serverIdleTimeout());

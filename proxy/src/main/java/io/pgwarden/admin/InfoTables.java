@@ -99,6 +99,7 @@ final class InfoTables {
             row(table, at + "pinning", pool.pinning().yamlName(), defaults.pinning().yamlName());
             row(table, at + "max_pinned", pool.maxPinnedClients(), null);
             row(table, at + "pinned_idle_timeout", duration(pool.pinnedIdleTimeout()), duration(defaults.pinnedIdleTimeout()));
+            row(table, at + "move_timeout", duration(pool.moveTimeout()), duration(defaults.moveTimeout()));
         }
         for (ServiceConfig service : config.services().values()) {
             String at = "services." + service.name() + ".";

@@ -21,7 +21,26 @@ final class EndAtBoundary {
         WHEN_SERVER_IDLE
     }
 
+    /** What a move's move_timeout does to a client that holds a server of the old location. */
+    enum AtMoveTimeout {
+        /** Transaction mode, not pinned, its transaction just over: the lease ends by itself, the client goes on. */
+        LEAVE,
+        /** Idle outside a transaction (a session-mode or pinned client): ended at this boundary, now. */
+        END_AT_BOUNDARY,
+        /** Inside a transaction or a request: a straggler, ended now; PostgreSQL rolls its transaction back. */
+        END_NOW
+    }
+
     private EndAtBoundary() {
+    }
+
+    /** On the server's loop, at a move's move_timeout. */
+    static AtMoveTimeout atMoveTimeout(boolean transactionMode, boolean pinned, boolean atRequestBoundary,
+                                       TransactionStatus status) {
+        if (!sessionIdle(atRequestBoundary, status)) {
+            return AtMoveTimeout.END_NOW;
+        }
+        return transactionMode && !pinned ? AtMoveTimeout.LEAVE : AtMoveTimeout.END_AT_BOUNDARY;
     }
 
     static When when(PooledClient.State state, boolean transactionMode) {

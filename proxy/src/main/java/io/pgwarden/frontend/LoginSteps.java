@@ -83,6 +83,9 @@ final class LoginSteps {
         if (cause instanceof PoolExhaustedException) {
             return ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
         }
+        if (cause instanceof io.pgwarden.pool.DatabaseMovingException) {
+            return ErrorResponse.fatal(SqlState.CANNOT_CONNECT_NOW, cause.getMessage()); // drivers and tools retry 57P03
+        }
         if (cause instanceof BackendLoginException login) {
             // PostgreSQL's words name pgwarden's role (and its database): they go to the log, not to the client
             ErrorResponse refusal = login.error();

@@ -172,6 +172,37 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         });
     }
 
+    @Override
+    public void endOnOldLocation(String sqlState, String message, Runnable ended) {
+        client.eventLoop().execute(() -> {
+            ServerLease held = lease;
+            if (state != State.ATTACHED || held == null) {
+                return; // holds no server: it goes on at the new location once the move is over
+            }
+            int grant = leaseGrant;
+            onLoopOf(held, () -> {
+                if (held.grant() != grant) {
+                    return; // that lease is over: the client holds no server of the old location any more
+                }
+                ServerConnection server = held.server();
+                switch (EndAtBoundary.atMoveTimeout(transactionMode, held.pinReasons() != 0, server.atRequestBoundary(),
+                        server.transactionStatus())) {
+                    case LEAVE -> {
+                    }
+                    case END_AT_BOUNDARY -> {
+                        ended.run();
+                        endAtBoundary(sqlState, message);
+                    }
+                    case END_NOW -> {
+                        ended.run();
+                        log.info("client {} of database \"{}\" ended inside a transaction: {}", clientId, database.name(), message);
+                        client.eventLoop().execute(() -> ClientErrors.fatal(client, sqlState, message));
+                    }
+                }
+            });
+        });
+    }
+
     /** The client had to go and holds no transaction: it is told why, then closed. */
     private void end() {
         log.info("client {} of database \"{}\" ended: {}", clientId, database.name(), ending.message());

@@ -270,6 +270,13 @@ final class ReplicationClient extends ChannelInboundHandlerAdapter implements Po
         client.eventLoop().execute(() -> ClientErrors.fatal(client, sqlState, message));
     }
 
+    /** Its server is its own, on the old location, and its stream has no boundary: it ends now (the move ends it at its start anyway). */
+    @Override
+    public void endOnOldLocation(String sqlState, String message, Runnable ended) {
+        ended.run();
+        endAtBoundary(sqlState, message);
+    }
+
     @Override
     public void cancelRunningQuery(BackendCanceller canceller) {
         client.eventLoop().execute(() -> {

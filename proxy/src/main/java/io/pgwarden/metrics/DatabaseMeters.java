@@ -35,6 +35,13 @@ public interface DatabaseMeters {
     /** The counts so far, for the admin console's SHOW STATS. */
     DatabaseTotals totals();
 
+    /**
+     * A move of the database ended; {@code nanos}: how long it held new transactions (not recorded
+     * when abandoned); {@code clientsEnded}: clients still on the old location at move_timeout, ended.
+     */
+    default void moveEnded(long nanos, MoveResult result, int clientsEnded) {
+    }
+
     DatabaseMeters NONE = new DatabaseMeters() {
         @Override
         public void clientWaitEnded(long nanos, boolean timedOut) {

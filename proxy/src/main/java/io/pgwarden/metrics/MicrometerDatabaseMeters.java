@@ -21,6 +21,10 @@ final class MicrometerDatabaseMeters implements DatabaseMeters {
     private final Timer queryDuration;
     private final Counter bytesClientToServer;
     private final Counter bytesServerToClient;
+    private final Timer moveDuration;
+    private final Counter endedByMove;
+    /** By result, all built at start: a move's first count shows in rate() and increase(). */
+    private final java.util.EnumMap<MoveResult, Counter> moves = new java.util.EnumMap<>(MoveResult.class);
     /** By SQLSTATE class; errors are rare, so one map lookup per error is fine. */
     private final ConcurrentMap<String, Counter> serverErrors = new ConcurrentHashMap<>();
 
@@ -35,6 +39,11 @@ final class MicrometerDatabaseMeters implements DatabaseMeters {
         queryDuration = timer(PgwardenMeter.QUERY_DURATION);
         bytesClientToServer = counter(PgwardenMeter.BYTES, tags.and(Labels.DIRECTION, Labels.CLIENT_TO_SERVER));
         bytesServerToClient = counter(PgwardenMeter.BYTES, tags.and(Labels.DIRECTION, Labels.SERVER_TO_CLIENT));
+        moveDuration = timer(PgwardenMeter.DATABASE_MOVE_DURATION);
+        endedByMove = counter(PgwardenMeter.CLIENTS_ENDED, tags.and(Labels.REASON, "moved"));
+        for (MoveResult result : MoveResult.values()) {
+            moves.put(result, counter(PgwardenMeter.DATABASE_MOVES, tags.and(Labels.RESULT, result.label())));
+        }
     }
 
     private Timer timer(PgwardenMeter meter) {
@@ -97,6 +106,15 @@ final class MicrometerDatabaseMeters implements DatabaseMeters {
             }
         }
         return sqlState.substring(0, 2);
+    }
+
+    @Override
+    public void moveEnded(long nanos, MoveResult result, int clientsEnded) {
+        moves.get(result).increment();
+        endedByMove.increment(clientsEnded);
+        if (result != MoveResult.ABANDONED) {
+            moveDuration.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override

@@ -94,8 +94,19 @@ public enum PgwardenMeter {
                     + "the config in force"),
     CLIENTS_ENDED("pgwarden.clients.ended", "pgwarden_clients_ended_total", Meter.Type.COUNTER,
             "Clients asked to leave at the end of their transaction, by reason: pool_mode (a reload changed it), revoked (a reload took their service's "
-                    + "grant away, or removed the service), removed (their database left the config), shutdown (SIGTERM's drain)",
+                    + "grant away, or removed the service), removed (their database left the config), shutdown (SIGTERM's drain), moved "
+                    + "(still on the old location of a moved database at move_timeout: ended then, inside a transaction too)",
             DATABASE, REASON),
+    DATABASE_MOVES("pgwarden.database.moves", "pgwarden_database_moves_total", Meter.Type.COUNTER,
+            "Moves of a database to another backend or dbname (a reload), by result: clean (everything on the old location "
+                    + "ended within move_timeout), forced (clients still there at move_timeout were ended), abandoned (the "
+                    + "database was removed or pgwarden stopped first)", DATABASE, RESULT),
+    DATABASE_MOVE_DURATION("pgwarden.database.move", "pgwarden_database_move_seconds", Meter.Type.TIMER,
+            "How long a move held the database's new transactions: from the reload to the first server of the new location "
+                    + "being allowed (abandoned moves are not timed)", DATABASE),
+    DATABASES_MOVING("pgwarden.databases.moving", "pgwarden_databases_moving", Meter.Type.GAUGE,
+            "Databases moving now: a reload changed their backend or dbname and their old location is not empty yet "
+                    + "(new transactions held)"),
     DATABASES_PAUSED("pgwarden.databases.paused", "pgwarden_databases_paused", Meter.Type.GAUGE,
             "Databases paused now (PAUSE or KILL, until RESUME)"),
     SERVER_ERRORS("pgwarden.server.errors", "pgwarden_server_errors_total", Meter.Type.COUNTER,

@@ -116,6 +116,12 @@ public final class PgwardenMetrics {
                 s -> s.getAsInt()).description(PgwardenMeter.DATABASES_PAUSED.description()).strongReference(true).register(registry)));
     }
 
+    /** The gauge of databases moving now, read from {@code moving}. */
+    public MeterBinding bindMoving(java.util.function.IntSupplier moving) {
+        return new MeterBinding(registry, List.of(Gauge.builder(PgwardenMeter.DATABASES_MOVING.meterName(), moving,
+                s -> s.getAsInt()).description(PgwardenMeter.DATABASES_MOVING.description()).strongReference(true).register(registry)));
+    }
+
     private DatabaseMeters newDatabaseMeters(String database) {
         return enabled ? new MicrometerDatabaseMeters(registry, database) : DatabaseMeters.NONE;
     }

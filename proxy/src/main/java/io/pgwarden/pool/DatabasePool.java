@@ -11,7 +11,9 @@ import io.pgwarden.config.BackendConfig;
 import io.pgwarden.config.DatabaseConfig;
 import io.pgwarden.config.PoolSettings;
 import io.pgwarden.metrics.DatabaseMeters;
+import io.pgwarden.metrics.MoveResult;
 import io.pgwarden.metrics.PoolView;
+import io.pgwarden.protocol.SqlState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,10 +77,14 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
     }
 
-    /** The database's config in force: a reload replaces it ({@link #update}); new server connections use it. */
+    /**
+     * The database's config in force: a reload replaces it ({@link #update}); new server connections use
+     * it. Its backend and dbname are where the servers are: only the end of a {@link #move} changes them.
+     */
     private volatile DatabaseConfig database;
     private volatile PoolSettings settings;
-    private final BackendConnector connector;
+    /** The connector of the database's backend; a move's end replaces it. */
+    private volatile BackendConnector connector;
     private final EventLoopGroup loops;
     private final ReentrantLock lock = new ReentrantLock();
     private final PoolBooks<ServerLease, Ticket> books;
@@ -91,7 +97,10 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     /** Their server connections, open or opening: each holds one connection of the instance budget. */
     private final java.util.concurrent.atomic.AtomicInteger replicationServers = new java.util.concurrent.atomic.AtomicInteger();
     private final DatabaseMeters meters;
-    private final InstanceBudget budget;
+    /** The budget of the instance the servers are on; a move's end replaces it. */
+    private volatile InstanceBudget budget;
+    /** The move in progress, or null. Under the lock. */
+    private Move move;
     private final PinnedClients pinned;
     /** PAUSE: these complete once no server is leased any more. Under the lock. */
     private final List<CompletableFuture<Void>> pauseDone = new ArrayList<>();
@@ -119,7 +128,8 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         for (EventExecutor loop : loops) {
             homes.add(new PoolBooks.Home(loop));
         }
-        this.view = new PoolGauges(() -> this.database, this::stats, () -> budget.share(database.name()), replicationServers::get);
+        this.view = new PoolGauges(() -> this.database, this::stats, () -> this.budget.share(database.name()),
+                replicationServers::get);
         this.books = new PoolBooks<>(settings, PoolBudget.of(budget, database.name()), new RecentPeak(DEMAND_WINDOW_TICKS), homes);
         budget.join(database.name(), settings.weight(), settings.minConnections(), settings.size() + settings.reservePool(),
                 this::dispatch, this::closeIdle);
@@ -332,6 +342,11 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
      * KILL ends its client.
      */
     public Future<ServerConnection> openReplication(EventLoop loop, io.pgwarden.backend.BackendLogin login) {
+        if (moving()) {
+            return loop.newFailedFuture(new DatabaseMovingException("database \"" + database.name()
+                    + "\" is moving to another instance: try again shortly"));
+        }
+        InstanceBudget budget = this.budget; // the one this connection counts in, should a move follow
         if (!budget.takeDedicated()) {
             return loop.newFailedFuture(new PoolExhaustedException("no server connection for a replication client of database \""
                     + database.name() + "\": all " + budget.capacity() + " connections of the budget of backend \""
@@ -341,15 +356,15 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         Future<ServerConnection> opened = connector.connect(loop, database, login, DatabaseMeters.NONE);
         opened.addListener(f -> {
             if (f.isSuccess()) {
-                ((ServerConnection) f.getNow()).channel().closeFuture().addListener(closed -> replicationServerGone());
+                ((ServerConnection) f.getNow()).channel().closeFuture().addListener(closed -> replicationServerGone(budget));
             } else {
-                replicationServerGone();
+                replicationServerGone(budget);
             }
         });
         return opened;
     }
 
-    private void replicationServerGone() {
+    private void replicationServerGone(InstanceBudget budget) {
         replicationServers.decrementAndGet();
         budget.dedicatedReturned().forEach(Runnable::run);
     }
@@ -401,13 +416,18 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
 
     private void openFailed(boolean forWaiter) {
         List<Runnable> followUps = new ArrayList<>(1);
+        boolean moved;
         lock.lock();
         try {
             books.openFailed(forWaiter, followUps);
+            moved = move != null && books.moveDrained();
         } finally {
             lock.unlock();
         }
         followUps.forEach(Runnable::run);
+        if (moved) {
+            finishMove();
+        }
     }
 
     /** When the socket closes, whatever the server was doing, the books hear of it (and a waiter may get its place). */
@@ -420,19 +440,25 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         List<Runnable> followUps = new ArrayList<>(1);
         List<CompletableFuture<Void>> paused;
         List<CompletableFuture<Void>> closedAll;
+        boolean moved;
         lock.lock();
         try {
             books.closed(lease.entry(), followUps);
             servers.remove(lease);
             paused = pauseCompleted();
             closedAll = closeCompleted();
+            moved = move != null && books.moveDrained();
         } finally {
             lock.unlock();
         }
         paused.forEach(done -> done.complete(null));
         closedAll.forEach(done -> done.complete(null));
         followUps.forEach(Runnable::run);
-        dispatch();
+        if (moved) {
+            finishMove(); // dispatches: the held clients get servers of the new location
+        } else {
+            dispatch();
+        }
     }
 
     /** The budget wants connections back: close up to {@code count} idle ones, oldest first. */
@@ -518,6 +544,185 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         return done;
     }
 
+    // ---- a move: a reload changed backend or dbname ----------------------------------------------------
+
+    /**
+     * How a move ended.
+     *
+     * @param heldNanos    how long new transactions were held: from the reload to the new location's first server allowed
+     * @param clientsEnded clients ended at move_timeout because they were still on the old location
+     */
+    public record MoveOutcome(MoveResult result, long heldNanos, int clientsEnded) {
+    }
+
+    /** A move in progress: where to, since when, who was ended. Its fields under the pool's lock, but for the counters. */
+    private static final class Move {
+        final long startedNanos;
+        final DatabaseConfig from;
+        DatabaseConfig target;
+        BackendConnector connector;
+        InstanceBudget budget;
+        final CompletableFuture<MoveOutcome> done = new CompletableFuture<>();
+        final Set<PoolClient> ended = ConcurrentHashMap.newKeySet();
+        volatile boolean pastTimeout;
+        /** Sweeps since move_timeout; only the timer's task touches it. */
+        int sweeps;
+
+        Move(long startedNanos, DatabaseConfig from, DatabaseConfig target, BackendConnector connector, InstanceBudget budget) {
+            this.startedNanos = startedNanos;
+            this.from = from;
+            this.target = target;
+            this.connector = connector;
+            this.budget = budget;
+        }
+    }
+
+    /** What a client ended because its database moves is told (57P01: drivers and pools reconnect). */
+    public static String movingMessage(String database) {
+        return "terminating connection: database \"" + database + "\" is moving to another instance";
+    }
+
+    /**
+     * A reload moved the database to {@code target} (another backend or dbname), served there by
+     * {@code targetConnector} within {@code targetBudget}. Returns at once; the move runs on its own:
+     * <ol>
+     * <li>new transactions are held from now on: clients wait, query_wait_timeout does not run;</li>
+     * <li>servers of the old location are closed as they come free: idle ones now, the others at the
+     *     end of their transaction (transaction mode) or when their client leaves (session mode, pinned);</li>
+     * <li>at move_timeout, who is still on the old location is ended with 57P01 (a transaction there
+     *     included), and again each second after, until none is left; from two seconds after
+     *     move_timeout on, a server of the old location that is still open (no client of its own
+     *     left to end: a reset that hangs) is closed;</li>
+     * <li>then the pool's claims go from the old instance's budget to the new one's, and the held
+     *     clients are served from the new location.</li>
+     * </ol>
+     * Replication clients are ended when it begins (their slot is on the old instance). The future
+     * completes when the move has ended. A move while one runs only changes where it goes.
+     */
+    public CompletableFuture<MoveOutcome> move(DatabaseConfig target, BackendConnector targetConnector, InstanceBudget targetBudget) {
+        List<PoolBooks.Entry<ServerLease>> idleNow;
+        Move started;
+        int open;
+        lock.lock();
+        try {
+            if (move != null) {
+                move.target = target;
+                move.connector = targetConnector;
+                move.budget = targetBudget;
+                log.info("database \"{}\": its move now goes to {}/{}", target.name(), target.backend(), target.dbname());
+                return move.done;
+            }
+            if (books.closed()) {
+                return CompletableFuture.completedFuture(new MoveOutcome(MoveResult.ABANDONED, 0, 0));
+            }
+            started = new Move(System.nanoTime(), database, target, targetConnector, targetBudget);
+            move = started;
+            open = books.size();
+            idleNow = books.beginMove();
+        } finally {
+            lock.unlock();
+        }
+        long timeout = settings.moveTimeout().toMillis();
+        log.info("database \"{}\": moving from {}/{} to {}/{}: new transactions held until its {} server connections there "
+                        + "have closed (move_timeout {} ms)", target.name(), started.from.backend(), started.from.dbname(),
+                target.backend(), target.dbname(), open, timeout);
+        idleNow.forEach(entry -> entry.server.server().close());
+        String message = movingMessage(target.name());
+        replicationClients().forEach(client -> client.endAtBoundary(SqlState.ADMIN_SHUTDOWN, message));
+        loops.next().schedule(() -> moveTimedOut(started), timeout, TimeUnit.MILLISECONDS);
+        boolean drained;
+        lock.lock();
+        try {
+            drained = move == started && books.moveDrained();
+        } finally {
+            lock.unlock();
+        }
+        if (drained) {
+            finishMove();
+        }
+        return started.done;
+    }
+
+    /** True while a move holds the database's new transactions. */
+    public boolean moving() {
+        lock.lock();
+        try {
+            return move != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** move_timeout passed (and each second after, until the move is over): who is still on the old location goes. */
+    private void moveTimedOut(Move timedOut) {
+        lock.lock();
+        try {
+            if (move != timedOut) {
+                return; // over already
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!timedOut.pastTimeout) {
+            timedOut.pastTimeout = true;
+            log.warn("database \"{}\": move_timeout passed with {} server connections still open on {}/{}: ending their clients",
+                    database.name(), stats().open(), timedOut.from.backend(), timedOut.from.dbname());
+        }
+        String message = movingMessage(database.name()) + " (move_timeout passed)";
+        for (PoolClient client : clients()) {
+            client.endOnOldLocation(SqlState.ADMIN_SHUTDOWN, message, () -> timedOut.ended.add(client));
+        }
+        if (++timedOut.sweeps > 2) {
+            List<ServerLease> left = servers();
+            log.warn("database \"{}\": {} server connections still open on {}/{} two seconds past move_timeout: closing them",
+                    database.name(), left.size(), timedOut.from.backend(), timedOut.from.dbname());
+            left.forEach(lease -> lease.server().close());
+        }
+        loops.next().schedule(() -> moveTimedOut(timedOut), MAINTENANCE_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** No server of the old location is left: the pool is at the new one, and the held clients go on there. */
+    private void finishMove() {
+        long now = System.nanoTime();
+        List<Runnable> followUps = new ArrayList<>(0);
+        Move done;
+        lock.lock();
+        try {
+            done = move;
+            if (done == null || !books.moveDrained()) {
+                return; // another thread finished it
+            }
+            move = null;
+            InstanceBudget from = budget;
+            String name = done.target.name();
+            if (done.budget != from) {
+                PoolSettings pool = done.target.pool();
+                // pool, then budget: the order every pool keeps
+                done.budget.join(name, pool.weight(), pool.minConnections(), pool.size() + pool.reservePool(),
+                        this::dispatch, this::closeIdle);
+                followUps.addAll(from.leave(name));
+            }
+            database = done.target;
+            settings = done.target.pool();
+            books.settings(settings);
+            connector = done.connector;
+            budget = done.budget;
+            books.finishMove(PoolBudget.of(done.budget, name), now);
+        } finally {
+            lock.unlock();
+        }
+        followUps.forEach(Runnable::run);
+        long held = now - done.startedNanos;
+        MoveResult result = done.pastTimeout ? MoveResult.FORCED : MoveResult.CLEAN;
+        meters.moveEnded(held, result, done.ended.size());
+        log.info("database \"{}\": moved from {}/{} to {}/{}: new transactions were held {} ms{}", done.target.name(),
+                done.from.backend(), done.from.dbname(), done.target.backend(), done.target.dbname(),
+                TimeUnit.NANOSECONDS.toMillis(held), done.ended.isEmpty() ? ""
+                        : "; " + done.ended.size() + " clients still on the old location at move_timeout were ended");
+        dispatch();
+        done.done.complete(new MoveOutcome(result, held, done.ended.size()));
+    }
+
     // ---- what the admin console and the metrics see -----------------------------------------------
 
     public InstanceBudget budget() {
@@ -570,23 +775,32 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     /**
      * A reload changed this database's settings: the pool and the budget use them from now on; new
      * clients get the new pool_mode and timeouts (connected ones keep theirs). A new role or
-     * password, or another pool_mode, retires the open server connections as they come back.
+     * password, or another pool_mode, retires the open server connections as they come back. Another
+     * backend or dbname is not taken from {@code next}: that is {@link #move}'s.
      */
     public void update(DatabaseConfig next) {
-        DatabaseConfig before = database;
+        DatabaseConfig before;
         List<PoolBooks.Entry<ServerLease>> over;
+        List<Runnable> followUps;
         lock.lock();
         try {
+            before = database;
+            if (move != null) {
+                move.target = next; // where it goes, with the settings it will have there
+            }
+            next = next.at(before.backend(), before.dbname()); // the servers stay where they are until a move ends
             database = next;
             settings = next.pool();
             books.settings(next.pool());
             over = books.takeOldestIdle(books.overSize());
+            PoolSettings pool = next.pool();
+            // pool, then budget; under the pool's lock so that a move's end does not hand the claim over meanwhile
+            followUps = budget.reconfigure(next.name(), pool.weight(), pool.minConnections(), pool.size() + pool.reservePool());
         } finally {
             lock.unlock();
         }
         over.forEach(entry -> entry.server.server().close());
-        PoolSettings pool = next.pool();
-        budget.reconfigure(next.name(), pool.weight(), pool.minConnections(), pool.size() + pool.reservePool()).forEach(Runnable::run);
+        followUps.forEach(Runnable::run);
         if (!before.user().equals(next.user()) || !before.password().equals(next.password())
                 || before.pool().mode() != next.pool().mode()) {
             reconnect();
@@ -622,7 +836,7 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
         }
         log.info("database \"{}\": its last client is gone, closing its server connections", database.name());
         close();
-        budget.reconfigure(database.name(), 1, 0, 0).forEach(Runnable::run); // its connections count until they close
+        this.budget.reconfigure(database.name(), 1, 0, 0).forEach(Runnable::run); // its connections count until they close
         done.run();
     }
 
@@ -724,11 +938,21 @@ public final class DatabasePool implements AutoCloseable, ServerLease.Returns {
     public void close() {
         List<PoolBooks.Entry<ServerLease>> toClose;
         List<PoolBooks.Waiter<Ticket>> refused = new ArrayList<>();
+        Move abandoned;
         lock.lock();
         try {
             toClose = books.close(refused);
+            abandoned = move;
+            move = null;
         } finally {
             lock.unlock();
+        }
+        if (abandoned != null) {
+            log.warn("database \"{}\": its move to {}/{} is abandoned: the database was removed or pgwarden is stopping",
+                    database.name(), abandoned.target.backend(), abandoned.target.dbname());
+            meters.moveEnded(0, MoveResult.ABANDONED, abandoned.ended.size());
+            abandoned.done.complete(new MoveOutcome(MoveResult.ABANDONED, System.nanoTime() - abandoned.startedNanos,
+                    abandoned.ended.size()));
         }
         maintenance.cancel(false);
         toClose.forEach(entry -> entry.server.server().close());

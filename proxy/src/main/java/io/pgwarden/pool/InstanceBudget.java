@@ -269,6 +269,34 @@ public final class InstanceBudget implements io.pgwarden.metrics.BudgetView {
     }
 
     /**
+     * A move took the database to another instance: it has closed every connection it held here, and
+     * leaves; the others' shares are divided again (what must happen elsewhere is returned). Should it
+     * still hold some, it stays with no claim (cap 0) until they are returned, as a removed database does.
+     */
+    public List<Runnable> leave(String database) {
+        lock.lock();
+        try {
+            Member member = members.get(database);
+            if (member == null) {
+                return List.of();
+            }
+            if (member.held == 0) {
+                members.remove(database);
+                if (member.throttled) {
+                    throttle(member, false);
+                }
+            } else {
+                member.weight = 1;
+                member.minimum = 0;
+                member.cap = 0;
+            }
+            return redivide();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * After a change of the rules: databases holding more than their share (or their cap) close
      * idle connections, and the most deserving waiting database is woken if budget is free. Under the lock.
      */

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The books of one database's pool as plain state: which server connections are idle (per event
  * loop, their "home"), how many are leased or opening, who waits and in which order, pause,
- * reconnect, lifetime, idle timeout, min_idle and the instance budget's claims. No Netty, no I/O, no
+ * reconnect, a move, lifetime, idle timeout, min_idle and the instance budget's claims. No Netty, no I/O, no
  * clock and no lock of its own: the caller passes the time, holds the pool's lock around every call,
  * and carries out what the methods decide (hand a server to a waiter, open one, close one).
  *
@@ -121,7 +121,8 @@ final class PoolBooks<S, R> {
     }
 
     private PoolSettings settings;
-    private final PoolBudget budget;
+    /** The budget of the instance the servers are on: a move hands the pool to another's. */
+    private PoolBudget budget;
     private final RecentPeak recentPeak;
     private final Home[] homes;
     private Waiter<?> first;
@@ -134,6 +135,15 @@ final class PoolBooks<S, R> {
     private int resetting;
     private int idleCount;
     private boolean paused;
+    /**
+     * A reload moved the database (another backend or dbname): nothing is handed out, every server
+     * open now is closed as soon as it is free, and the queue's query_wait_timeout does not run,
+     * until {@link #finishMove} once none is left. Apart from {@link #paused}: PAUSE and RESUME
+     * during a move neither end it nor are lost by it.
+     */
+    private boolean moving;
+    /** When the last move ended: the queue's query_wait_timeout counts from then for who waited through it. */
+    private long movedAtNanos = Long.MIN_VALUE;
     private boolean closed;
     private long reconnectNanos = Long.MIN_VALUE;
     private boolean reconnectSet;
@@ -161,7 +171,7 @@ final class PoolBooks<S, R> {
         waiter.sinceNanos = now;
         waiter.passedOver = 0;
         waiter.throttled = false;
-        if (!paused && first == null) {
+        if (!held() && first == null) {
             Entry<S> entry = (Entry<S>) takeIdle(waiter.home);
             if (entry != null) {
                 lease(entry);
@@ -180,7 +190,7 @@ final class PoolBooks<S, R> {
     @SuppressWarnings("unchecked")
     List<Grant<S, R>> dispatch(long now, List<Runnable> followUps) {
         List<Grant<S, R>> grants = List.of();
-        while (!closed && !paused && first != null) {
+        while (!closed && !held() && first != null) {
             Waiter<R> head = (Waiter<R>) first;
             Entry<S> entry = (Entry<S>) takeIdle(head.home);
             if (entry != null) {
@@ -231,7 +241,7 @@ final class PoolBooks<S, R> {
             throw new IllegalStateException("put back a server that is " + entry.state);
         }
         unlease(entry);
-        if (closed || !reusable || expired(entry, now)) {
+        if (closed || moving || !reusable || expired(entry, now)) {
             entry.state = EntryState.CLOSING;
             return null;
         }
@@ -239,7 +249,7 @@ final class PoolBooks<S, R> {
             entry.state = EntryState.CLOSING; // above its share while a database below its share waits
             return null;
         }
-        Waiter<R> next = paused ? null : (Waiter<R>) pickWaiter(entry.home);
+        Waiter<R> next = held() ? null : (Waiter<R>) pickWaiter(entry.home);
         if (next == null) {
             toIdle(entry, now);
             return null;
@@ -316,7 +326,7 @@ final class PoolBooks<S, R> {
     @SuppressWarnings("unchecked")
     Waiter<R> expire(long now, List<Runnable> followUps) {
         Waiter<R> head = (Waiter<R>) first;
-        if (head == null || now - head.sinceNanos < settings.queryWaitTimeout().toNanos()) {
+        if (head == null || moving || now - waitCountsFrom(head) < settings.queryWaitTimeout().toNanos()) {
             return null;
         }
         remove(head, followUps);
@@ -330,10 +340,10 @@ final class PoolBooks<S, R> {
      */
     long nextDeadline(long now) {
         Waiter<?> head = first;
-        if (head == null) {
-            return Long.MAX_VALUE;
+        if (head == null || moving) {
+            return Long.MAX_VALUE; // a move holds its waiters without a deadline: finishMove's dispatch looks again
         }
-        long expiry = head.sinceNanos + settings.queryWaitTimeout().toNanos();
+        long expiry = waitCountsFrom(head) + settings.queryWaitTimeout().toNanos();
         long reserveOpens = head.sinceNanos + settings.reservePoolTimeout().toNanos();
         if (settings.reservePool() > 0 && reserveOpens - now > 0) {
             return Math.min(expiry, reserveOpens);
@@ -368,7 +378,7 @@ final class PoolBooks<S, R> {
         }
         int warm = size - leased - toClose.size(); // idle and opening, less what closes now
         int toOpen = 0;
-        if (first == null && !paused && warm < settings.minIdle()) {
+        if (first == null && !held() && warm < settings.minIdle()) {
             int wanted = Math.max(0, Math.min(settings.minIdle() - warm, settings.size() - size + toClose.size()));
             for (int i = 0; i < wanted; i++) {
                 if (!budget.request(settings.size(), busy(), recentPeak.peak(), 0, followUps)) {
@@ -382,6 +392,52 @@ final class PoolBooks<S, R> {
         return toOpen;
     }
 
+    /** Where query_wait_timeout counts from for {@code waiter}: its arrival, or the end of a move it waited through. */
+    private long waitCountsFrom(Waiter<?> waiter) {
+        return movedAtNanos != Long.MIN_VALUE && movedAtNanos - waiter.sinceNanos > 0 ? movedAtNanos : waiter.sinceNanos;
+    }
+
+    // ---- a move -------------------------------------------------------------------------------------
+
+    /**
+     * A reload moved the database: from now on nothing is handed out (clients wait, without
+     * query_wait_timeout), and every server open or opening now is closed once it is free. Returns the
+     * idle ones, to close now. A move during a move changes nothing here: the servers are closing already.
+     */
+    List<Entry<S>> beginMove() {
+        moving = true;
+        return takeAllIdle();
+    }
+
+    /** True when moving and no server of the old location is left, open, opening or closing: {@link #finishMove} may run. */
+    boolean moveDrained() {
+        return moving && size == 0;
+    }
+
+    /**
+     * The old location is empty: the pool's claims go to {@code next} (the new instance's budget, or
+     * the same one for another dbname), and the held clients are served again (the caller dispatches);
+     * who waited through the move gets a full query_wait_timeout from {@code now}.
+     */
+    void finishMove(PoolBudget next, long now) {
+        if (!moveDrained()) {
+            throw new IllegalStateException("a move finishes once no server is left: " + size + " still open");
+        }
+        moving = false;
+        budget = next;
+        movedAtNanos = now;
+        reconnectSet = false; // every server from before is gone: nothing open now needs closing
+    }
+
+    boolean moving() {
+        return moving;
+    }
+
+    /** Handing out nothing: paused by an administrator, or moving. */
+    private boolean held() {
+        return paused || moving;
+    }
+
     // ---- admin ----------------------------------------------------------------------------------------
 
     /** PAUSE: nothing is handed out from now on. */
@@ -389,7 +445,7 @@ final class PoolBooks<S, R> {
         paused = true;
     }
 
-    /** True when paused and nothing is leased or opening any more: PAUSE is done. */
+    /** True when paused and nothing is leased or opening any more: PAUSE is done (a move never hands out either). */
     boolean pauseSatisfied() {
         return paused && leased == 0 && opening == 0;
     }

@@ -24,4 +24,14 @@ public interface PoolClient {
      * boundary (now if it is between transactions), never inside a transaction. Any thread.
      */
     void endAtBoundary(String sqlState, String message);
+
+    /**
+     * A move of its database passed move_timeout: if the client still holds a server of the old
+     * location, it is ended with a FATAL {@code sqlState} {@code message} now: at a transaction
+     * boundary (a session-mode or pinned client between transactions), or inside a transaction (a
+     * straggler; PostgreSQL rolls it back). {@code ended} runs, on some event loop, when it is ended.
+     * A client that holds no server (transaction mode between transactions, or held by the move)
+     * is left alone: it goes on at the new location. Any thread.
+     */
+    void endOnOldLocation(String sqlState, String message, Runnable ended);
 }

@@ -59,6 +59,7 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         config.backends().values().forEach(backend -> addBackend(backend, capacityOf(backend, config)));
         config.databases().values().forEach(this::add);
         gauges.add(metrics.bindPaused(() -> (int) byDatabase.values().stream().filter(DatabasePool::isPaused).count()));
+        gauges.add(metrics.bindMoving(() -> (int) byDatabase.values().stream().filter(DatabasePool::moving).count()));
     }
 
     // ---- a reload (one at a time) ---------------------------------------------------------------------
@@ -113,12 +114,54 @@ public final class Pools implements AutoCloseable, AdminView, AdminControl {
         Map<String, DatabasePool> next = new LinkedHashMap<>(byDatabase);
         next.put(database.name(), pool);
         byDatabase = java.util.Collections.unmodifiableMap(next);
+        poolGauges.put(database.name(), bind(pool, database));
+    }
+
+    private List<MeterBinding> bind(DatabasePool pool, DatabaseConfig database) {
         List<MeterBinding> bindings = new ArrayList<>(2);
         bindings.add(metrics.bindPool(pool.view()));
         if (database.pool().mode() == io.pgwarden.config.PoolMode.TRANSACTION) {
             bindings.add(metrics.bindPins(database.name(), pool.pinned()));
         }
-        poolGauges.put(database.name(), bindings);
+        return bindings;
+    }
+
+    /**
+     * Whether {@code backend}'s instance, as budgeted now, still holds the min_connections of the
+     * databases {@code next} puts on it (a move adds one).
+     *
+     * @throws IllegalStateException when it does not: the reload then changes nothing
+     */
+    public void checkMinimumsFit(String backend, PgwardenConfig next) {
+        Integer capacity = instanceCapacities.get(backend);
+        int minimums = next.databasesOn(backend).stream().mapToInt(d -> d.pool().minConnections()).sum();
+        if (capacity != null && minimums > capacity) {
+            throw new IllegalStateException("backend \"" + backend + "\" allows pgwarden " + capacity
+                    + " connections, less than the min_connections of its databases together (" + minimums + ")");
+        }
+    }
+
+    /**
+     * A reload moved {@code target.name()} to another backend or dbname (both known already): its pool
+     * moves there on its own ({@link DatabasePool#move}); the future completes when it has. Then, off
+     * the event loops, its gauges are bound again under the new backend's label (a second reload
+     * during the move gets the same future, and binds them again: no harm).
+     */
+    public CompletableFuture<DatabasePool.MoveOutcome> move(DatabaseConfig target) {
+        DatabasePool pool = pool(target.name());
+        return pool.move(target, connectors.get(target.backend()), budgets.get(target.backend()))
+                .whenCompleteAsync((outcome, failure) -> {
+                    if (outcome == null || outcome.result() == io.pgwarden.metrics.MoveResult.ABANDONED) {
+                        return;
+                    }
+                    poolGauges.computeIfPresent(target.name(), (name, bindings) -> {
+                        if (byDatabase.get(name) != pool) {
+                            return bindings; // removed (and perhaps added again) meanwhile: not this pool's gauges
+                        }
+                        bindings.forEach(MeterBinding::close);
+                        return bind(pool, pool.databaseConfig());
+                    });
+                });
     }
 
     /**

@@ -37,4 +37,26 @@ class EndAtBoundaryTest {
         assertFalse(EndAtBoundary.sessionIdle(true, TransactionStatus.FAILED), "a failed transaction still needs its ROLLBACK");
         assertFalse(EndAtBoundary.sessionIdle(false, TransactionStatus.IDLE), "a query is still running, or unsynced");
     }
+
+    @Test
+    void atAMovesTimeoutWhoHoldsAnOldServerIsEndedAtItsBoundaryOrAsAStraggler() {
+        assertEquals(EndAtBoundary.AtMoveTimeout.END_AT_BOUNDARY,
+                EndAtBoundary.atMoveTimeout(false, false, true, TransactionStatus.IDLE), "a session client between transactions");
+        assertEquals(EndAtBoundary.AtMoveTimeout.END_AT_BOUNDARY,
+                EndAtBoundary.atMoveTimeout(true, true, true, TransactionStatus.IDLE), "a pinned client between transactions");
+        assertEquals(EndAtBoundary.AtMoveTimeout.LEAVE,
+                EndAtBoundary.atMoveTimeout(true, false, true, TransactionStatus.IDLE),
+                "transaction mode, unpinned, its transaction just ended: its lease ends by itself and it goes on");
+        for (boolean transactionMode : new boolean[] {true, false}) {
+            for (boolean pinned : new boolean[] {true, false}) {
+                assertEquals(EndAtBoundary.AtMoveTimeout.END_NOW,
+                        EndAtBoundary.atMoveTimeout(transactionMode, pinned, true, TransactionStatus.IN_TRANSACTION));
+                assertEquals(EndAtBoundary.AtMoveTimeout.END_NOW,
+                        EndAtBoundary.atMoveTimeout(transactionMode, pinned, true, TransactionStatus.FAILED));
+                assertEquals(EndAtBoundary.AtMoveTimeout.END_NOW,
+                        EndAtBoundary.atMoveTimeout(transactionMode, pinned, false, TransactionStatus.IDLE),
+                        "a request still running: a straggler too");
+            }
+        }
+    }
 }

@@ -220,11 +220,30 @@ class PgwardenMetricsTest {
     }
 
     @Test
+    void movesAreCountedByResultFromZeroAndTimedUnlessAbandoned() {
+        assertEquals(0, scrape().value("pgwarden_database_moves_total", Map.of("database", "orders", "result", "forced")),
+                "every result exists at 0 before the first move");
+        DatabaseMeters orders = metrics.forDatabase("orders");
+        orders.moveEnded(40_000_000L, MoveResult.CLEAN, 0);
+        orders.moveEnded(2_000_000_000L, MoveResult.FORCED, 2);
+        orders.moveEnded(5_000_000_000L, MoveResult.ABANDONED, 0);
+        PrometheusText text = scrape();
+        for (MoveResult result : MoveResult.values()) {
+            assertEquals(1, text.value("pgwarden_database_moves_total", Map.of("database", "orders", "result", result.label())));
+        }
+        assertEquals(2, text.value("pgwarden_database_move_seconds_count", Map.of("database", "orders")));
+        assertEquals(2.04, text.value("pgwarden_database_move_seconds_sum", Map.of("database", "orders")), 1e-9);
+        assertEquals(1, text.value("pgwarden_database_move_seconds_bucket", Map.of("database", "orders", "le", "0.05")),
+                "the clean move's 40 ms pause falls in the 50 ms bucket");
+        assertEquals(2, text.value("pgwarden_clients_ended_total", Map.of("database", "orders", "reason", "moved")));
+    }
+
+    @Test
     void everyMeterFollowsThePrometheusNamingConventions() {
         for (PgwardenMeter meter : PgwardenMeter.values()) {
             assertEquals(meter.meterName().replace('.', '_') + suffix(meter.type()), meter.prometheusName(), meter.name());
             assertTrue(meter.prometheusName().startsWith("pgwarden_"), meter.name());
-            // only process-wide gauges (the last reload, paused databases) have no label
+            // only process-wide gauges (the last reload, paused and moving databases) have no label
             assertTrue((!meter.labels().isEmpty() || meter.type() == Meter.Type.GAUGE) && !meter.description().isBlank(), meter.name());
         }
     }
@@ -248,6 +267,7 @@ class PgwardenMetricsTest {
         metrics.clientAuthFailed("orders-service", "orders", AuthFailure.WRONG_PASSWORD);
         metrics.clientEnded("orders", "revoked");
         metrics.bindPaused(() -> 1);
+        metrics.bindMoving(() -> 0);
         metrics.bindBudget(new BudgetView() {
             @Override
             public String backend() {

@@ -71,7 +71,7 @@ class PrometheusRulesTest {
 
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("Unit Testing:  alerts.test.yml\n  SUCCESS"), run.output());
-        assertTrue(run.output().contains("SUCCESS: 11 rules found"), run.output());
+        assertTrue(run.output().contains("SUCCESS: 12 rules found"), run.output());
         assertTrue(run.output().contains("prometheus.yml is valid prometheus config file syntax"), run.output());
     }
 
@@ -83,7 +83,7 @@ class PrometheusRulesTest {
         assertEquals(Set.of("PgwardenPoolSaturated", "PgwardenClientsWaiting", "PgwardenClientWaitTimeouts",
                 "PgwardenInstanceNearConnectionLimit", "PgwardenBackendDown", "PgwardenAuthFailureSpike",
                 "PgwardenAccessDenied", "PgwardenInstanceBudgetExhausted", "PgwardenIsolationFindings",
-                "PgwardenPoolMostlyPinned", "PgwardenConfigReloadFailed"), alerts);
+                "PgwardenPoolMostlyPinned", "PgwardenConfigReloadFailed", "PgwardenDatabaseMoveForced"), alerts);
         assertEquals(alerts, tested);
     }
 

@@ -128,6 +128,43 @@ class InstanceBudgetTest {
     }
 
     @Test
+    void aDatabaseThatMovedAwayLeavesAndItsShareGoesToTheOthers() {
+        InstanceBudget budget = new InstanceBudget("main", 4);
+        int[] wakeUps = {0};
+        budget.join("moving", 1, 2, 100, () -> { }, n -> { });
+        budget.join("staying", 1, 0, 100, () -> wakeUps[0]++, n -> { });
+        for (int i = 0; i < 2; i++) {
+            assertTrue(budget.request("moving", 100, i, i, 0).granted());
+        }
+        for (int i = 0; i < 2; i++) {
+            assertTrue(budget.request("staying", 100, i, i, 1).granted());
+        }
+        assertFalse(budget.request("staying", 100, 2, 2, 1).granted(), "the instance is full");
+        budget.returned("moving", 100, 1, 2, 0);
+        budget.returned("moving", 100, 0, 2, 0);
+        budget.leave("moving").forEach(Runnable::run);
+        assertEquals(1, wakeUps[0], "the waiting database is woken: budget is free and nobody else claims it");
+        assertEquals(List.of("staying"), budget.uses().stream().map(FleetSplit.Use::database).toList(),
+                "the moved database is no member any more: a fleet's split no longer counts it");
+        for (int i = 2; i < 4; i++) {
+            assertTrue(budget.request("staying", 100, i, i, 1).granted(), "min_connections of the moved one no longer reserved");
+        }
+        assertTrue(budget.leave("never-here").isEmpty());
+    }
+
+    @Test
+    void aDatabaseLeavingWhileStillHoldingConnectionsKeepsThemCountedWithNoClaim() {
+        InstanceBudget budget = new InstanceBudget("main", 4);
+        budget.join("moving", 1, 2, 100, () -> { }, n -> { });
+        assertTrue(budget.request("moving", 100, 0, 0, 1).granted());
+        budget.leave("moving");
+        assertEquals(1, budget.used());
+        assertEquals(1, budget.uses().size());
+        budget.returned("moving", 0, 0, 0, 0);
+        assertEquals(0, budget.used());
+    }
+
+    @Test
     void aNewcomerBelowItsShareMakesAnOverShareDatabaseGiveBackIdleConnections() {
         InstanceBudget budget = new InstanceBudget("main", 10);
         List<Integer> closed = new ArrayList<>();

@@ -34,7 +34,7 @@ class PoolBooksTest {
                                          int reserve, Duration reserveTimeout) {
         return new PoolSettings(PoolMode.TRANSACTION, size, minIdle, wait, idleTimeout, lifetime, Duration.ofSeconds(5),
                 "DISCARD ALL", Duration.ZERO, Duration.ZERO, Duration.ZERO, 250, 0, 1, 0, reserve, reserveTimeout,
-                io.pgwarden.config.Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ZERO);
+                io.pgwarden.config.Pinning.AUTO, PoolSettings.UNSET_MAX_PINNED, Duration.ZERO, Duration.ofSeconds(30));
     }
 
     private PoolBooks<String, String> books(int size) {
@@ -237,6 +237,124 @@ class PoolBooksTest {
         Entry<String> fresh = openFor(books, client("c3", loopA), "fresh", 4 * MS);
         books.put(fresh, 5 * MS, true);
         assertEquals(EntryState.IDLE, fresh.state(), "opened after RECONNECT: reused");
+    }
+
+    /** A budget that counts the requests it hears, to tell which instance a pool claims from. */
+    private static final class CountingBudget implements PoolBudget {
+        int requests;
+
+        @Override
+        public boolean request(int cap, int busy, int recentPeak, int waiting, List<Runnable> followUps) {
+            requests++;
+            return true;
+        }
+    }
+
+    @Test
+    void aMoveHoldsClientsClosesEveryOldServerOnceFreeAndThenServesOnTheNewBudget() {
+        CountingBudget oldBudget = new CountingBudget();
+        CountingBudget newBudget = new CountingBudget();
+        PoolBooks<String, String> books = books(settings(3, 0, Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO, 0,
+                Duration.ofSeconds(5)), oldBudget);
+        Entry<String> idle = openFor(books, client("c1", loopA), "idle", 0);
+        Entry<String> busy = openFor(books, client("c2", loopB), "busy", 0);
+        books.put(idle, MS, true);
+        assertEquals(2, oldBudget.requests);
+
+        assertEquals(List.of(idle), books.beginMove(), "an idle server of the old location is closed at once");
+        assertEquals(EntryState.CLOSING, idle.state());
+        assertTrue(books.moving());
+        assertFalse(books.paused(), "a move is not an administrator's PAUSE");
+        Waiter<String> held = client("held", loopB);
+        assertNull(books.take(held, 2 * MS), "moving: even with room, nothing is handed out");
+        assertTrue(books.dispatch(2 * MS, followUps).isEmpty(), "and nothing is opened");
+        assertNull(books.put(busy, 3 * MS, true), "its transaction over, the old server is not handed to the waiter");
+        assertEquals(EntryState.CLOSING, busy.state(), "but closed, though reusable and young");
+        assertFalse(books.moveDrained(), "two servers are still closing");
+        assertThrows(IllegalStateException.class, () -> books.finishMove(newBudget, 4 * MS));
+
+        assertNull(books.expire(60_000 * MS, followUps), "a move holds its waiters past query_wait_timeout");
+        assertEquals(Long.MAX_VALUE, books.nextDeadline(60_000 * MS), "no queue timer while moving");
+        books.closed(idle, followUps);
+        assertFalse(books.moveDrained());
+        books.closed(busy, followUps);
+        assertTrue(books.moveDrained(), "no server of the old location is left");
+
+        books.finishMove(newBudget, 60_000 * MS);
+        assertFalse(books.moving());
+        List<Grant<String, String>> grants = books.dispatch(60_000 * MS, followUps);
+        assertEquals(1, grants.size());
+        assertSame(held, grants.get(0).waiter());
+        assertNull(grants.get(0).idle(), "a server of the new location is opened for the held client");
+        assertEquals(2, oldBudget.requests, "the old instance's budget is asked for nothing more");
+        assertEquals(1, newBudget.requests, "the new instance's budget granted it");
+        Entry<String> fresh = books.opened("fresh", loopB, 60_001 * MS);
+        assertNull(books.put(fresh, 60_002 * MS, true));
+        assertEquals(EntryState.IDLE, fresh.state(), "a server of the new location is reused as usual");
+    }
+
+    @Test
+    void afterAMoveQueryWaitTimeoutCountsFromItsEndForWhoWaitedThroughIt() {
+        PoolBooks<String, String> books = books(1);
+        Entry<String> s1 = openFor(books, client("c1", loopA), "s1", 0);
+        books.beginMove();
+        Waiter<String> held = client("held", loopA);
+        books.take(held, MS);
+        books.put(s1, 2 * MS, true);
+        books.closed(s1, followUps);
+        books.finishMove(PoolBudget.UNLIMITED, 10_000 * MS);
+        books.pause(); // an administrator holds the queue, so that the held client is still waiting below
+        assertEquals(11_000 * MS, books.nextDeadline(10_500 * MS), "a full query_wait_timeout (1 s) from the move's end");
+        assertNull(books.expire(10_999 * MS, followUps));
+        assertSame(held, books.expire(11_000 * MS, followUps));
+        Waiter<String> later = client("later", loopA);
+        books.take(later, 20_000 * MS);
+        assertEquals(21_000 * MS, books.nextDeadline(20_000 * MS), "who came after the move counts from its arrival");
+    }
+
+    @Test
+    void aServerStillOpeningWhenAMoveBeginsServesItsClientOnceAndIsClosed() {
+        PoolBooks<String, String> books = books(2);
+        Waiter<String> early = client("early", loopA);
+        assertNull(books.take(early, 0));
+        assertEquals(1, books.dispatch(0, followUps).size(), "its server is being opened when the move begins");
+        assertTrue(books.beginMove().isEmpty());
+        assertFalse(books.moveDrained(), "one is opening");
+        Entry<String> opened = books.opened("s1", loopA, MS);
+        assertEquals(EntryState.LEASED, opened.state(), "granted before the move: its transaction runs where it began");
+        assertNull(books.put(opened, 2 * MS, true));
+        assertEquals(EntryState.CLOSING, opened.state());
+        books.closed(opened, followUps);
+        assertTrue(books.moveDrained());
+    }
+
+    @Test
+    void anOpeningThatFailsDuringAMoveLeavesItDrained() {
+        PoolBooks<String, String> books = books(2);
+        books.take(client("c1", loopA), 0);
+        books.dispatch(0, followUps);
+        books.beginMove();
+        assertFalse(books.moveDrained());
+        books.openFailed(true, followUps);
+        assertTrue(books.moveDrained());
+    }
+
+    @Test
+    void pauseAndResumeDuringAMoveNeitherEndItNorAreLost() {
+        PoolBooks<String, String> books = books(2);
+        books.beginMove();
+        books.pause();
+        books.resume();
+        Waiter<String> w = client("w", loopA);
+        assertNull(books.take(w, MS), "RESUME does not end a move");
+        assertTrue(books.dispatch(MS, followUps).isEmpty());
+        assertEquals(0, books.maintain(MS, new ArrayList<>(), followUps), "no warm server is opened during a move");
+        books.pause();
+        books.finishMove(PoolBudget.UNLIMITED, 2 * MS);
+        assertTrue(books.paused());
+        assertTrue(books.dispatch(2 * MS, followUps).isEmpty(), "a PAUSE given during the move holds on after it");
+        books.resume();
+        assertEquals(1, books.dispatch(3 * MS, followUps).size());
     }
 
     @Test
