@@ -18,9 +18,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -32,6 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the service's password. Skipped when no {@code python3} can import django and psycopg2; the
  * system property {@code pgwarden.test.python} names the interpreter to use (and only it).
  */
+@EnabledIf(value = "djangoInstalled", disabledReason = "skipped: no python3 can import django and psycopg2"
+        + " (apt-get install python3-django python3-psycopg2, or -Dpgwarden.test.python=/path/to/python3)")
 class DjangoSchemaRoutingIT {
 
     static final String CONFIG = """
@@ -89,11 +91,14 @@ class DjangoSchemaRoutingIT {
     /** The first {@code migrate} of each service, run before any test. */
     private static final Map<Service, Result> FIRST_MIGRATE = new java.util.EnumMap<>(Service.class);
 
+    /** Decided before the platform starts: without Django there is nothing to run. */
+    static boolean djangoInstalled() {
+        python = pythonWithDjango();
+        return python != null;
+    }
+
     @BeforeAll
     static void start() throws Exception {
-        python = pythonWithDjango();
-        Assumptions.assumeTrue(python != null, "skipped: no python3 can import django and psycopg2"
-                + " (apt-get install python3-django python3-psycopg2, or -Dpgwarden.test.python=/path/to/python3)");
         project = Path.of(Objects.requireNonNull(DjangoSchemaRoutingIT.class.getResource("django/manage.py")).toURI())
                 .getParent();
         platform = TestPlatform.start(CONFIG, Map.of());
