@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgwarden.TestPlatform;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,28 +46,29 @@ class DjangoSchemaRoutingIT {
               # one server connection for the whole of Django's session, transaction by transaction
               billing: {backend: main, dbname: shop, schema: billing, user: billing_owner, password: billing-db-pw,
                         pool_mode: transaction, pool_size: 1}
+              # the same, for a Django that leaves its server-side cursors on
+              billing_cursors: {backend: main, dbname: shop, schema: billing, user: billing_owner, password: billing-db-pw,
+                                pool_mode: transaction, pool_size: 1}
             services:
               stock-service: {password: stock-pw, databases: [stock]}
-              billing-service: {password: billing-pw, databases: [billing]}
+              billing-service: {password: billing-pw, databases: [billing, billing_cursors]}
             """;
 
     /** A service, its logical database (named as its schema) and how its Django is set up. */
     enum Service {
-        SESSION("stock-service", "stock-pw", "stock", "stock_owner", "session"),
-        TRANSACTION("billing-service", "billing-pw", "billing", "billing_owner", "transaction");
+        SESSION("stock-service", "stock-pw", "stock", "stock_owner"),
+        TRANSACTION("billing-service", "billing-pw", "billing", "billing_owner");
 
         final String name;
         final String password;
         final String schema;
         final String role;
-        final String poolMode;
 
-        Service(String name, String password, String schema, String role, String poolMode) {
+        Service(String name, String password, String schema, String role) {
             this.name = name;
             this.password = password;
             this.schema = schema;
             this.role = role;
-            this.poolMode = poolMode;
         }
 
         String database() {
@@ -146,10 +148,9 @@ class DjangoSchemaRoutingIT {
                 + " JOIN pg_namespace n ON n.oid = t.typnamespace"
                 + " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1");
 
-        assertEquals(2, relations.size(), relations.toString());
-        assertTrue(relations.get(0).startsWith("billing billing_owner "), relations.toString());
-        assertTrue(relations.get(1).startsWith("stock stock_owner "), relations.toString());
-        assertEquals(List.of("billing billing_owner", "stock stock_owner"), types);
+        List<String> owners = java.util.Arrays.stream(Service.values()).map(s -> s.schema + " " + s.role).sorted().toList();
+        assertEquals(owners, relations.stream().map(line -> line.substring(0, line.lastIndexOf(' '))).toList(), relations.toString());
+        assertEquals(owners, types);
     }
 
     @ParameterizedTest
@@ -159,6 +160,34 @@ class DjangoSchemaRoutingIT {
 
         Result crud = manage(service, "crud", account);
 
+        assertCrudRan(service, account, crud);
+    }
+
+    @Test
+    void twoDjangosShareTheOneServerOfTheTransactionModeDatabaseAndNeitherIsPinned() throws Exception {
+        Service service = Service.TRANSACTION;
+        Running first = start(service, service.database(), true, "crud", service.name + "-concurrent-1");
+        Running second = start(service, service.database(), true, "crud", service.name + "-concurrent-2");
+
+        assertCrudRan(service, service.name + "-concurrent-1", first.await());
+        assertCrudRan(service, service.name + "-concurrent-2", second.await());
+        // DISABLE_SERVER_SIDE_CURSORS: nothing Django sends (here or in any other test) holds a server
+        assertEquals(Map.of(), pins(service.database()));
+    }
+
+    @Test
+    void withServerSideCursorsLeftOnTransactionModeDjangoWorksButItsIteratorPinsIt() throws Exception {
+        String account = Service.TRANSACTION.name + "-cursors";
+
+        Result crud = start(Service.TRANSACTION, "billing_cursors", false, "crud", account).await();
+
+        assertCrudRan(Service.TRANSACTION, account, crud);
+        // iterator() outside a transaction: DECLARE ... WITH HOLD, then FETCH, CLOSE, each in autocommit
+        assertEquals(Map.of("hold_cursor", 1.0), pins("billing_cursors"));
+    }
+
+    /** What the {@code crud} command prints and leaves behind in the schema. */
+    private static void assertCrudRan(Service service, String account, Result crud) throws SQLException {
         assertEquals(0, crud.exitCode(), crud.output());
         assertEquals(List.of(
                 "created 5 entries, sum 150",
@@ -171,10 +200,22 @@ class DjangoSchemaRoutingIT {
                 "e3 31 raised",
                 "e4 41 raised",
                 "opened at UTC offset 0:00:00",
-                "schema " + service.schema), crud.lines());
+                "schema " + service.schema), crud.lines(), crud.output());
         assertEquals(List.of("e1 10 first", "e2 20 ", "e3 31 raised", "e4 41 raised"), admin(
                 "SELECT e.label || ' ' || e.amount || ' ' || e.note FROM " + service.schema + ".ledger_entry e JOIN "
                         + service.schema + ".ledger_account a ON a.id = e.account_id WHERE a.name = ? ORDER BY e.label", account));
+    }
+
+    /** pgwarden's count of pins of {@code database}'s clients so far, by reason, leaving out reasons never seen. */
+    private static Map<String, Double> pins(String database) {
+        Map<String, Double> pins = new java.util.TreeMap<>();
+        for (FunctionCounter counter : platform.pgwarden().observability().metrics().registry().find("pgwarden.pins")
+                .tag("database", database).functionCounters()) {
+            if (counter.count() > 0) {
+                pins.put(counter.getId().getTag("reason"), counter.count());
+            }
+        }
+        return pins;
     }
 
     @Test
@@ -216,31 +257,51 @@ class DjangoSchemaRoutingIT {
         }
     }
 
-    /** {@code python3 manage.py ARGS} of the project as {@code service}, through pgwarden; stdout and stderr together. */
+    /** {@code python3 manage.py ARGS} of the project as {@code service} on its own logical database, through pgwarden. */
     private static Result manage(Service service, String... args) throws IOException, InterruptedException {
+        return start(service, service.database(), service == Service.TRANSACTION, args).await();
+    }
+
+    /**
+     * Starts {@code python3 manage.py ARGS} as {@code service} on {@code database}, through pgwarden, with
+     * Django's {@code DISABLE_SERVER_SIDE_CURSORS} as given; stdout and stderr go to one file.
+     */
+    private static Running start(Service service, String database, boolean disableServerSideCursors, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(python, "manage.py"));
         command.addAll(List.of(args));
         command.add("--no-color");
         Path log = Files.createTempFile("django", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(project.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("PGWARDEN_PORT", String.valueOf(platform.pgwarden().port()));
+        env.put("PGWARDEN_DATABASE", database);
+        env.put("PGWARDEN_USER", service.name);
+        env.put("PGWARDEN_PASSWORD", service.password);
+        env.put("PGWARDEN_DISABLE_SERVER_SIDE_CURSORS", disableServerSideCursors ? "1" : "0");
+        env.put("PYTHONDONTWRITEBYTECODE", "1"); // the project is in target/test-classes: leave it as it is
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(project.toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = builder.environment();
-            env.put("PGWARDEN_PORT", String.valueOf(platform.pgwarden().port()));
-            env.put("PGWARDEN_DATABASE", service.database());
-            env.put("PGWARDEN_USER", service.name);
-            env.put("PGWARDEN_PASSWORD", service.password);
-            env.put("PGWARDEN_POOL_MODE", service.poolMode);
-            env.put("PYTHONDONTWRITEBYTECODE", "1"); // the project is in target/test-classes: leave it as it is
-            Process process = builder.start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                return new Result(-1, "timed out after " + TIMEOUT_SECONDS + " s: " + command + "\n"
-                        + Files.readString(log, StandardCharsets.UTF_8));
-            }
-            return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-        } finally {
+            return new Running(builder.start(), log, command);
+        } catch (IOException e) {
             Files.delete(log);
+            throw e;
+        }
+    }
+
+    private record Running(Process process, Path log, List<String> command) {
+        /** Waits for the command (killed after the timeout) and returns its exit code and output. */
+        Result await() throws IOException, InterruptedException {
+            try {
+                if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    return new Result(-1, "timed out after " + TIMEOUT_SECONDS + " s: " + command + "\n"
+                            + Files.readString(log, StandardCharsets.UTF_8));
+                }
+                return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+            } finally {
+                Files.delete(log);
+            }
         }
     }
 
