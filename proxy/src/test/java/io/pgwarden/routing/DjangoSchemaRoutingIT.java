@@ -3,8 +3,8 @@ package io.pgwarden.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgwarden.TestPlatform;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.pgwarden.TestPlatform;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,9 +14,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +57,7 @@ class DjangoSchemaRoutingIT {
               billing-service: {password: billing-pw, databases: [billing, billing_cursors]}
             """;
 
-    /** A service, its logical database (named as its schema) and how its Django is set up. */
+    /** A service, its schema (and logical database of the same name) and the role that owns the schema. */
     enum Service {
         SESSION("stock-service", "stock-pw", "stock", "stock_owner"),
         TRANSACTION("billing-service", "billing-pw", "billing", "billing_owner");
@@ -91,16 +94,16 @@ class DjangoSchemaRoutingIT {
     private static Path project;
     private static TestPlatform platform;
     /** The first {@code migrate} of each service, run before any test. */
-    private static final Map<Service, Result> FIRST_MIGRATE = new java.util.EnumMap<>(Service.class);
+    private static final Map<Service, Result> FIRST_MIGRATE = new EnumMap<>(Service.class);
 
     /** Decided before the platform starts: without Django there is nothing to run. */
     static boolean djangoInstalled() {
-        python = pythonWithDjango();
-        return python != null;
+        return pythonWithDjango() != null;
     }
 
     @BeforeAll
     static void start() throws Exception {
+        python = Objects.requireNonNull(pythonWithDjango(), "django was importable a moment ago");
         project = Path.of(Objects.requireNonNull(DjangoSchemaRoutingIT.class.getResource("django/manage.py")).toURI())
                 .getParent();
         platform = TestPlatform.start(CONFIG, Map.of());
@@ -148,7 +151,7 @@ class DjangoSchemaRoutingIT {
                 + " JOIN pg_namespace n ON n.oid = t.typnamespace"
                 + " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1");
 
-        List<String> owners = java.util.Arrays.stream(Service.values()).map(s -> s.schema + " " + s.role).sorted().toList();
+        List<String> owners = Arrays.stream(Service.values()).map(s -> s.schema + " " + s.role).sorted().toList();
         assertEquals(owners, relations.stream().map(line -> line.substring(0, line.lastIndexOf(' '))).toList(), relations.toString());
         assertEquals(owners, types);
     }
@@ -171,7 +174,7 @@ class DjangoSchemaRoutingIT {
 
         assertCrudRan(service, service.name + "-concurrent-1", first.await());
         assertCrudRan(service, service.name + "-concurrent-2", second.await());
-        // DISABLE_SERVER_SIDE_CURSORS: nothing Django sends (here or in any other test) holds a server
+        // DISABLE_SERVER_SIDE_CURSORS: nothing Django sent on this database (here or in a test before) pinned its client
         assertEquals(Map.of(), pins(service.database()));
     }
 
@@ -208,7 +211,7 @@ class DjangoSchemaRoutingIT {
 
     /** pgwarden's count of pins of {@code database}'s clients so far, by reason, leaving out reasons never seen. */
     private static Map<String, Double> pins(String database) {
-        Map<String, Double> pins = new java.util.TreeMap<>();
+        Map<String, Double> pins = new TreeMap<>();
         for (FunctionCounter counter : platform.pgwarden().observability().metrics().registry().find("pgwarden.pins")
                 .tag("database", database).functionCounters()) {
             if (counter.count() > 0) {
