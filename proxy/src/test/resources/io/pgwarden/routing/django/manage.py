@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""The Django project DjangoSchemaRoutingIT runs through pgwarden (Django 3.2, psycopg2)."""
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djangosite.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
