@@ -354,7 +354,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         reading = true;
         switch (state) {
             case ATTACHED -> {
-                if (lease.offer()) {
+                if (lease.offer(leaseGrant)) {
                     handOff(frame);
                 } else {
                     hold(frame); // the server's loop ended the lease; its news is on the way
@@ -473,7 +473,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         if (leaseOnThisLoop) {
             attachLink(granted);
             for (ByteBuf frame; (frame = held.poll()) != null; ) {
-                granted.offer(); // a new grant cannot have ended: it has not seen any of them yet
+                granted.offer(leaseGrant); // a new grant cannot have ended: it has not seen any of them yet
                 side.forward(frame);
             }
             if (reading) {
@@ -484,7 +484,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         } else {
             List<ByteBuf> frames = new ArrayList<>(held.size());
             for (ByteBuf frame; (frame = held.poll()) != null; ) {
-                granted.offer();
+                granted.offer(leaseGrant);
                 frames.add(frame);
             }
             granted.loop().execute(() -> {

@@ -22,10 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * call, the client's listener is detached, so no later message of this server can reach a client
  * that has moved on to another one.
  *
- * <p>The client side hands frames over on its own loop; {@link #offer()} counts them in an atomic
+ * <p>The client side hands frames over on its own loop; {@link #offer(int)} counts them in an atomic
  * that the server's loop compares, in one compare-and-set, with the frames it has processed. So a
  * release can never overtake a frame on its way: either the client's count went first and the
  * server stays, or the release went first and the client's offer fails and it takes a new server.
+ * The count carries the grant it belongs to: a client not yet told that its lease ended cannot
+ * count into the lease of the next client the server went to.
  *
  * <p>A cancel on its way to PostgreSQL for this server's query holds the release back until the
  * cancel's own connection has closed: a late cancel never hits the next client's query.
@@ -40,6 +42,13 @@ public final class ServerLease {
 
     /** {@link #handed} once the lease has ended: offers fail until it is granted again. */
     private static final long RELEASED = -1;
+    /**
+     * {@link #handed} is the grant (its low 23 bits) above a count of 40 bits: never negative, so
+     * never {@link #RELEASED}. 2^40 frames in one grant would be years of a session at full speed.
+     */
+    private static final int COUNT_BITS = 40;
+    private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
+    private static final int GRANT_MASK = (1 << 23) - 1;
 
     /** Where a server goes when its lease is over: its pool. */
     interface Returns {
@@ -53,7 +62,7 @@ public final class ServerLease {
     private final ServerConnection server;
     private final Returns pool;
     private PoolBooks.Entry<ServerLease> entry;
-    /** Frames the current client handed over since the grant, or {@link #RELEASED}. Written by the client's loop. */
+    /** The grant and the frames its client handed over since ({@link #stamp}), or {@link #RELEASED}. Written by the client's loop. */
     private final AtomicLong handed = new AtomicLong(RELEASED);
     /** Grants so far: a cancel names the grant it was meant for. */
     private volatile int grant;
@@ -108,7 +117,11 @@ public final class ServerLease {
     /** Granted to a client: offers count from zero. Called by the pool before the client hears of it. */
     void granted() {
         grant++;
-        handed.set(0);
+        handed.set(stamp(grant, 0));
+    }
+
+    private static long stamp(int grant, long count) {
+        return ((long) (grant & GRANT_MASK) << COUNT_BITS) | count;
     }
 
     /** The grant the client holds now (it passes it back with a cancel). */
@@ -119,17 +132,19 @@ public final class ServerLease {
     // ---- the client's side (any loop) -----------------------------------------------------------
 
     /**
-     * The client is about to hand one frame to this server. False when the lease ended meanwhile
-     * (transaction mode: the server's loop released it at ReadyForQuery); the client then needs a
-     * new server for the frame.
+     * The client of grant {@code expectedGrant} is about to hand one frame to this server. False when
+     * that lease ended meanwhile (transaction mode: the server's loop released it at ReadyForQuery),
+     * even if the server has been granted to another client since; the client then needs a new
+     * server for the frame.
      */
-    public boolean offer() {
+    public boolean offer(int expectedGrant) {
+        long grantBits = stamp(expectedGrant, 0);
         for (;;) {
-            long count = handed.get();
-            if (count == RELEASED) {
+            long current = handed.get();
+            if (current == RELEASED || (current & ~COUNT_MASK) != grantBits) {
                 return false;
             }
-            if (handed.compareAndSet(count, count + 1)) {
+            if (handed.compareAndSet(current, current + 1)) {
                 return true;
             }
         }
@@ -265,7 +280,7 @@ public final class ServerLease {
     public boolean endAtBoundary(int expectedGrant, String resetQuery) {
         assert loop().inEventLoop() : "released off the server's loop";
         if (grant != expectedGrant || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
-                || !handed.compareAndSet(processed, RELEASED)) {
+                || !handed.compareAndSet(stamp(grant, processed), RELEASED)) {
             return false;
         }
         server.listener(null);
@@ -279,7 +294,7 @@ public final class ServerLease {
     private boolean releaseIfIdle() {
         assert loop().inEventLoop() : "released off the server's loop";
         if (pinReasons != 0 || !server.atRequestBoundary() || server.transactionStatus() != TransactionStatus.IDLE
-                || !handed.compareAndSet(processed, RELEASED)) {
+                || !handed.compareAndSet(stamp(grant, processed), RELEASED)) {
             return false;
         }
         server.listener(null);

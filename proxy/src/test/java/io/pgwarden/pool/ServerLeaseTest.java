@@ -92,7 +92,7 @@ class ServerLeaseTest {
     }
 
     private void clientSendsQuery() {
-        assertTrue(lease.offer(), "the lease takes the frame");
+        assertTrue(lease.offer(lease.grant()), "the lease takes the frame");
         lease.processed();
         channel.writeOutbound(hex(QUERY));
     }
@@ -133,7 +133,7 @@ class ServerLeaseTest {
         lease.granted();
         lease.attach(link);
         clientSendsQuery();
-        assertTrue(lease.offer(), "the client hands over a second query on its own loop");
+        assertTrue(lease.offer(lease.grant()), "the client hands over a second query on its own loop");
         serverSends(READY_IDLE); // the answer to the first
         assertFalse(link.ended, "a frame is on its way: the server stays");
         assertTrue(pool.checkedIn.isEmpty());
@@ -149,9 +149,27 @@ class ServerLeaseTest {
         lease.attach(link);
         clientSendsQuery();
         serverSends(READY_IDLE);
-        assertFalse(lease.offer());
+        assertFalse(lease.offer(lease.grant()));
         lease.granted(); // the next client
-        assertTrue(lease.offer());
+        assertTrue(lease.offer(lease.grant()));
+    }
+
+    /*
+     * The soak (issue 16): a client pipelined a FunctionCall and an Execute in two TCP segments. The
+     * FunctionCall's ReadyForQuery 'I' ended its lease, the pool gave the server straight to a
+     * pgbench client, and the first client, not yet told, handed its Execute to the same lease
+     * object: pgbench got 'portal "fp1" does not exist', and the first client waited for ever.
+     */
+    @Test
+    void aClientNotYetToldItsLeaseEndedCannotHandFramesIntoTheNextClientsLease() {
+        lease.granted();
+        lease.attach(link);
+        clientSendsQuery();
+        serverSends(READY_IDLE); // the lease ends; the news is on its way to the client's loop
+        int first = lease.grant();
+        lease.granted(); // the server goes straight to the next client
+        assertFalse(lease.offer(first), "the first client's frame must not reach the next client's server");
+        assertTrue(lease.offer(lease.grant()), "the next client's own frame is taken");
     }
 
     @Test
@@ -207,7 +225,7 @@ class ServerLeaseTest {
         lease.granted();
         lease.attach(link);
         lease.end(firstGrant, null); // the first client leaves late
-        assertTrue(lease.offer(), "the second client still holds it");
+        assertTrue(lease.offer(lease.grant()), "the second client still holds it");
         assertEquals(1, pool.checkedIn.size());
     }
 
