@@ -212,6 +212,17 @@ class StatementLifecycleIT {
      */
     @Test
     void clientsWithDifferentSearchPathsEachGetTheirOwnSchemasTable() throws Exception {
+        searchPathSchemas();
+        try (Connection ints = onSearchPath("path_ints"); Connection texts = onSearchPath("path_texts")) {
+            for (int round = 0; round < 3; round++) {
+                assertEquals("7", readT(ints), "round " + round);
+                assertEquals("seven", readT(texts), "round " + round);
+            }
+        }
+    }
+
+    /** Tables t with an int column in schema path_ints, a text column in path_texts. */
+    private static void searchPathSchemas() throws SQLException {
         try (Connection owner = platform.connect("orders-service", "orders"); Statement st = owner.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS path_ints CASCADE");
             st.execute("DROP SCHEMA IF EXISTS path_texts CASCADE");
@@ -222,11 +233,24 @@ class StatementLifecycleIT {
             st.execute("CREATE TABLE path_texts.t (v text)");
             st.execute("INSERT INTO path_texts.t VALUES ('seven')");
         }
-        try (Connection ints = onSearchPath("path_ints"); Connection texts = onSearchPath("path_texts")) {
-            for (int round = 0; round < 3; round++) {
-                assertEquals("7", readT(ints), "round " + round);
-                assertEquals("seven", readT(texts), "round " + round);
-            }
+    }
+
+    /*
+     * Before PostgreSQL 18 a SET search_path is not reported: pgwarden cannot know the new path, so the
+     * client is pinned and its statements are its own while the pin lasts; a statement another client
+     * prepared under the old path must not be bound in its place.
+     */
+    @Test
+    void aClientThatSetItsSearchPathDoesNotGetAStatementPreparedUnderAnother() throws Exception {
+        searchPathSchemas();
+        try (Connection ints = onSearchPath("path_ints")) {
+            assertEquals("7", readT(ints)); // its statement stays prepared on the only server
+        }
+        try (Connection moved = onSearchPath("path_ints"); Statement st = moved.createStatement()) {
+            st.execute("SET search_path = path_texts");
+            moved.commit();
+            assertEquals("seven", readT(moved));
+            assertEquals("seven", readT(moved));
         }
     }
 
