@@ -557,14 +557,20 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
     /** Cancels this client's running query, if a server runs one now; never another client's. Any loop. */
     @Override
-    public void cancelRunningQuery(BackendCanceller canceller) {
+    public void cancelRunningQuery(BackendCanceller canceller, Runnable done) {
         client.eventLoop().execute(() -> {
             ServerLease current = lease;
             if (current == null || (state != State.ATTACHED && state != State.DRAINING)) {
-                return; // between transactions nothing runs
+                done.run(); // between transactions nothing runs
+                return;
             }
             if (current.cancelStarting(leaseGrant)) {
-                canceller.cancel(pool.backendConfig(), current.server().backendKey()).addListener(f -> current.cancelDone());
+                canceller.cancel(pool.backendConfig(), current.server().backendKey()).addListener(f -> {
+                    current.cancelDone();
+                    done.run();
+                });
+            } else {
+                done.run();
             }
         });
     }
@@ -642,7 +648,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
         @Override
         public void cancelRunningQuery() {
-            PooledClient.this.cancelRunningQuery(context.canceller());
+            PooledClient.this.cancelRunningQuery(context.canceller(), () -> { });
         }
 
         @Override
