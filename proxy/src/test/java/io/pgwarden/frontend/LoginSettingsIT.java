@@ -62,17 +62,17 @@ class LoginSettingsIT {
             long before = assignments(cs, "orders_tx1");
             try (Connection late = tx1("late-app")) {
                 PGConnection pg = late.unwrap(PGConnection.class);
-                assertEquals("late-app", pg.getParameterStatus("application_name"), "its own application_name");
-                assertEquals("ISO, MDY", pg.getParameterStatus("DateStyle"));
-                assertEquals("UTF8", pg.getParameterStatus("client_encoding"));
                 assertEquals(0, TestPlatform.poolCount(cs, "orders_tx1", "cl_waiting"));
                 assertEquals(before, assignments(cs, "orders_tx1"), "the login took no server");
+                assertEquals("late-app", pg.getParameterStatus("application_name"), "its own application_name");
                 holder.commit();
+                // what the login reported is what its server holds when it runs
                 Statement st = late.createStatement();
+                for (String name : new String[] {"application_name", "DateStyle", "TimeZone", "client_encoding"}) {
+                    assertEquals(pg.getParameterStatus(name), single(st, "SHOW " + name), name);
+                }
                 assertEquals("late-app", single(st, "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()"));
                 assertEquals("3", single(st, "SHOW extra_float_digits")); // what pgjdbc sends to 9.0 and later
-                assertEquals(java.util.TimeZone.getDefault().getID(), single(st, "SHOW TimeZone"));
-                assertEquals("ISO, MDY", single(st, "SHOW DateStyle"));
             }
         }
     }
