@@ -130,7 +130,8 @@ public final class Pgwarden implements AutoCloseable {
                 canceller,
                 new io.pgwarden.backend.StatementNames(),
                 new java.util.concurrent.atomic.AtomicLong(),
-                tls);
+                tls,
+                new io.pgwarden.frontend.LoginAnswers());
         tls.watch(loops.next());
         try {
             listener = new ServerBootstrap()

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * pgwarden-wide names for prepared statements: one per distinct definition (query text and
- * parameter types), so clients that prepare the same statement share it on every server. Clients
+ * parameter types) and search_path, so clients that prepare the same statement share it on every server. Clients
  * never see these names, and their own names never reach a server.
  */
 public final class StatementNames {
@@ -29,21 +29,32 @@ public final class StatementNames {
     private final ConcurrentHashMap<String, io.pgwarden.protocol.backend.ErrorResponse> retired = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong();
 
-    /** The bytes of a definition, compared by content. */
-    private record Definition(byte[] bytes) {
+    /** The bytes of a definition, compared by content, and the scope its names resolve in. */
+    private record Definition(byte[] bytes, String scope) {
         @Override
         public boolean equals(Object other) {
-            return other instanceof Definition d && Arrays.equals(bytes, d.bytes);
+            return other instanceof Definition d && Arrays.equals(bytes, d.bytes) && scope.equals(d.scope);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(bytes);
+            return Arrays.hashCode(bytes) * 31 + scope.hashCode();
         }
     }
 
+    /** The name of a definition prepared where names resolve as the server's defaults say. */
     public String nameFor(ByteBuf definition) {
-        Definition key = new Definition(ByteBufUtil.getBytes(definition));
+        return nameFor(definition, "");
+    }
+
+    /**
+     * The name of a definition prepared in {@code scope}: what the tables and types it names resolve
+     * with (the client's search_path, "" for the server's default). PostgreSQL resolves names at Parse,
+     * and a plan checked again under another search_path may resolve to other tables; so statements are
+     * shared only between clients that resolve names alike.
+     */
+    public String nameFor(ByteBuf definition, String scope) {
+        Definition key = new Definition(ByteBufUtil.getBytes(definition), scope);
         String name = names.get(key);
         if (name != null) {
             return name;

@@ -38,19 +38,31 @@ public final class CancelRegistry {
      * key, or forwards the request once to the peers. Nothing is ever answered, as PostgreSQL answers nothing.
      */
     CancelOutcome cancel(CancelRequest request, BackendCanceller canceller) {
-        return switch (keys.route(request.secretKey())) {
+        return cancel(request, canceller, () -> { });
+    }
+
+    /**
+     * The same; {@code done} runs once a local cancel has reached PostgreSQL (see
+     * {@link CancelTarget#cancelRunningQuery}), at once otherwise.
+     */
+    CancelOutcome cancel(CancelRequest request, BackendCanceller canceller, Runnable done) {
+        CancelOutcome outcome = switch (keys.route(request.secretKey())) {
             case LOCAL, FORWARDED_HERE -> {
                 CancelTarget target = find(request.processId(), keys.issued(request.secretKey()));
                 if (target == null) {
                     yield CancelOutcome.UNKNOWN_KEY;
                 }
-                target.cancelRunningQuery(canceller);
+                target.cancelRunningQuery(canceller, done);
                 yield CancelOutcome.LOCAL;
             }
             case FORWARD -> peers.forward(new CancelRequest(request.processId(), CancelKeys.forwarded(request.secretKey())))
                     ? CancelOutcome.FORWARDED : CancelOutcome.FORWARD_DROPPED;
             case NOT_MINE -> CancelOutcome.NOT_MINE;
         };
+        if (outcome != CancelOutcome.LOCAL) {
+            done.run();
+        }
+        return outcome;
     }
 
     /** Registers {@code target} under a fresh secret for {@code processId}; returns the secret. */

@@ -18,10 +18,14 @@ final class ClientSettings {
     private static final List<String> FOLLOWED = List.of("application_name", "client_encoding", "DateStyle",
             "IntervalStyle", "TimeZone", "standard_conforming_strings", "search_path", "default_transaction_read_only");
 
+    private static final String SEARCH_PATH = "search_path";
+
     private final Map<String, String> startup;
     private final Map<String, String> reported = new HashMap<>();
     /** Startup settings over reported values; rebuilt only when a reported value changes. */
     private Map<String, String> desired;
+    /** The search_path in {@link #desired}, computed with it. */
+    private String searchPath = "";
 
     ClientSettings(Map<String, String> startup) {
         this.startup = Map.copyOf(startup);
@@ -43,8 +47,33 @@ final class ClientSettings {
             Map<String, String> merged = new java.util.LinkedHashMap<>(startup);
             merged.putAll(reported);
             desired = java.util.Collections.unmodifiableMap(merged);
+            searchPath = searchPathOf(merged);
         }
         return desired;
+    }
+
+    /**
+     * The search_path this client resolves names with, as pgwarden knows it (from its startup packet, or
+     * reported by the server): "" for the server's default. A SET of it that the server does not report
+     * (before PostgreSQL 18) pins the client and is not seen here.
+     */
+    String searchPath() {
+        desired();
+        return searchPath;
+    }
+
+    private String searchPathOf(Map<String, String> merged) {
+        String value = reported.get(SEARCH_PATH);
+        if (value != null) {
+            return value;
+        }
+        String found = "";
+        for (Map.Entry<String, String> setting : merged.entrySet()) {
+            if (setting.getKey().equalsIgnoreCase(SEARCH_PATH)) {
+                found = setting.getValue(); // the last one spelled any way: PostgreSQL applies them in order
+            }
+        }
+        return found;
     }
 
     /** True when {@code server} holds exactly these settings: same wishes as its last client, same reported values. */

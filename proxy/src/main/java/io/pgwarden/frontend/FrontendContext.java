@@ -23,7 +23,8 @@ public record FrontendContext(
         BackendCanceller canceller,
         StatementNames statementNames,
         java.util.concurrent.atomic.AtomicLong clientIds,
-        io.pgwarden.tls.ClientTls tls) {
+        io.pgwarden.tls.ClientTls tls,
+        LoginAnswers loginAnswers) {
 
     /** The config in force now. */
     public io.pgwarden.config.PgwardenConfig config() {

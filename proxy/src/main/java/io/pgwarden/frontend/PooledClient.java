@@ -248,7 +248,26 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             link = new SessionLink(this, client);
         }
         ticket = pool.ticket(this);
+        if (transactionMode) {
+            java.util.Optional<Map<String, String>> answered =
+                    context.loginAnswers().answer(database, startupSettings, System.nanoTime());
+            if (answered.isPresent()) {
+                loginWithoutServer(answered.get());
+                return;
+            }
+        }
         pool.acquire(ticket);
+    }
+
+    /**
+     * Transaction mode, settings PostgreSQL accepted for an earlier login ({@link LoginAnswers}): the
+     * client is told what PostgreSQL told that login, and no server is taken; its first transaction
+     * brings the settings to its server, as whenever it changes servers.
+     */
+    private void loginWithoutServer(Map<String, String> parameters) {
+        settings.reportedAll(parameters);
+        cancelProcessId = context.cancels().newProcessId();
+        finishLogin(parameters, State.IDLE);
     }
 
     @Override
@@ -268,7 +287,10 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         }
     }
 
-    /** The startup settings are tried on a real server: what PostgreSQL refuses at startup is refused here too. */
+    /**
+     * The startup settings are tried on a real server: what PostgreSQL refuses at startup is refused
+     * here too. In transaction mode PostgreSQL's answer is kept for the next login with the same settings.
+     */
     private void login(ServerLease granted) {
         hold(granted);
         ServerConnection server = granted.server();
@@ -292,6 +314,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
             }
             if (transactionMode) {
                 Map<String, String> parameters = new LinkedHashMap<>(server.parameters());
+                context.loginAnswers().record(database, startupSettings, parameters, System.nanoTime());
                 int grant = leaseGrant;
                 onLoopOf(granted, () -> {
                     // the server now holds its defaults plus this client's settings: record them as applied
@@ -565,14 +588,20 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
     /** Cancels this client's running query, if a server runs one now; never another client's. Any loop. */
     @Override
-    public void cancelRunningQuery(BackendCanceller canceller) {
+    public void cancelRunningQuery(BackendCanceller canceller, Runnable done) {
         client.eventLoop().execute(() -> {
             ServerLease current = lease;
             if (current == null || (state != State.ATTACHED && state != State.DRAINING)) {
-                return; // between transactions nothing runs
+                done.run(); // between transactions nothing runs
+                return;
             }
             if (current.cancelStarting(leaseGrant)) {
-                canceller.cancel(pool.backendConfig(), current.server().backendKey()).addListener(f -> current.cancelDone());
+                canceller.cancel(pool.backendConfig(), current.server().backendKey()).addListener(f -> {
+                    current.cancelDone();
+                    done.run();
+                });
+            } else {
+                done.run();
             }
         });
     }
@@ -650,7 +679,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
 
         @Override
         public void cancelRunningQuery() {
-            PooledClient.this.cancelRunningQuery(context.canceller());
+            PooledClient.this.cancelRunningQuery(context.canceller(), () -> { });
         }
 
         @Override

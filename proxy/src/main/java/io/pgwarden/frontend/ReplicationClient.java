@@ -278,10 +278,12 @@ final class ReplicationClient extends ChannelInboundHandlerAdapter implements Po
     }
 
     @Override
-    public void cancelRunningQuery(BackendCanceller canceller) {
+    public void cancelRunningQuery(BackendCanceller canceller, Runnable done) {
         client.eventLoop().execute(() -> {
             if (state == State.STREAMING) {
-                canceller.cancel(pool.backendConfig(), server.backendKey());
+                canceller.cancel(pool.backendConfig(), server.backendKey()).addListener(f -> done.run());
+            } else {
+                done.run();
             }
         });
     }

@@ -131,8 +131,8 @@ final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
     }
 
     private void onCancel(ChannelHandlerContext ctx, CancelRequest cancel) {
-        context.metrics().cancelRequest(context.cancels().cancel(cancel, context.canceller()));
-        ctx.close(); // PostgreSQL answers a cancel request with nothing at all
+        // PostgreSQL answers a cancel request with nothing at all, and closes once it has signalled the backend
+        context.metrics().cancelRequest(context.cancels().cancel(cancel, context.canceller(), ctx::close));
     }
 
     private void onStartup(ChannelHandlerContext ctx, StartupMessage startup) {

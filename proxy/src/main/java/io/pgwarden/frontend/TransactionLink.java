@@ -66,6 +66,8 @@ final class TransactionLink implements ServerSide {
     private final Channel client;
     private final ClientOutbox outbox;
     private final long clientId;
+    /** The statement scope of this client alone: no search_path is spelled with a NUL. */
+    private final String ownScope;
     private final ClientSettings settings;
     private final ClientStatements statements = new ClientStatements();
     private final StatementNames names;
@@ -126,6 +128,7 @@ final class TransactionLink implements ServerSide {
         this.client = client;
         this.outbox = new ClientOutbox(session, client);
         this.clientId = clientId;
+        this.ownScope = "\0client " + clientId;
         this.settings = settings;
         this.names = names;
     }
@@ -354,8 +357,8 @@ final class TransactionLink implements ServerSide {
             frame.release();
             return;
         }
-        Statement statement = new Statement(parse.statement(), names.nameFor(definition), ByteBufUtil.getBytes(definition),
-                effect);
+        Statement statement = new Statement(parse.statement(), names.nameFor(definition, statementScope()),
+                ByteBufUtil.getBytes(definition), effect);
         statements.put(statement);
         frame.release();
         if (server.sessionState().statements().contains(statement.serverName())) {
@@ -364,6 +367,15 @@ final class TransactionLink implements ServerSide {
         } else {
             prepare(statement, Kind.PARSE);
         }
+    }
+
+    /**
+     * Where the names in this client's statements resolve, for sharing them ({@link StatementNames#nameFor(ByteBuf, String)}):
+     * its search_path; a scope of its own while a SET pgwarden does not carry pins it, as that SET may be of
+     * search_path (not reported by the server before PostgreSQL 18).
+     */
+    private String statementScope() {
+        return pinning && (lease.pinReasons() & io.pgwarden.pool.PinReason.SETTING.bit()) != 0 ? ownScope : settings.searchPath();
     }
 
     private static ByteBuf refusalDefinition(String statement) {

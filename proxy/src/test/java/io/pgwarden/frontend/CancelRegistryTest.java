@@ -23,7 +23,7 @@ class CancelRegistryTest {
 
     @Test
     void aCancelThatReachesAnotherReplicaIsForwardedOnceAndOnlyItsOwnerActs() {
-        int secret = replica1.register(4711, canceller -> cancelled.incrementAndGet());
+        int secret = replica1.register(4711, (canceller, done) -> cancelled.incrementAndGet());
         assertEquals(CancelOutcome.FORWARDED, replica0.cancel(new CancelRequest(4711, secret), null));
         assertEquals(1, sentToPeers.size());
         CancelRequest forwarded = sentToPeers.get(0);
@@ -35,7 +35,7 @@ class CancelRegistryTest {
 
     @Test
     void aCancelThatReachesItsOwnReplicaStaysThere() {
-        int secret = replica2.register(99, canceller -> cancelled.incrementAndGet());
+        int secret = replica2.register(99, (canceller, done) -> cancelled.incrementAndGet());
         assertEquals(CancelOutcome.LOCAL, replica2.cancel(new CancelRequest(99, secret), null));
         assertEquals(1, cancelled.get());
         assertTrue(sentToPeers.isEmpty());
@@ -43,7 +43,7 @@ class CancelRegistryTest {
 
     @Test
     void aForgedOrStaleKeyIsDroppedAndToldApart() {
-        int secret = replica1.register(7, canceller -> cancelled.incrementAndGet());
+        int secret = replica1.register(7, (canceller, done) -> cancelled.incrementAndGet());
         assertEquals(CancelOutcome.UNKNOWN_KEY, replica1.cancel(new CancelRequest(7, secret ^ 1), null), "wrong secret");
         assertEquals(CancelOutcome.UNKNOWN_KEY, replica1.cancel(new CancelRequest(8, secret), null), "wrong pid");
         replica1.unregister(7, secret);
@@ -54,16 +54,34 @@ class CancelRegistryTest {
     @Test
     void withoutPeersAnotherReplicasKeyIsDroppedAndCounted() {
         CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), request -> false);
-        int secret = replica1.register(1, canceller -> cancelled.incrementAndGet());
+        int secret = replica1.register(1, (canceller, done) -> cancelled.incrementAndGet());
         assertEquals(CancelOutcome.FORWARD_DROPPED, lonely.cancel(new CancelRequest(1, secret), null));
     }
 
     @Test
     void aLonePgwardenKeepsEveryKeyToItself() {
         CancelRegistry alone = new CancelRegistry();
-        int secret = alone.register(3, canceller -> cancelled.incrementAndGet());
+        int secret = alone.register(3, (canceller, done) -> cancelled.incrementAndGet());
         assertEquals(CancelOutcome.LOCAL, alone.cancel(new CancelRequest(3, secret), null));
         assertEquals(CancelOutcome.UNKNOWN_KEY, alone.cancel(new CancelRequest(3, CancelKeys.forwarded(secret ^ 2)), null));
         assertEquals(1, cancelled.get());
+    }
+
+    @Test
+    void theClientsCancelConnectionIsDoneOnlyWhenItsCancelHasLanded() {
+        CancelRegistry alone = new CancelRegistry();
+        List<Runnable> onItsWay = new ArrayList<>();
+        int secret = alone.register(5, (canceller, done) -> onItsWay.add(done));
+        AtomicInteger closed = new AtomicInteger();
+        assertEquals(CancelOutcome.LOCAL, alone.cancel(new CancelRequest(5, secret), null, closed::incrementAndGet));
+        assertEquals(0, closed.get(), "not while the cancel is on its way to PostgreSQL");
+        onItsWay.get(0).run();
+        assertEquals(1, closed.get());
+        assertEquals(CancelOutcome.UNKNOWN_KEY, alone.cancel(new CancelRequest(6, secret), null, closed::incrementAndGet));
+        assertEquals(2, closed.get(), "nothing to wait for: at once");
+        CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), request -> false);
+        int othersSecret = replica1.register(9, (canceller, done) -> onItsWay.add(done));
+        assertEquals(CancelOutcome.FORWARD_DROPPED, lonely.cancel(new CancelRequest(9, othersSecret), null, closed::incrementAndGet));
+        assertEquals(3, closed.get(), "not for this replica: at once");
     }
 }

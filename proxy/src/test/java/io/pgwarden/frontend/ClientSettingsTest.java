@@ -71,4 +71,13 @@ class ClientSettingsTest {
                 client.syncStatement(1, server, PG17_REPORTED));
         assertNull(client.syncStatement(1, server, PG17_REPORTED));
     }
+
+    @Test
+    void theSearchPathNamesResolveWithIsTheStartupOneUntilTheServerReportsAnother() {
+        assertEquals("", new ClientSettings(Map.of("TimeZone", "UTC")).searchPath(), "the server's default");
+        ClientSettings client = new ClientSettings(new java.util.LinkedHashMap<>(Map.of("Search_Path", "audit")));
+        assertEquals("audit", client.searchPath(), "setting names ignore case");
+        client.reported("search_path", "orders"); // PostgreSQL 18 reports a SET of it
+        assertEquals("orders", client.searchPath());
+    }
 }

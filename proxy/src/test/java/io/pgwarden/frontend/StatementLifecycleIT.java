@@ -203,6 +203,77 @@ class StatementLifecycleIT {
         }
     }
 
+    /*
+     * PostgreSQL resolves a statement's names with the search_path of the session that prepares it. Two
+     * clients with different search_paths share the only server; each prepares the same text inside a
+     * transaction (where pgjdbc cannot retry a failed execution), and each must read its own schema's
+     * table, whose column has another type: one shared server statement would fail with 0A000 for the
+     * second, as its plan would change result type.
+     */
+    @Test
+    void clientsWithDifferentSearchPathsEachGetTheirOwnSchemasTable() throws Exception {
+        searchPathSchemas();
+        try (Connection ints = onSearchPath("path_ints"); Connection texts = onSearchPath("path_texts")) {
+            for (int round = 0; round < 3; round++) {
+                assertEquals("7", readT(ints), "round " + round);
+                assertEquals("seven", readT(texts), "round " + round);
+            }
+        }
+    }
+
+    /** Tables t with an int column in schema path_ints, a text column in path_texts. */
+    private static void searchPathSchemas() throws SQLException {
+        try (Connection owner = platform.connect("orders-service", "orders"); Statement st = owner.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS path_ints CASCADE");
+            st.execute("DROP SCHEMA IF EXISTS path_texts CASCADE");
+            st.execute("CREATE SCHEMA path_ints");
+            st.execute("CREATE SCHEMA path_texts");
+            st.execute("CREATE TABLE path_ints.t (v int)");
+            st.execute("INSERT INTO path_ints.t VALUES (7)");
+            st.execute("CREATE TABLE path_texts.t (v text)");
+            st.execute("INSERT INTO path_texts.t VALUES ('seven')");
+        }
+    }
+
+    /*
+     * Before PostgreSQL 18 a SET search_path is not reported: pgwarden cannot know the new path, so the
+     * client is pinned and its statements are its own while the pin lasts; a statement another client
+     * prepared under the old path must not be bound in its place.
+     */
+    @Test
+    void aClientThatSetItsSearchPathDoesNotGetAStatementPreparedUnderAnother() throws Exception {
+        searchPathSchemas();
+        try (Connection ints = onSearchPath("path_ints")) {
+            assertEquals("7", readT(ints)); // its statement stays prepared on the only server
+        }
+        try (Connection moved = onSearchPath("path_ints"); Statement st = moved.createStatement()) {
+            st.execute("SET search_path = path_texts");
+            moved.commit();
+            assertEquals("seven", readT(moved));
+            assertEquals("seven", readT(moved));
+        }
+    }
+
+    private static Connection onSearchPath(String schema) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("prepareThreshold", "1");
+        props.setProperty("options", "-c search_path=" + schema);
+        Connection c = platform.connect("orders-service", TestPlatform.PASSWORDS.get("orders-service"), "orders_tx1", props);
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    private static String readT(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT v FROM t WHERE v IS NOT NULL")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                return rs.getString(1);
+            }
+        } finally {
+            c.commit();
+        }
+    }
+
     private static long readRetyped(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT v FROM retyped WHERE v = ?")) {
             ps.setInt(1, 1);

@@ -122,6 +122,41 @@ class LateCancelIT {
         }
     }
 
+    /**
+     * A client's query ends on its own while its cancel is still on its way; the client then runs its
+     * next query on the same server. pgjdbc waits for its cancel connection to close before it goes
+     * on, so pgwarden must close it only once PostgreSQL has the cancel (as PostgreSQL does): then the
+     * cancel lands while the backend is idle and is ignored, never on the next query (pgjdbc's
+     * StatementTest.shortQueryTimeout and fastCloses).
+     */
+    @ParameterizedTest(name = "{0} mode")
+    @CsvSource({"session, users-service, users", "transaction, orders-service, orders_tx1"})
+    void aLateCancelNeverCancelsTheSameClientsNextQuery(String mode, String service, String database) throws Exception {
+        int cancelsBefore = forwarder.cancelsForwarded();
+        try (Connection c = connect(service, database); Statement first = c.createStatement();
+             Statement next = c.createStatement()) {
+            CompletableFuture<SQLException> query = CompletableFuture.supplyAsync(() -> {
+                try {
+                    first.execute("SELECT pg_sleep(0.6) /* query_to_cancel */");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            Eventually.await("the query runs", () -> running("query_to_cancel"), n -> n > 0);
+            first.cancel(); // returns once pgwarden closes the cancel connection
+            assertEquals(null, query.get(10, TimeUnit.SECONDS), "the query ended on its own; the cancel was held back");
+            assertTrue(forwarder.cancelsForwarded() > cancelsBefore, "pgjdbc went on only after the cancel reached PostgreSQL");
+            long started = System.nanoTime();
+            try {
+                next.execute("SELECT pg_sleep(2.5) /* next_query */");
+            } catch (SQLException e) {
+                throw new AssertionError("the next query was hit by the late cancel after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms: " + e.getSQLState() + " " + e.getMessage(), e);
+            }
+        }
+    }
+
     private static int running(String marker) throws SQLException {
         try (Connection admin = platform.admin(); Statement st = admin.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%"
