@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,17 +160,24 @@ class PgDumpIT {
     private static TestPlatform platform;
     private static Path pgDump;
     private static Path pgRestore;
+    /** Why the tests are skipped, or null when they run. */
+    private static String skipped;
 
     @BeforeAll
     static void start() throws Exception {
         Optional<Path> dump = fifteen("pg_dump");
         Optional<Path> restore = fifteen("pg_restore");
-        Assumptions.assumeTrue(dump.isPresent() && restore.isPresent(), "skipped: needs pg_dump and pg_restore 15 on the PATH"
-                + " (Debian 12's postgresql-client, which .ci/run installs); found pg_dump " + describe("pg_dump")
-                + ", pg_restore " + describe("pg_restore"));
         Optional<PostgresBinaries> binaries = TestPlatform.postgres15Binaries();
-        Assumptions.assumeTrue(binaries.isPresent(), "skipped: pgwarden.test.postgres15.binaries is unset"
-                + " (failsafe sets it to the zonky PostgreSQL 15 jar, see proxy/pom.xml)");
+        if (dump.isEmpty() || restore.isEmpty()) {
+            skipped = "skipped: needs pg_dump and pg_restore 15 on the PATH (Debian 12's postgresql-client, which"
+                    + " .ci/run installs); found pg_dump " + describe("pg_dump") + ", pg_restore " + describe("pg_restore");
+            return;
+        }
+        if (binaries.isEmpty()) {
+            skipped = "skipped: pgwarden.test.postgres15.binaries is unset (failsafe sets it to the zonky PostgreSQL 15"
+                    + " jar, see proxy/pom.xml)";
+            return;
+        }
         pgDump = dump.get();
         pgRestore = restore.get();
         platform = TestPlatform.start(CONFIG, Map.of(), binaries.get());
@@ -180,6 +188,12 @@ class PgDumpIT {
             }
             st.execute("SELECT nextval('ticket_no')");
         }
+    }
+
+    /** Per test, not in {@code @BeforeAll}: failsafe's report keeps a skipped test's message, not a skipped class's. */
+    @BeforeEach
+    void needsTheClients() {
+        Assumptions.assumeTrue(skipped == null, skipped);
     }
 
     @AfterAll
