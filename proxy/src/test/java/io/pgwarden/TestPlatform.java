@@ -85,6 +85,23 @@ public final class TestPlatform implements AutoCloseable {
         return Integer.parseInt(System.getProperty("pgwarden.test.postgres.major", "17").strip());
     }
 
+    /**
+     * The zonky jar of PostgreSQL 15 that failsafe copies before the ITs and names in
+     * {@code pgwarden.test.postgres15.binaries} (proxy/pom.xml), for PgDumpIT; empty when the property
+     * is unset (a run outside Maven). Named but absent is the build's fault, and fails.
+     */
+    public static java.util.Optional<io.pgwarden.embedded.PostgresBinaries> postgres15Binaries() {
+        String jar = System.getProperty("pgwarden.test.postgres15.binaries", "").strip();
+        if (jar.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(jar))) {
+            throw new IllegalStateException("pgwarden.test.postgres15.binaries names " + jar
+                    + ", which does not exist: proxy/pom.xml copies it at pre-integration-test");
+        }
+        return java.util.Optional.of(io.pgwarden.embedded.PostgresBinaries.jar(java.nio.file.Path.of(jar)));
+    }
+
     private final EmbeddedPostgresServer postgres;
     private final PgwardenConfig config;
     private final Pgwarden pgwarden;
@@ -113,7 +130,13 @@ public final class TestPlatform implements AutoCloseable {
      *                   services to it), or one of its own on {@code ${PG_PORT}}
      */
     public static TestPlatform start(String configText, Map<String, String> overrides) throws Exception {
-        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null);
+        return start(configText, overrides, io.pgwarden.embedded.PostgresBinaries.fromSystemProperty());
+    }
+
+    /** As {@link #start(String, Map)}, on a PostgreSQL from {@code binaries} (PgDumpIT's 15). */
+    public static TestPlatform start(String configText, Map<String, String> overrides,
+                                     io.pgwarden.embedded.PostgresBinaries binaries) throws Exception {
+        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null, Map.of(), binaries);
         try {
             // backend roles that log in with md5, a cleartext password, and trust
             postgres.prependHbaRules(java.util.List.of(

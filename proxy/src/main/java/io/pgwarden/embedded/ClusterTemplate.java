@@ -21,17 +21,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ClusterTemplate {
 
-    private static final Map<String, Path> TEMPLATES = new ConcurrentHashMap<>();
+    /** Keyed by the binaries that made each: a 15 server must never start on a 17 template. */
+    private static final Map<PostgresBinaries, Path> TEMPLATES = new ConcurrentHashMap<>();
 
     private ClusterTemplate() {
     }
 
-    /** Fills the empty directory {@code data} with a copy of the template for the binaries in use. */
-    static void copyInto(Path data) throws IOException {
-        copyTree(templateFor(PostgresBinaries.describe()), data);
+    /** Fills the empty directory {@code data} with a copy of the template made by {@code binaries}. */
+    static void copyInto(Path data, PostgresBinaries binaries) throws IOException {
+        copyTree(templateFor(binaries), data);
     }
 
-    private static synchronized Path templateFor(String binaries) throws IOException {
+    private static synchronized Path templateFor(PostgresBinaries binaries) throws IOException {
         Path template = TEMPLATES.get(binaries);
         if (template != null) {
             return template;
@@ -41,7 +42,7 @@ final class ClusterTemplate {
                 "pgwarden-pg-template-cleanup"));
         Path data = root.resolve("data");
         // a kept directory: initdb, one start, a clean (fast) shutdown, and the files stay
-        EmbeddedPostgresServer.start(0, data).close();
+        EmbeddedPostgresServer.start(0, data, Map.of(), binaries).close();
         TEMPLATES.put(binaries, data);
         return data;
     }

