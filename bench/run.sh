@@ -50,6 +50,7 @@
 # PostgreSQL binaries come from (default proxy/target/pgwarden-demo.jar);
 # PGWARDEN_BUILT_FROM describes a given PGWARDEN_JAR in the report (e.g. a commit);
 # PGWARDEN_JAVA_OPTS are extra JVM options for pgwarden (none by default: java -jar as users run it);
+# PGWARDEN_PINNING sets pgwarden's pool-wide pinning (auto, off; unset: pgwarden's default, auto);
 # PGWARDEN_EVENT_LOOPS sets pgwarden's listen.event_loops (unset: pgwarden's default, one per core);
 # BENCH_CTXSW_FILE: pgbench scenarios append each proxy's context switches and CPU µs (user + system) per transaction there;
 # BENCH_JCMD_DIR: idle-scale saves jcmd's class histogram and native memory summary (with
@@ -309,7 +310,8 @@ pool:
   query_wait_timeout: 30s
   server_idle_timeout: 10m
   server_lifetime: 1h
-  reset_query: DISCARD ALL
+  reset_query: DISCARD ALL${PGWARDEN_PINNING:+
+  pinning: $PGWARDEN_PINNING}
 databases:
 EOF
     for db in "${DATABASES[@]}"; do
