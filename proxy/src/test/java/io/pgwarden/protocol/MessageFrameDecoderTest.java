@@ -74,6 +74,58 @@ class MessageFrameDecoderTest {
         channel.finishAndReleaseAll();
     }
 
+    /**
+     * A COPY FROM STDIN as a forwarding pipeline sees it: 64 KiB reads of 1000-byte CopyData, each
+     * read ending inside a message, and every frame held past the end of its read (written on the
+     * server's loop), then released before the next read. The buffer the frames are cut from must stay
+     * about the size of one read: with Netty's default cumulator it doubled with the data (to 32 MiB
+     * for these 32 MiB), as nothing dropped the bytes already cut.
+     */
+    @Test
+    void theBufferFramesAreCutFromStaysTheSizeOfAReadWhenFramesAreHeldPastTheRead() {
+        java.util.List<ByteBuf> held = new java.util.ArrayList<>();
+        int[] largest = new int[1];
+        long[] bytes = new long[1];
+        EmbeddedChannel channel = new EmbeddedChannel(new MessageFrameDecoder(), new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                ByteBuf frame = (ByteBuf) msg;
+                ByteBuf root = frame;
+                while (root.unwrap() != null) {
+                    root = root.unwrap();
+                }
+                largest[0] = Math.max(largest[0], root.capacity());
+                bytes[0] += frame.readableBytes();
+                held.add(frame);
+            }
+
+            @Override
+            public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) {
+                held.forEach(ByteBuf::release); // written after the read (the decoder has had its end of read)
+                held.clear();
+            }
+        });
+        byte[] message = new byte[1000];
+        message[0] = 'd';
+        message[3] = 0x03;
+        message[4] = (byte) 0xe7; // length 999: 4 + 995 bytes of data
+        int reads = 512;
+        int offset = 0;
+        for (int i = 0; i < reads; i++) {
+            ByteBuf read = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(64 * 1024, 64 * 1024);
+            while (read.isWritable()) {
+                int n = Math.min(read.writableBytes(), message.length - offset);
+                read.writeBytes(message, offset, n);
+                offset = (offset + n) % message.length;
+            }
+            channel.writeOneInbound(read);
+            channel.pipeline().fireChannelReadComplete();
+        }
+        assertEquals((long) reads * 64 * 1024 / 1000 * 1000, bytes[0], "every whole message came out");
+        assertTrue(largest[0] <= 256 * 1024, "frames were cut from a buffer of " + largest[0] + " bytes");
+        channel.finishAndReleaseAll();
+    }
+
     private static void assertFrame(ByteBuf frame, String hex) {
         try {
             assertArrayEquals(ByteBufUtil.decodeHexDump(hex), ByteBufUtil.getBytes(frame));
