@@ -97,3 +97,11 @@ stop_fresh_postgres() {
   [[ -n "${PG_BIN:-}" && -f "$W/pgdata/postmaster.pid" ]] || return 0
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$W/pgdata" -m immediate -w stop >/dev/null 2>&1 || true
 }
+
+# pgwarden's (any process's) resident set in MiB, from /proc; empty when it cannot be read
+rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || true; }
+
+# The sum of the Prometheus samples in FILE whose line begins with PREFIX (name and first labels); empty when none
+metric_sum() { # PREFIX FILE
+  awk -v m="$1" 'index($0, m) == 1 { sum += $NF; found = 1 } END { if (found) printf "%.0f", sum }' "$2"
+}

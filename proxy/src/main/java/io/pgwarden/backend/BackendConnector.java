@@ -134,7 +134,7 @@ public final class BackendConnector {
                             ch.pipeline().addLast(TlsNegotiator.NAME, new TlsNegotiator(tls));
                         }
                         ch.pipeline()
-                                .addLast(ServerPipeline.FRAMES, new MessageFrameDecoder())
+                                .addLast(ServerPipeline.FRAMES, MessageFrameDecoder.forwarding(MessageFrameDecoder.MAX_MESSAGE_LENGTH))
                                 .addLast(BackendLoginHandler.NAME, new BackendLoginHandler(database, login, meters, scramKeys, promise,
                                         replicaId.isPresent() ? applicationName(replicaId.getAsInt(), database.name()) : null));
                     }

@@ -225,7 +225,7 @@ final class AuthenticationHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.pipeline().replace(ClientPipeline.FRAMES, ClientPipeline.FRAMES,
-                new MessageFrameDecoder(context.config().limits().maxMessageSize()));
+                MessageFrameDecoder.forwarding(context.config().limits().maxMessageSize()));
         DatabaseConfig database = route.get();
         Optional<String> overQuota = context.quotas().admit(service, database);
         if (overQuota.isPresent()) {

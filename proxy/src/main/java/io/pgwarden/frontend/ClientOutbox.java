@@ -7,6 +7,8 @@ import io.pgwarden.pool.ServerLease;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a server's loop sends to a client. When the client lives on the same loop, frames are
@@ -15,6 +17,11 @@ import java.util.List;
  * channel costs in Netty), together with the news that the lease ended, if it did: the client
  * learns of the end only after every response before it, so it can never take a new server and
  * see that server's answer first. Owned by the server's loop.
+ *
+ * <p>What waits in the client loop's task queue is not counted by the client's writability: those
+ * bytes are counted here, and the server is not read again while they pass the client's write
+ * high-water mark (a client whose loop is busy would otherwise let a COPY TO pile up there). The
+ * client's loop reads the server again once they are written.
  */
 final class ClientOutbox {
 
@@ -22,7 +29,13 @@ final class ClientOutbox {
     private final Channel client;
     private boolean sameLoop;
     private List<ByteBuf> gathered = new ArrayList<>();
+    private int gatheredBytes;
     private boolean written;
+    private ServerConnection server;
+    /** Bytes handed to the client's loop and not written there yet. */
+    private final AtomicInteger bytesInFlight = new AtomicInteger();
+    /** Reading the server stopped because of {@link #bytesInFlight}: whoever brings it down reads it again. */
+    private final AtomicBoolean serverPaused = new AtomicBoolean();
 
     ClientOutbox(PooledClient session, Channel client) {
         this.session = session;
@@ -32,6 +45,7 @@ final class ClientOutbox {
     /** The outbox now serves a server on {@code lease}'s loop. */
     void attach(ServerLease lease) {
         sameLoop = lease.loop() == client.eventLoop();
+        server = lease.server();
     }
 
     void write(ByteBuf frame) {
@@ -40,6 +54,7 @@ final class ClientOutbox {
             client.write(frame, client.voidPromise());
         } else {
             gathered.add(frame);
+            gatheredBytes += frame.readableBytes();
         }
     }
 
@@ -62,12 +77,22 @@ final class ClientOutbox {
         if (!frames.isEmpty()) {
             gathered = new ArrayList<>();
         }
+        int bytes = gatheredBytes;
+        gatheredBytes = 0;
         written = false;
+        if (bytes > 0) {
+            bytesInFlight.addAndGet(bytes);
+        }
+        ServerConnection from = server;
         client.eventLoop().execute(() -> {
             for (int i = 0; i < frames.size(); i++) {
                 client.write(frames.get(i), client.voidPromise());
             }
             client.flush();
+            if (bytes > 0 && bytesInFlight.addAndGet(-bytes) < client.config().getWriteBufferLowWaterMark()
+                    && serverPaused.compareAndSet(true, false)) {
+                from.read(); // on its own loop (a task there): the client took what was handed over
+            }
             if (ended != null) {
                 session.leaseEnded(ended);
             }
@@ -77,9 +102,19 @@ final class ClientOutbox {
     /** The server's read batch is over: the client gets it, and the server is read again if the client can take more. */
     void serverReadComplete(ServerConnection from) {
         flush(null);
-        if (client.isWritable()) {
+        if (client.isWritable() && !tooMuchInFlight()) {
             from.read();
-        } // else: read again when the client catches up (its channelWritabilityChanged)
+        } // else: read again when the client catches up (its channelWritabilityChanged, or what was handed over written)
+    }
+
+    /** True when the server must wait for the client's loop to write what it was handed; that loop reads it again. */
+    private boolean tooMuchInFlight() {
+        if (bytesInFlight.get() < client.config().getWriteBufferHighWaterMark()) {
+            return false;
+        }
+        serverPaused.set(true);
+        // the client's loop may have written it all meanwhile and seen no pause: look again
+        return bytesInFlight.get() >= client.config().getWriteBufferLowWaterMark() || !serverPaused.compareAndSet(true, false);
     }
 
     /** The server can take more of the client's frames: read the client again. */
