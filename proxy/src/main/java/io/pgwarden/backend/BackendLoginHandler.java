@@ -245,7 +245,16 @@ final class BackendLoginHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, new BackendLoginException(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, root.getMessage())));
             return;
         }
-        fail(ctx, new BackendUnavailableException("connection to the backend failed: " + cause.getMessage(), cause));
+        fail(ctx, new BackendUnavailableException("connection to the backend failed: " + reason(root), cause));
+    }
+
+    /** In words, also for the exceptions that carry no message (a write to a connection that just closed). */
+    private static String reason(Throwable failure) {
+        if (failure.getMessage() != null) {
+            return failure.getMessage();
+        }
+        return failure instanceof java.nio.channels.ClosedChannelException
+                ? "the connection closed" : failure.getClass().getSimpleName();
     }
 
     private void fail(ChannelHandlerContext ctx, Exception cause) {

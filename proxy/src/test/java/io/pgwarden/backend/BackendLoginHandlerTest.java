@@ -281,4 +281,17 @@ class BackendLoginHandlerTest {
         password.release();
         replication.finishAndReleaseAll();
     }
+
+    /*
+     * The soak once had a login fail with "connection to the backend failed: null": an exception
+     * without a message (a write to a connection that had just closed) became the client's text.
+     */
+    @Test
+    void aFailureWithoutAMessageIsStillSaidInWords() {
+        channel.pipeline().fireExceptionCaught(new java.nio.channels.ClosedChannelException());
+        assertTrue(promise.isDone());
+        String message = promise.cause().getMessage();
+        assertFalse(message.contains("null"), message);
+        assertTrue(message.contains("the connection closed"), message);
+    }
 }
