@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * own from a to b, so the tests share the pair and need no order: a transaction-mode database under
  * load from HikariCP (extended protocol, server-side prepared statements) and pgjdbc in simple mode;
  * a session-mode client that stays on a until move_timeout; a transaction left open past
- * move_timeout (a straggler).
+ * move_timeout (a straggler); pgbench (libpq) in simple and prepared mode through a move and back.
  */
 class DatabaseMoveIT {
 
@@ -57,11 +57,12 @@ class DatabaseMoveIT {
               shop_s: {backend: "${SHOP_S}", dbname: shop_s_db, user: shop_s_owner, password: shop-db-pw, pool_mode: session, pool_size: 4, move_timeout: 2s}
               shop_x: {backend: "${SHOP_X}", dbname: shop_x_db, user: shop_x_owner, password: shop-db-pw, pool_mode: transaction, pool_size: 2, move_timeout: 2s, query_wait_timeout: 1s}
               shop_p: {backend: "${SHOP_P}", dbname: shop_p_db, user: shop_p_owner, password: shop-db-pw, pool_mode: transaction, pool_size: 2, move_timeout: 2s}
+              shop_b: {backend: "${SHOP_B}", dbname: shop_b_db, user: shop_b_owner, password: shop-db-pw, pool_mode: transaction, pool_size: 4}
             services:
-              shop-service: {password: shop-pw, databases: [shop, shop_s, shop_x, shop_p]}
+              shop-service: {password: shop-pw, databases: [shop, shop_s, shop_x, shop_p, shop_b]}
               ops: {password: ops-pw}
             """;
-    private static final List<String> DATABASES = List.of("shop", "shop_s", "shop_x", "shop_p");
+    private static final List<String> DATABASES = List.of("shop", "shop_s", "shop_x", "shop_p", "shop_b");
 
     private static EmbeddedPostgresServer a;
     private static EmbeddedPostgresServer b;
@@ -75,8 +76,8 @@ class DatabaseMoveIT {
         b = EmbeddedPostgresServer.start(0, null);
         DATABASES.forEach(database -> where.put(database, "a"));
         // the same roles and databases on both instances, then the "copied" data: equal but for the marker
-        new Provisioner().provision(config(Map.of("SHOP", "a", "SHOP_S", "a", "SHOP_X", "a", "SHOP_P", "a")));
-        new Provisioner().provision(config(Map.of("SHOP", "b", "SHOP_S", "b", "SHOP_X", "b", "SHOP_P", "b")));
+        new Provisioner().provision(config(Map.of("SHOP", "a", "SHOP_S", "a", "SHOP_X", "a", "SHOP_P", "a", "SHOP_B", "a")));
+        new Provisioner().provision(config(Map.of("SHOP", "b", "SHOP_S", "b", "SHOP_X", "b", "SHOP_P", "b", "SHOP_B", "b")));
         for (EmbeddedPostgresServer instance : List.of(a, b)) {
             String marker = instance == a ? "a" : "b";
             for (String database : DATABASES) {
@@ -303,6 +304,68 @@ class DatabaseMoveIT {
             running.set(false);
             clients.shutdownNow();
             clients.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /*
+     * pgbench (libpq), as the issue asks: a transaction of its own (an UPDATE and a read of the marker)
+     * in simple and then prepared mode, 4 clients, through a move a -> b and back. Fails if pgbench
+     * reports a failed or aborted transaction, or if it never ran on b.
+     */
+    @Test
+    void pgbenchSimpleAndPreparedRunThroughAMoveAndItsRollbackWithNoFailedTransaction(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(pgbenchInstalled(), "skipped: pgbench is not installed (apt-get install postgresql-client)");
+        java.nio.file.Path script = dir.resolve("move.sql");
+        java.nio.file.Files.writeString(script, """
+                \\set id random(0, 7)
+                BEGIN;
+                UPDATE counters SET n = n + 1 WHERE id = :id;
+                SELECT instance FROM marker;
+                END;
+                """);
+        for (String protocol : List.of("simple", "prepared")) {
+            double movesBefore = moves("shop_b", "clean");
+            java.nio.file.Path log = dir.resolve("pgbench-" + protocol + ".log");
+            ProcessBuilder builder = new ProcessBuilder("pgbench", "-h", "127.0.0.1", "-p", String.valueOf(pgwarden.port()),
+                    "-U", "shop-service", "-n", "-M", protocol, "-f", script.toString(), "-c", "4", "-j", "4", "-T", "6",
+                    "-P", "1", "shop_b").redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("PGPASSWORD", "shop-pw");
+            Process pgbench = builder.start();
+            Eventually.await("pgbench running on a", () -> countersOn(a, "shop_b") > 50 || !pgbench.isAlive());
+            moveTo("shop_b", "b");
+            Eventually.await("the move to b to end", () -> moves("shop_b", "clean") == movesBefore + 1);
+            long onB = countersOn(b, "shop_b");
+            Eventually.await("pgbench running on b", () -> countersOn(b, "shop_b") > onB + 50 || !pgbench.isAlive());
+            moveTo("shop_b", "a");
+            Eventually.await("the move back to end", () -> moves("shop_b", "clean") == movesBefore + 2);
+            assertTrue(pgbench.waitFor(60, TimeUnit.SECONDS), "pgbench ended");
+            String output = java.nio.file.Files.readString(log);
+            assertTrue(countersOn(b, "shop_b") > onB, "pgbench's transactions ran on b too: " + output);
+            assertEquals(0, pgbench.exitValue(), output);
+            assertTrue(output.contains("number of failed transactions: 0 ") || !output.contains("number of failed transactions"), output);
+            assertTrue(!output.contains("aborted") && !output.contains("ERROR"), output);
+            System.out.printf("pgbench -M %s through two moves of shop_b: %s%n", protocol,
+                    output.lines().filter(line -> line.startsWith("number of transactions actually processed")
+                            || line.startsWith("latency average") || line.startsWith("tps")).toList());
+        }
+    }
+
+    /** The sum of shop's counters on {@code instance}: how many transactions ran there. */
+    private static long countersOn(EmbeddedPostgresServer instance, String database) throws SQLException {
+        try (Connection admin = instance.adminDataSource(database + "_db").getConnection();
+             Statement st = admin.createStatement();
+             ResultSet rs = st.executeQuery("SELECT sum(n) FROM counters")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static boolean pgbenchInstalled() {
+        try {
+            return new ProcessBuilder("pgbench", "--version").start().waitFor(10, TimeUnit.SECONDS);
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
         }
     }
 
