@@ -7,8 +7,6 @@ import io.pgwarden.pool.ServerLease;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a server's loop sends to a client. When the client lives on the same loop, frames are
@@ -32,14 +30,13 @@ final class ClientOutbox {
     private int gatheredBytes;
     private boolean written;
     private ServerConnection server;
-    /** Bytes handed to the client's loop and not written there yet. */
-    private final AtomicInteger bytesInFlight = new AtomicInteger();
-    /** Reading the server stopped because of {@link #bytesInFlight}: whoever brings it down reads it again. */
-    private final AtomicBoolean serverPaused = new AtomicBoolean();
+    /** Server → client bytes handed to the client's loop and not written there yet. */
+    private final HandedOverBytes handedToClient;
 
     ClientOutbox(PooledClient session, Channel client) {
         this.session = session;
         this.client = client;
+        this.handedToClient = new HandedOverBytes(client);
     }
 
     /** The outbox now serves a server on {@code lease}'s loop. */
@@ -81,7 +78,7 @@ final class ClientOutbox {
         gatheredBytes = 0;
         written = false;
         if (bytes > 0) {
-            bytesInFlight.addAndGet(bytes);
+            handedToClient.handed(bytes);
         }
         ServerConnection from = server;
         client.eventLoop().execute(() -> {
@@ -89,8 +86,7 @@ final class ClientOutbox {
                 client.write(frames.get(i), client.voidPromise());
             }
             client.flush();
-            if (bytes > 0 && bytesInFlight.addAndGet(-bytes) < client.config().getWriteBufferLowWaterMark()
-                    && serverPaused.compareAndSet(true, false)) {
+            if (bytes > 0 && handedToClient.written(bytes)) {
                 from.read(); // on its own loop (a task there): the client took what was handed over
             }
             if (ended != null) {
@@ -102,19 +98,9 @@ final class ClientOutbox {
     /** The server's read batch is over: the client gets it, and the server is read again if the client can take more. */
     void serverReadComplete(ServerConnection from) {
         flush(null);
-        if (client.isWritable() && !tooMuchInFlight()) {
+        if (client.isWritable() && !handedToClient.tooMany()) {
             from.read();
         } // else: read again when the client catches up (its channelWritabilityChanged, or what was handed over written)
-    }
-
-    /** True when the server must wait for the client's loop to write what it was handed; that loop reads it again. */
-    private boolean tooMuchInFlight() {
-        if (bytesInFlight.get() < client.config().getWriteBufferHighWaterMark()) {
-            return false;
-        }
-        serverPaused.set(true);
-        // the client's loop may have written it all meanwhile and seen no pause: look again
-        return bytesInFlight.get() >= client.config().getWriteBufferLowWaterMark() || !serverPaused.compareAndSet(true, false);
     }
 
     /** The server can take more of the client's frames: read the client again. */

@@ -31,8 +31,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An authenticated client of a pooled database, in either pool mode: one flow for login, taking a
@@ -78,14 +76,8 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     private int heldBytes;
     private List<ByteBuf> batch = new ArrayList<>();
     private int batchBytes;
-    /**
-     * Bytes handed to the server's loop and not yet written there. The server's writability does not
-     * count them while they wait in its task queue, so reading stops on this too: what one client
-     * has in flight stays bounded (COPY FROM STDIN into a slow server would otherwise grow without end).
-     */
-    private final AtomicInteger bytesInFlight = new AtomicInteger();
-    /** Reading stopped because of {@link #bytesInFlight}: whoever brings it down reads again. */
-    private final AtomicBoolean readPaused = new AtomicBoolean();
+    /** Client → server bytes handed to the server's loop and not yet written there (COPY FROM STDIN into a slow server). */
+    private HandedOverBytes handedToServer;
     private Channel client;
     private DatabasePool.Ticket ticket;
     private ServerSide link;
@@ -214,6 +206,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        handedToServer = new HandedOverBytes(client);
         identity.attach(client);
         if (pool.disabled()) {
             // PostgreSQL's answer for a database that does not allow connections (datallowconn)
@@ -414,7 +407,7 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         sendBatch();
         switch (state) {
             case ATTACHED -> {
-                if (lease.server().channel().isWritable() && !tooMuchInFlight()) {
+                if (lease.server().channel().isWritable() && !handedToServer.tooMany()) {
                     ctx.read();
                 } // else: read again when the server catches up (its writability change, or the batch written)
             }
@@ -445,24 +438,14 @@ final class PooledClient extends ChannelInboundHandlerAdapter implements PoolCli
         int bytes = batchBytes;
         batch = new ArrayList<>();
         batchBytes = 0;
-        bytesInFlight.addAndGet(bytes);
+        handedToServer.handed(bytes);
         ServerSide side = link;
         lease.loop().execute(() -> {
             forwardAll(side, frames);
-            if (bytesInFlight.addAndGet(-bytes) < client.config().getWriteBufferLowWaterMark() && readPaused.compareAndSet(true, false)) {
+            if (handedToServer.written(bytes)) {
                 client.read();
             }
         });
-    }
-
-    /** True when reading must wait for the server's loop to write what it was handed; then it reads again. */
-    private boolean tooMuchInFlight() {
-        if (bytesInFlight.get() < client.config().getWriteBufferHighWaterMark()) {
-            return false;
-        }
-        readPaused.set(true);
-        // the server's loop may have written it all meanwhile and seen no pause: look again
-        return bytesInFlight.get() >= client.config().getWriteBufferLowWaterMark() || !readPaused.compareAndSet(true, false);
     }
 
     private static void forwardAll(ServerSide side, List<ByteBuf> frames) {

@@ -2,6 +2,7 @@ package io.pgwarden.frontend;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.pgwarden.Eventually;
 import io.pgwarden.RawPgClient;
 import io.pgwarden.RawPgClient.Message;
 import io.pgwarden.TestPlatform;
@@ -110,7 +111,7 @@ class CopyMemoryIT {
 
     /**
      * One 9-byte CopyData per row from PostgreSQL, to a client with a 16 KiB receive buffer that
-     * sleeps after every 8 KiB and stops for half a second halfway: pgwarden must stop reading the
+     * stops reading halfway until PostgreSQL has sent all it could: pgwarden must stop reading the
      * server, not hold the rows. (60,000 rows: each frame is slow under paranoid leak detection.)
      */
     @ParameterizedTest(name = "{0}")
@@ -128,15 +129,10 @@ class CopyMemoryIT {
                     assertEquals('H', data.readUnsignedByte(), "CopyOutResponse");
                     data.readFully(new byte[data.readInt() - 4]);
                     long expected = rows * ROW_BYTES;
-                    long read = 0;
-                    while (read < expected) {
-                        int n = in.read(buffer, 0, (int) Math.min(buffer.length, expected - read));
-                        if (n < 0) {
-                            throw new IOException("closed after " + read + " bytes");
-                        }
-                        read += n;
-                        Thread.sleep(read > expected / 2 && read - n <= expected / 2 ? 500 : 1); // slow, and stops once
-                    }
+                    long read = readUpTo(in, buffer, expected / 2, 0);
+                    // the reader stops: everything PostgreSQL has left is now between it and the client
+                    awaitCopyOutDoneOrBlocked();
+                    read = readUpTo(in, buffer, expected, read);
                     Message done = c.readUntil('C');
                     assertEquals("COPY " + rows, text(done));
                     assertEquals('Z', c.read().type());
@@ -146,26 +142,46 @@ class CopyMemoryIT {
         }
     }
 
+    private static long readUpTo(InputStream in, byte[] buffer, long until, long read) throws IOException {
+        while (read < until) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, until - read));
+            if (n < 0) {
+                throw new IOException("closed after " + read + " bytes");
+            }
+            read += n;
+        }
+        return read;
+    }
+
+    /**
+     * Until the COPY's backend has sent all it had (no longer active) or is blocked sending to
+     * pgwarden (ClientWrite): either way the rest of the rows sit in pgwarden or the sockets, where
+     * the peak is measured.
+     */
+    private static void awaitCopyOutDoneOrBlocked() throws Exception {
+        Eventually.await("the COPY TO's backend done or blocked writing", () -> {
+            try (Connection admin = platform.admin(); Statement st = admin.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT state, coalesce(wait_event, '') FROM pg_stat_activity"
+                         + " WHERE query LIKE 'COPY (SELECT ''abc''%' AND pid <> pg_backend_pid()")) {
+                return rs.next() ? rs.getString(1) + " " + rs.getString(2) : "no backend";
+            }
+        }, state -> !state.startsWith("active ") || state.equals("active ClientWrite"));
+    }
+
     /** pgwarden's direct memory sampled every 5 ms from now on: its peak over where it began. */
     private static final class DirectPeak implements AutoCloseable {
         private final long before = used();
         private volatile long peak = before;
-        private volatile boolean running = true;
-        private final Thread sampler = new Thread(() -> {
-            while (running) {
-                peak = Math.max(peak, used());
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "direct-memory-sampler");
+        private final java.util.concurrent.ScheduledExecutorService sampler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+                    Thread thread = new Thread(task, "direct-memory-sampler");
+                    thread.setDaemon(true);
+                    return thread;
+                });
 
         DirectPeak() {
             assertSame(PooledByteBufAllocator.DEFAULT, ByteBufAllocator.DEFAULT, "the allocator whose memory is measured");
-            sampler.setDaemon(true);
-            sampler.start();
+            sampler.scheduleAtFixedRate(() -> peak = Math.max(peak, used()), 0, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         private static long used() {
@@ -178,8 +194,8 @@ class CopyMemoryIT {
 
         @Override
         public void close() throws InterruptedException {
-            running = false;
-            sampler.join();
+            sampler.shutdown();
+            sampler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }
