@@ -28,7 +28,7 @@ public final class PeerCancels implements CancelForwarder {
     }
 
     @Override
-    public boolean forward(CancelRequest request) {
+    public boolean forward(CancelRequest request, Runnable done) {
         List<InetSocketAddress> to = peers.addresses();
         if (to.isEmpty() || inFlight.addAndGet(to.size()) > MAX_IN_FLIGHT) {
             if (!to.isEmpty()) {
@@ -36,8 +36,14 @@ public final class PeerCancels implements CancelForwarder {
             }
             return false;
         }
+        AtomicInteger open = new AtomicInteger(to.size());
         for (InetSocketAddress peer : to) {
-            canceller.forward(peer, request).addListener(f -> inFlight.decrementAndGet());
+            canceller.forward(peer, request).addListener(f -> {
+                inFlight.decrementAndGet();
+                if (open.decrementAndGet() == 0) {
+                    done.run();
+                }
+            });
         }
         return true;
     }

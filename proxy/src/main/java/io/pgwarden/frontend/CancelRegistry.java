@@ -43,7 +43,8 @@ public final class CancelRegistry {
 
     /**
      * The same; {@code done} runs once a local cancel has reached PostgreSQL (see
-     * {@link CancelTarget#cancelRunningQuery}), at once otherwise.
+     * {@link CancelTarget#cancelRunningQuery}), a forwarded one once the peers have closed their
+     * connections ({@link CancelForwarder#forward}), at once otherwise.
      */
     CancelOutcome cancel(CancelRequest request, BackendCanceller canceller, Runnable done) {
         CancelOutcome outcome = switch (keys.route(request.secretKey())) {
@@ -55,12 +56,12 @@ public final class CancelRegistry {
                 target.cancelRunningQuery(canceller, done);
                 yield CancelOutcome.LOCAL;
             }
-            case FORWARD -> peers.forward(new CancelRequest(request.processId(), CancelKeys.forwarded(request.secretKey())))
+            case FORWARD -> peers.forward(new CancelRequest(request.processId(), CancelKeys.forwarded(request.secretKey())), done)
                     ? CancelOutcome.FORWARDED : CancelOutcome.FORWARD_DROPPED;
             case NOT_MINE -> CancelOutcome.NOT_MINE;
         };
-        if (outcome != CancelOutcome.LOCAL) {
-            done.run();
+        if (outcome != CancelOutcome.LOCAL && outcome != CancelOutcome.FORWARDED) {
+            done.run(); // nothing on its way
         }
         return outcome;
     }

@@ -1,5 +1,6 @@
 package io.pgwarden.fleet;
 
+import io.pgwarden.DelayingForwarder;
 import io.pgwarden.Eventually;
 import io.pgwarden.RawPgClient;
 import org.junit.jupiter.api.AfterAll;
@@ -40,13 +41,16 @@ class FleetCancelIT {
             listen: {host: 127.0.0.1, port: "${PORT}"}
             backends:
               main: {host: 127.0.0.1, port: "${PG_PORT}", admin_user: postgres, sample_interval: 200ms}
+              # the same PostgreSQL behind a forwarder that holds every CancelRequest back for a while
+              slow_cancels: {host: 127.0.0.1, port: "${SLOW_CANCELS_PORT}", admin_user: postgres, sample_interval: 200ms}
             pool: {query_wait_timeout: 10s}
             databases:
               app:    {backend: main, dbname: app_db, user: app_owner, password: app-db-pw, pool_size: 12}
               app_tx: {backend: main, dbname: app_db, user: app_owner, password: app-db-pw, pool_mode: transaction, pool_size: 6}
+              app_slow_cancels: {backend: slow_cancels, dbname: app_db, user: app_owner, password: app-db-pw, pool_size: 2}
             services:
               app-service: {password: app-pw, databases: [app, app_tx]}
-              raw-service: {password: raw-pw, auth: md5, databases: [app, app_tx]}
+              raw-service: {password: raw-pw, auth: md5, databases: [app, app_tx, app_slow_cancels]}
             fleet:
               replica_id: "${REPLICA}"
               expected_replicas: 3
@@ -54,17 +58,30 @@ class FleetCancelIT {
               peer_refresh_interval: 1s
             """;
 
+    private static final long CANCEL_DELAY_MILLIS = 1500;
+
     private static LocalFleet fleet;
+    private static DelayingForwarder slowCancels;
 
     @BeforeAll
     static void start() throws Exception {
-        fleet = LocalFleet.start(CONFIG, Map.of());
+        fleet = LocalFleet.start(CONFIG, Map.of(), postgresPort -> {
+            try {
+                slowCancels = new DelayingForwarder(postgresPort, CANCEL_DELAY_MILLIS);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return Map.of("SLOW_CANCELS_PORT", String.valueOf(slowCancels.port()));
+        });
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (fleet != null) {
             fleet.close();
+        }
+        if (slowCancels != null) {
+            slowCancels.close();
         }
     }
 
@@ -144,6 +161,31 @@ class FleetCancelIT {
                     assertEquals(localBefore + 1, cancels(owner, "local"));
                 }
             }
+        }
+    }
+
+    /**
+     * pgjdbc goes on with its next query once its cancel connection closes, so that connection must
+     * close only once PostgreSQL has the cancel, or the cancel can land on the next query. A cancel
+     * forwarded to the replica that issued the key is no exception: the replica that took it waits
+     * for the owner, which waits for PostgreSQL.
+     */
+    @Test
+    void aForwardedCancelsConnectionClosesOnlyOnceTheCancelHasReachedPostgres() throws Exception {
+        Client client = login(1, "app_slow_cancels");
+        try {
+            String sql = "SELECT pg_sleep(30) /* cancelled slowly, from another replica */";
+            client.raw().query(sql);
+            awaitRunning(sql);
+            int reachedBefore = slowCancels.cancelsForwarded();
+            sendCancel(0, client.processId(), client.secret()); // returns when replica 0 closes the connection
+            assertEquals(reachedBefore + 1, slowCancels.cancelsForwarded(),
+                    "the client's cancel connection closed before its cancel reached PostgreSQL");
+            RawPgClient.Message error = client.raw().readUntil('E');
+            assertEquals("57014", error.fields().get('C'), error.fields().toString());
+            client.raw().readUntil('Z');
+        } finally {
+            client.raw().close();
         }
     }
 

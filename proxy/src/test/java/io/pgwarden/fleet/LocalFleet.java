@@ -34,21 +34,29 @@ final class LocalFleet implements AutoCloseable {
     /** Each replica's HTTP endpoint (when the config has {@code http:} on {@code HTTP_PORT}). */
     private final int[] httpPorts;
     private final String yaml;
+    private final Map<String, String> moreVariables;
     private final Pgwarden[] replicas = new Pgwarden[SIZE];
     private Process haproxy;
     private int frontPort;
     private Path haproxyDir;
 
-    private LocalFleet(EmbeddedPostgresServer postgres, int[] ports, int[] httpPorts, String yaml) {
+    private LocalFleet(EmbeddedPostgresServer postgres, int[] ports, int[] httpPorts, String yaml, Map<String, String> moreVariables) {
         this.postgres = postgres;
+        this.moreVariables = moreVariables;
         this.ports = ports;
         this.httpPorts = httpPorts;
         this.yaml = yaml;
     }
 
     static LocalFleet start(String config, Map<String, String> postgresSettings) throws Exception {
+        return start(config, postgresSettings, postgresPort -> Map.of());
+    }
+
+    /** As {@link #start(String, Map)}, with more config variables made from PostgreSQL's port (a forwarder in front of it, say). */
+    static LocalFleet start(String config, Map<String, String> postgresSettings,
+                            java.util.function.IntFunction<Map<String, String>> moreVariables) throws Exception {
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(0, null, postgresSettings);
-        LocalFleet fleet = new LocalFleet(postgres, freePorts(), freePorts(), config);
+        LocalFleet fleet = new LocalFleet(postgres, freePorts(), freePorts(), config, moreVariables.apply(postgres.port()));
         try {
             new Provisioner().provision(fleet.config(0));
             for (int i = 0; i < SIZE; i++) {
@@ -62,7 +70,7 @@ final class LocalFleet implements AutoCloseable {
     }
 
     private PgwardenConfig config(int replica) throws Exception {
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(moreVariables);
         env.put("PG_PORT", String.valueOf(postgres.port()));
         env.put("PORT", String.valueOf(ports[replica]));
         env.put("HTTP_PORT", String.valueOf(httpPorts[replica]));

@@ -1,5 +1,6 @@
 package io.pgwarden.frontend;
 
+import io.pgwarden.fleet.CancelForwarder;
 import io.pgwarden.fleet.CancelKeys;
 import io.pgwarden.metrics.CancelOutcome;
 import io.pgwarden.protocol.frontend.CancelRequest;
@@ -16,9 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CancelRegistryTest {
 
     private final List<CancelRequest> sentToPeers = new ArrayList<>();
-    private final CancelRegistry replica0 = new CancelRegistry(CancelKeys.ofReplica(0), request -> sentToPeers.add(request));
-    private final CancelRegistry replica1 = new CancelRegistry(CancelKeys.ofReplica(1), request -> sentToPeers.add(request));
-    private final CancelRegistry replica2 = new CancelRegistry(CancelKeys.ofReplica(2), request -> sentToPeers.add(request));
+    /** What each forward runs once the peers have closed their connections. */
+    private final List<Runnable> peersClosed = new ArrayList<>();
+    private final CancelForwarder wire = (request, done) -> sentToPeers.add(request) && peersClosed.add(done);
+    private final CancelRegistry replica0 = new CancelRegistry(CancelKeys.ofReplica(0), wire);
+    private final CancelRegistry replica1 = new CancelRegistry(CancelKeys.ofReplica(1), wire);
+    private final CancelRegistry replica2 = new CancelRegistry(CancelKeys.ofReplica(2), wire);
     private final AtomicInteger cancelled = new AtomicInteger();
 
     @Test
@@ -53,7 +57,7 @@ class CancelRegistryTest {
 
     @Test
     void withoutPeersAnotherReplicasKeyIsDroppedAndCounted() {
-        CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), request -> false);
+        CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), (request, done) -> false);
         int secret = replica1.register(1, (canceller, done) -> cancelled.incrementAndGet());
         assertEquals(CancelOutcome.FORWARD_DROPPED, lonely.cancel(new CancelRequest(1, secret), null));
     }
@@ -79,9 +83,19 @@ class CancelRegistryTest {
         assertEquals(1, closed.get());
         assertEquals(CancelOutcome.UNKNOWN_KEY, alone.cancel(new CancelRequest(6, secret), null, closed::incrementAndGet));
         assertEquals(2, closed.get(), "nothing to wait for: at once");
-        CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), request -> false);
+        CancelRegistry lonely = new CancelRegistry(CancelKeys.ofReplica(0), (request, done) -> false);
         int othersSecret = replica1.register(9, (canceller, done) -> onItsWay.add(done));
         assertEquals(CancelOutcome.FORWARD_DROPPED, lonely.cancel(new CancelRequest(9, othersSecret), null, closed::incrementAndGet));
         assertEquals(3, closed.get(), "not for this replica: at once");
+    }
+
+    @Test
+    void aForwardedCancelsConnectionIsDoneOnlyWhenThePeersHaveClosedTheirs() {
+        int secret = replica1.register(12, (canceller, done) -> cancelled.incrementAndGet());
+        AtomicInteger closed = new AtomicInteger();
+        assertEquals(CancelOutcome.FORWARDED, replica0.cancel(new CancelRequest(12, secret), null, closed::incrementAndGet));
+        assertEquals(0, closed.get(), "not while the owner may still be sending it to PostgreSQL");
+        peersClosed.get(0).run();
+        assertEquals(1, closed.get());
     }
 }
