@@ -4,7 +4,9 @@
 # through pgwarden exactly as it does on a direct connection?
 #
 #   bench/keycloak.sh [--keycloak DIR | --keycloak-version 26.7.3] [--setups direct,session,transaction]
-#                     [--pool 5] [--tokens 50] [--boot-timeout 600] [--tag NAME] [--out DIR] [--keep]
+#                     [--pool 5] [--tokens 50] [--parallel 10] [--idle SECONDS] [--pinned-idle-timeout DURATION]
+#                     [--second-instance]
+#                     [--boot-timeout 600] [--tag NAME] [--out DIR] [--keep]
 #
 # One PostgreSQL 17 (the binaries inside pgwarden-demo.jar, initdb'd into a temporary directory,
 # 127.0.0.1, a free port) with role keycloak_owner. For each setup, in turn, on a FRESH database
@@ -21,11 +23,21 @@
 #   b. admin REST API with curl: admin token (password grant, realm master, client admin-cli), create realm
 #      bench, user alice with a password, public client bench-app with direct access grants; a token for
 #      alice and userinfo; then --tokens password grants (each followed by userinfo) and as many refresh
-#      grants, with a user update, a role mapping and a session listing in between; failures counted
+#      grants, with a user update, a role mapping and a session listing in between; then --tokens password
+#      grants + userinfo again from --parallel concurrent clients (Keycloak's pool opens more connections);
+#      failures counted. With --second-instance, a second Keycloak (another fresh copy) is then booted on the
+#      same database while the first still runs (a two-node cluster, or a rolling update), serves one login
+#      and is stopped. With --idle, the first Keycloak is then left idle that long and the concurrent logins
+#      are made again.
+#      pgwarden's metrics are read while Keycloak still runs (pinned clients, server connections)
 #   c. Keycloak stopped (SIGTERM) and started again on the same database (second boot: nothing to migrate),
 #      then a token for alice and userinfo again
 #   d. Keycloak's log scanned for ERROR/WARN lines about SQL, statements, transactions or connections;
 #      pgwarden's log for ERROR/WARN lines
+# PostgreSQL logs every statement (log_statement = all): the report lists the statements of session state
+# (SET, RESET, DISCARD, LISTEN, PREPARE, advisory locks, temporary tables) each setup sent, with counts.
+# --pinned-idle-timeout sets pgwarden's pinned_idle_timeout (default: pgwarden's, 10m); with --idle
+# longer than it, this shows what Keycloak makes of a pinned connection pgwarden has ended.
 # Writes bench/results/keycloak[-NAME]-<date>.md. Exits 1 (after writing it) when a setup did not boot,
 # failed a request, or logged SQL-related ERROR/WARN lines.
 # Needs root (PostgreSQL runs as user postgres), a JDK 17+ for pgwarden, a JDK 21+ for Keycloak 26
@@ -41,6 +53,7 @@ ROOT="$(dirname "$BENCH_DIR")"
 . "$BENCH_DIR/lib.sh"
 
 kc_dist="" kc_version=26.7.3 setups="direct,session,transaction" pool=5 tokens=50 boot_timeout=600
+parallel=10 idle=0 pinned_idle_timeout="" second_instance=0
 tag="" out="" keep=0
 while (($#)); do
   case "$1" in
@@ -49,6 +62,10 @@ while (($#)); do
     --setups) setups="$2"; shift 2 ;;
     --pool) pool="$2"; shift 2 ;;
     --tokens) tokens="$2"; shift 2 ;;
+    --parallel) parallel="$2"; shift 2 ;;
+    --idle) idle="$2"; shift 2 ;;
+    --pinned-idle-timeout) pinned_idle_timeout="$2"; shift 2 ;;
+    --second-instance) second_instance=1; shift ;;
     --boot-timeout) boot_timeout="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -74,7 +91,7 @@ out="${out:-$BENCH_DIR/results}"
 mkdir -p "$out"
 name="keycloak${tag:+-$tag}-$date_tag"
 
-PGW_PID="" KC_PID=""
+PGW_PID="" KC_PID="" first=()
 stop_keycloak() { # SIGTERM to kc.sh (it passes it on to Keycloak's JVM), then to its process group, then KILL
   [[ -n "$KC_PID" ]] || return 0
   kill -TERM "$KC_PID" 2>/dev/null || true
@@ -89,6 +106,7 @@ cleanup() {
   local rc=$?
   set +e
   stop_keycloak
+  if ((${#first[@]})); then KC_PID="${first[0]}"; stop_keycloak; fi # the first of two instances
   stop_pgwarden
   stop_fresh_postgres
   if ((keep)) || ((rc != 0)); then echo "keycloak.sh: work directory kept: $W" >&2; else rm -rf "$W"; fi
@@ -132,7 +150,7 @@ PGWARDEN_JAR="$W/pgwarden.jar"
 extract_postgres
 
 start_fresh_postgres "max_connections = 100" "shared_buffers = 128MB" "fsync = off" "synchronous_commit = off" \
-  "full_page_writes = off" "log_min_messages = warning" "log_line_prefix = '%m [%p] %u@%d '"
+  "full_page_writes = off" "log_min_messages = warning" "log_line_prefix = '%m [%p] %u@%d '" "log_statement = 'all'"
 psql_admin() { psql -X -q -h "$W/sock" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
 psql_admin -d postgres -c "ALTER ROLE postgres PASSWORD 'postgres-pass'" \
   -c "CREATE ROLE keycloak_owner LOGIN PASSWORD 'owner-pass'" >/dev/null
@@ -153,7 +171,7 @@ http: {host: 127.0.0.1, port: $PGW_HTTP_PORT}
 backends:
   main: {host: 127.0.0.1, port: $PG_PORT, admin_user: postgres, admin_password: postgres-pass}
 databases:
-  keycloak: {backend: main, dbname: keycloak_db, user: keycloak_owner, password: owner-pass, pool_mode: $1, pool_size: $pool}
+  keycloak: {backend: main, dbname: keycloak_db, user: keycloak_owner, password: owner-pass, pool_mode: $1, pool_size: $pool${pinned_idle_timeout:+, pinned_idle_timeout: $pinned_idle_timeout}}
 services:
   keycloak-service: {password: "$SERVICE_VERIFIER", databases: [keycloak]}
 YAML
@@ -172,9 +190,10 @@ YAML
 
 # ---------------------------------------------------------------- Keycloak
 ADMIN_USER=kc-admin ADMIN_PASS=kc-admin-pass
-# SETUP BOOT: starts Keycloak (distribution copy $W/kc-SETUP) in the background; sets KC_PID, KC_LOG, KC_URL
+# SETUP BOOT [COPY]: starts Keycloak (distribution copy $W/kc-SETUP, or COPY) in the background; sets
+# KC_PID, KC_LOG, KC_URL
 start_keycloak() {
-  local setup="$1" boot="$2" url user pass
+  local setup="$1" boot="$2" home="${3:-$W/kc-$1}" url user pass
   case "$setup" in
     direct) url="jdbc:postgresql://127.0.0.1:$PG_PORT/keycloak_db" user=keycloak_owner pass=owner-pass ;;
     *) url="jdbc:postgresql://127.0.0.1:$PGW_PORT/keycloak" user=keycloak-service pass="$SERVICE_PASS" ;;
@@ -187,7 +206,7 @@ start_keycloak() {
   echo "$(date -u +%H:%M:%S) kc.sh ${KC_ARGS[*]}" >"$W/keycloak-$setup-boot$boot.cmd"
   KC_T0="$EPOCHREALTIME"
   JAVA_HOME="$KC_JAVA_HOME" KC_BOOTSTRAP_ADMIN_USERNAME="$ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASS" \
-    setsid "$W/kc-$setup/bin/kc.sh" "${KC_ARGS[@]}" >"$KC_LOG" 2>&1 </dev/null &
+    setsid "$home/bin/kc.sh" "${KC_ARGS[@]}" >"$KC_LOG" 2>&1 </dev/null &
   KC_PID=$!
 }
 # Waits until /realms/master answers 200; prints the seconds since start_keycloak, or returns 1
@@ -226,12 +245,12 @@ admin_token() {
     -d grant_type=password -d client_id=admin-cli --data-urlencode "username=$ADMIN_USER" \
     --data-urlencode "password=$ADMIN_PASS" | jq -r .access_token
 }
-user_token() { # prints the whole token response
-  call user-token 200 -X POST "$KC_URL/realms/bench/protocol/openid-connect/token" \
+user_token() { # [STEP]: prints the whole token response
+  call "${1:-user-token}" 200 -X POST "$KC_URL/realms/bench/protocol/openid-connect/token" \
     -d grant_type=password -d client_id=bench-app -d username=alice -d password=alice-pass -d scope=openid
 }
-userinfo() { # ACCESS-TOKEN
-  call userinfo 200 -H "Authorization: Bearer $1" "$KC_URL/realms/bench/protocol/openid-connect/userinfo" \
+userinfo() { # ACCESS-TOKEN [STEP]
+  call "${2:-userinfo}" 200 -H "Authorization: Bearer $1" "$KC_URL/realms/bench/protocol/openid-connect/userinfo" \
     | jq -e '.preferred_username == "alice"' >/dev/null
 }
 exercise() { # the first boot's calls
@@ -262,12 +281,31 @@ exercise() { # the first boot's calls
     fi
   done
   call count-users 200 "${auth[@]}" "$KC_URL/admin/realms/bench/users/count" >/dev/null || true
+  burst parallel
+}
+burst() { # PREFIX: --tokens logins from --parallel concurrent clients
+  local j k pids=()
+  for ((j = 0; j < parallel; j++)); do
+    (for ((k = j; k < tokens; k += parallel)); do login "$1"; done) &
+    pids+=($!)
+  done
+  wait "${pids[@]}" # not a bare wait: Keycloak is a child too
+}
+login() { # PREFIX: a password grant and userinfo
+  local tok
+  tok="$(user_token "$1-token")" || return 0
+  userinfo "$(jq -r .access_token <<<"$tok")" "$1-userinfo" || true
+}
+metrics_snapshot() { # pgwarden's pool and pins for the database, while Keycloak runs
+  curl -s -m 5 "http://127.0.0.1:$PGW_HTTP_PORT/metrics" 2>/dev/null \
+    | grep -E '^pgwarden_(pinned_clients|pinned_server_connections|backend_connections|client_connections|server_connections|pins_total)[{ ]' \
+    | grep -v ' 0\.0$' || true
 }
 after_restart() { # the second boot's calls
   local tok
   admin_token >/dev/null || true
-  tok="$(user_token)" || return 0
-  userinfo "$(jq -r .access_token <<<"$tok")" || true
+  tok="$(user_token reboot-token)" || return 0
+  userinfo "$(jq -r .access_token <<<"$tok")" reboot-userinfo || true
 }
 
 # Keycloak's ERROR/WARN lines about SQL, statements, transactions or connections, and every line naming a
@@ -286,16 +324,43 @@ for setup in "${SETUPS[@]}"; do
   [[ "$setup" == direct ]] || start_pgwarden "$setup"
   rm -rf "$W/kc-$setup" && cp -a "$kc_dist" "$W/kc-$setup"
   CALLS="$W/calls-$setup.txt" boot_failed=0
+  pg_log_from=$(($(wc -l <"$W/postgres.log") + 1))
   : >"$CALLS"
 
   say "$setup: Keycloak first boot"
   start_keycloak "$setup" 1
-  boot1="" boot2="" started1="" started2="" migrated="no" booted="no" booted2="no" changesets="?"
+  second="–" boot1="" boot2="" started1="" started2="" migrated="no" booted="no" booted2="no" changesets="?"
   if boot1="$(await_keycloak)"; then
     booted=yes
     started1="$(kc_started_in "$KC_LOG")"
     say "$setup: up after $boot1 s (Keycloak: started in ${started1:-?} s); REST calls"
     exercise
+    [[ "$setup" == direct ]] || metrics_snapshot >"$W/metrics-running-$setup.txt"
+    if ((second_instance)); then
+      first=("$KC_PID" "$KC_URL" "$KC_LOG" "$KC_T0")
+      rm -rf "$W/kc-$setup-b" && cp -a "$kc_dist" "$W/kc-$setup-b"
+      say "$setup: a second Keycloak on the same database, the first still running"
+      start_keycloak "$setup" 1b "$W/kc-$setup-b"
+      if boot1b="$(await_keycloak)"; then
+        say "$setup: second instance up after $boot1b s"
+        second="yes ($boot1b s)"
+        login second-instance
+      else
+        second="no"
+        echo "second-instance-boot - fail" >>"$CALLS"
+        say "$setup: the second instance did not answer: see $KC_LOG"
+      fi
+      [[ "$setup" == direct ]] || metrics_snapshot >"$W/metrics-second-$setup.txt"
+      stop_keycloak
+      KC_PID="${first[0]}" KC_URL="${first[1]}" KC_LOG="${first[2]}" KC_T0="${first[3]}"
+      first=()
+    fi
+    if ((idle > 0)); then
+      say "$setup: Keycloak left idle for $idle s"
+      sleep "$idle"
+      [[ "$setup" == direct ]] || metrics_snapshot >"$W/metrics-idle-$setup.txt"
+      burst after-idle
+    fi
   else
     boot1="" boot_failed=1
     say "$setup: Keycloak did not answer within $boot_timeout s: see $KC_LOG"
@@ -328,17 +393,36 @@ for setup in "${SETUPS[@]}"; do
     stop_pgwarden
   fi
   OK="$(grep -c ' ok$' "$CALLS" || true)" FAILED="$(grep -c ' fail$' "$CALLS" || true)"
-  tok_ok="$(grep -c '^user-token 200 ok$' "$CALLS" || true)"
-  tok_all="$(grep -c '^user-token ' "$CALLS" || true)"
+  tokens_col=""
+  for step in user parallel second-instance after-idle reboot; do
+    n="$(grep -c "^$step-token " "$CALLS" || true)"
+    ((n)) || continue
+    f="$(grep -c "^$step-\(token\|userinfo\) .* fail$" "$CALLS" || true)"
+    tokens_col+="${tokens_col:+, }${step/user/sequential}: $f of $n failed"
+  done
+  set_lines="$(tail -n "+$pg_log_from" "$W/postgres.log" | grep -E '(statement|execute [^:]*): ' \
+    | sed -E 's/^.*(statement|execute [^:]*): //' \
+    | grep -iE '^\s*(SET|RESET|DISCARD|LISTEN|UNLISTEN|PREPARE|DEALLOCATE|DECLARE|CREATE (GLOBAL |LOCAL )?TEMP)|advisory|set_config' \
+    | cut -c1-200 | sort | uniq -c | sort -rn || true)"
   mapfile -t sql < <(sql_lines "$W"/keycloak-"$setup"-boot*.log)
   pgw_lines=0
   [[ "$setup" == direct ]] || pgw_lines="$(grep -cE ' (ERROR|WARN) ' "$W/pgwarden-$setup.log" || true)"
-  ROWS+=("| $setup | $booted / $booted2 | $migrated ($changesets changesets) | ${boot1:-–} (${started1:-–}) | ${boot2:-–} (${started2:-–}) | $((tok_all - tok_ok)) of $tok_all failed | $OK ok, $FAILED failed | ${#sql[@]} | $pgw_lines | $pins |")
+  ROWS+=("| $setup | $booted / $booted2 | $migrated ($changesets changesets) | $second | ${boot1:-–} (${started1:-–}) | ${boot2:-–} (${started2:-–}) | ${tokens_col:-none} | $OK ok, $FAILED failed | ${#sql[@]} | $pgw_lines | $pins |")
   d="#### $setup"$'\n'
   d+="$(block "REST calls by step (step, HTTP code: count):" \
     "$(grep -v '^  FAILED' "$CALLS" | awk '{print $1, $2}' | sort | uniq -c | awk '{printf "%s %s: %s\n", $2, $3, $1}')")"$'\n'
   if grep -q '^  FAILED' "$CALLS"; then
     d+="$(block "Failed calls (first 5 of $FAILED):" "$(grep '^  FAILED' "$CALLS" | head -5)")"$'\n'
+  fi
+  d+="$(block "Statements of session state PostgreSQL received in this setup (count, statement; pgwarden's own included):" "${set_lines:-none}")"$'\n'
+  if [[ -s "$W/metrics-idle-$setup.txt" ]]; then
+    d+="$(block "pgwarden's metrics after $idle s idle, before the logins after it (non-zero):" "$(cat "$W/metrics-idle-$setup.txt")")"$'\n'
+  fi
+  if [[ -s "$W/metrics-second-$setup.txt" ]]; then
+    d+="$(block "pgwarden's metrics with both Keycloak instances running (non-zero):" "$(cat "$W/metrics-second-$setup.txt")")"$'\n'
+  fi
+  if [[ -s "$W/metrics-running-$setup.txt" ]]; then
+    d+="$(block "pgwarden's metrics while Keycloak still ran after the calls of its first boot (non-zero):" "$(cat "$W/metrics-running-$setup.txt")")"$'\n'
   fi
   if ((${#sql[@]})); then
     d+="$(block "SQL-related ERROR/WARN lines in Keycloak's log (first 10 of ${#sql[@]}):" \
@@ -364,21 +448,22 @@ done
        "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM. Keycloak $KC_VERSION (keycloak-quarkus-dist," \
        "Maven Central) on $KC_JAVA_VERSION; PostgreSQL $PG_VERSION (pgwarden-demo.jar's binaries); pgwarden built from" \
        "$built_from on $(java -version 2>&1 | sed -n 1p), pool_size $pool. Made by" \
-       "\`bench/keycloak.sh --setups $setups --pool $pool --tokens $tokens\`."
+       "\`bench/keycloak.sh --setups $setups --pool $pool --tokens $tokens --parallel $parallel$( ((idle)) && echo " --idle $idle")$( ((second_instance)) && echo " --second-instance")${pinned_idle_timeout:+ --pinned-idle-timeout $pinned_idle_timeout}\`."
   echo
   echo "Keycloak: \`kc.sh start-dev --db postgres --db-url jdbc:postgresql://127.0.0.1:PORT/DB --db-username USER" \
        "--db-password PASS --http-host 127.0.0.1 --http-port PORT --http-management-port PORT --cache local\`" \
        "with KC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD, in a fresh copy of the distribution per setup, on a fresh" \
        "keycloak_db per setup (direct: \`/keycloak_db\` as keycloak_owner; pgwarden: \`/keycloak\` as keycloak-service)."
   echo
-  echo "| setup | booted (1st / 2nd) | Liquibase migration | 1st boot s (Keycloak's \"started in\") | 2nd boot s (\"started in\") | user token requests | all REST calls | SQL-related ERROR/WARN lines in Keycloak's log | ERROR/WARN lines in pgwarden's log | pgwarden pins |"
-  echo "|---|---|---|---|---|---|---|---:|---:|---|"
+  echo "| setup | booted (1st / 2nd) | Liquibase migration | 2nd instance booted beside the 1st | 1st boot s (Keycloak's \"started in\") | 2nd boot s (\"started in\") | user token requests (password grant + userinfo) | all REST calls | SQL-related ERROR/WARN lines in Keycloak's log | ERROR/WARN lines in pgwarden's log | pgwarden pins |"
+  echo "|---|---|---|---|---|---|---|---|---:|---:|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Boot seconds: from launching kc.sh to /realms/master answering 200; the first boot includes Quarkus'" \
        "re-augmentation of the fresh distribution copy for \`--db postgres\` (the same work in every setup) and" \
        "the Liquibase migration of the empty database; Keycloak's own \"started in\" figure is in brackets." \
-       "User token requests: $tokens password grants (each followed by userinfo and a refresh grant) after boot 1," \
+       "User token requests: after boot 1, $tokens sequential password grants (each followed by userinfo and a" \
+       "refresh grant), then $tokens from $parallel concurrent clients$( ((idle)) && echo " (and with --second-instance one login from a second Keycloak booted beside the first), then $tokens from $parallel concurrent clients again after $idle s idle" );" \
        "one after boot 2. Changesets: rows in databasechangelog after boot 1."
   echo
   if ((${#BAD[@]})); then
