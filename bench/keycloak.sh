@@ -5,7 +5,7 @@
 #
 #   bench/keycloak.sh [--keycloak DIR | --keycloak-version 26.7.3] [--setups direct,session,transaction]
 #                     [--pool 5] [--tokens 50] [--parallel 10] [--idle SECONDS] [--pinned-idle-timeout DURATION]
-#                     [--second-instance]
+#                     [--second-instance] [--kc-opt OPTION]...
 #                     [--boot-timeout 600] [--tag NAME] [--out DIR] [--keep]
 #
 # One PostgreSQL 17 (the binaries inside pgwarden-demo.jar, initdb'd into a temporary directory,
@@ -36,6 +36,7 @@
 #      pgwarden's log for ERROR/WARN lines
 # PostgreSQL logs every statement (log_statement = all): the report lists the statements of session state
 # (SET, RESET, DISCARD, LISTEN, PREPARE, advisory locks, temporary tables) each setup sent, with counts.
+# --kc-opt adds an option to every kc.sh start-dev (e.g. --kc-opt --db-pool-max-size=5).
 # --pinned-idle-timeout sets pgwarden's pinned_idle_timeout (default: pgwarden's, 10m); with --idle
 # longer than it, this shows what Keycloak makes of a pinned connection pgwarden has ended.
 # Writes bench/results/keycloak[-NAME]-<date>.md. Exits 1 (after writing it) when a setup did not boot,
@@ -53,7 +54,7 @@ ROOT="$(dirname "$BENCH_DIR")"
 . "$BENCH_DIR/lib.sh"
 
 kc_dist="" kc_version=26.7.3 setups="direct,session,transaction" pool=5 tokens=50 boot_timeout=600
-parallel=10 idle=0 pinned_idle_timeout="" second_instance=0
+parallel=10 idle=0 pinned_idle_timeout="" second_instance=0 KC_OPTS=()
 tag="" out="" keep=0
 while (($#)); do
   case "$1" in
@@ -66,6 +67,7 @@ while (($#)); do
     --idle) idle="$2"; shift 2 ;;
     --pinned-idle-timeout) pinned_idle_timeout="$2"; shift 2 ;;
     --second-instance) second_instance=1; shift ;;
+    --kc-opt) KC_OPTS+=("$2"); shift 2 ;;
     --boot-timeout) boot_timeout="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -202,7 +204,7 @@ start_keycloak() {
   KC_URL="http://127.0.0.1:$KC_HTTP_PORT"
   KC_LOG="$W/keycloak-$setup-boot$boot.log"
   KC_ARGS=(start-dev --db postgres --db-url "$url" --db-username "$user" --db-password "$pass"
-           --http-host 127.0.0.1 --http-port "$KC_HTTP_PORT" --http-management-port "$KC_MGMT_PORT" --cache local)
+           --http-host 127.0.0.1 --http-port "$KC_HTTP_PORT" --http-management-port "$KC_MGMT_PORT" --cache local ${KC_OPTS[@]+"${KC_OPTS[@]}"})
   echo "$(date -u +%H:%M:%S) kc.sh ${KC_ARGS[*]}" >"$W/keycloak-$setup-boot$boot.cmd"
   KC_T0="$EPOCHREALTIME"
   JAVA_HOME="$KC_JAVA_HOME" KC_BOOTSTRAP_ADMIN_USERNAME="$ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASS" \
@@ -448,10 +450,10 @@ done
        "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM. Keycloak $KC_VERSION (keycloak-quarkus-dist," \
        "Maven Central) on $KC_JAVA_VERSION; PostgreSQL $PG_VERSION (pgwarden-demo.jar's binaries); pgwarden built from" \
        "$built_from on $(java -version 2>&1 | sed -n 1p), pool_size $pool. Made by" \
-       "\`bench/keycloak.sh --setups $setups --pool $pool --tokens $tokens --parallel $parallel$( ((idle)) && echo " --idle $idle")$( ((second_instance)) && echo " --second-instance")${pinned_idle_timeout:+ --pinned-idle-timeout $pinned_idle_timeout}\`."
+       "\`bench/keycloak.sh --setups $setups --pool $pool --tokens $tokens --parallel $parallel$( ((idle)) && echo " --idle $idle")$( ((second_instance)) && echo " --second-instance")$(for o in ${KC_OPTS[@]+"${KC_OPTS[@]}"}; do printf ' --kc-opt %s' "$o"; done)${pinned_idle_timeout:+ --pinned-idle-timeout $pinned_idle_timeout}\`."
   echo
   echo "Keycloak: \`kc.sh start-dev --db postgres --db-url jdbc:postgresql://127.0.0.1:PORT/DB --db-username USER" \
-       "--db-password PASS --http-host 127.0.0.1 --http-port PORT --http-management-port PORT --cache local\`" \
+       "--db-password PASS --http-host 127.0.0.1 --http-port PORT --http-management-port PORT --cache local${KC_OPTS[*]+ ${KC_OPTS[*]}}\`" \
        "with KC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD, in a fresh copy of the distribution per setup, on a fresh" \
        "keycloak_db per setup (direct: \`/keycloak_db\` as keycloak_owner; pgwarden: \`/keycloak\` as keycloak-service)."
   echo
