@@ -97,16 +97,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- jar, PostgreSQL
-if [[ -z "${PGWARDEN_JAR:-}" ]]; then
-  say "building pgwarden.jar"
-  (cd "$ROOT" && { ./mvnw -q -B -o -pl proxy -am package -DskipTests -Dfuzz.skip=true 2>/dev/null \
-                   || ./mvnw -q -B -pl proxy -am package -DskipTests -Dfuzz.skip=true; }) >&2 || die "build failed"
-  PGWARDEN_JAR="$ROOT/proxy/target/pgwarden.jar"
-  built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
-fi
-built_from="${built_from:-${PGWARDEN_BUILT_FROM:-a jar given in PGWARDEN_JAR}}"
-cp "$PGWARDEN_JAR" "$W/pgwarden.jar" # a private copy: other builds may rewrite the original meanwhile
-PGWARDEN_JAR="$W/pgwarden.jar"
+private_pgwarden_jar
 extract_postgres
 
 PG_SETTINGS=("max_connections = 20" "shared_buffers = 128MB" "fsync = off" "synchronous_commit = off"

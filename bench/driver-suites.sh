@@ -117,16 +117,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- pgwarden jar
-if [[ -z "${PGWARDEN_JAR:-}" ]]; then
-  say "building pgwarden.jar (./mvnw -o package -DskipTests -Dfuzz.skip=true)"
-  (cd "$ROOT" && ./mvnw -q -B -o package -DskipTests -Dfuzz.skip=true) >&2
-  PGWARDEN_JAR="$ROOT/proxy/target/pgwarden.jar"
-  built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
-else
-  built_from="${PGWARDEN_BUILT_FROM:-the jar in PGWARDEN_JAR}"
-fi
-cp "$PGWARDEN_JAR" "$W/pgwarden.jar" # a build running elsewhere cannot swap it mid-run
-PGWARDEN_JAR="$W/pgwarden.jar"
+private_pgwarden_jar
 
 # ---------------------------------------------------------------- drivers
 source_of() { # NAME REPO REF ENVVALUE: a checkout of REPO at REF (or the given one)

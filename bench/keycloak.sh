@@ -139,16 +139,7 @@ KC_VERSION="$(sed -n 's/.*Version //p' "$kc_dist/version.txt" 2>/dev/null || ech
 KC_JAVA_VERSION="$("$KC_JAVA_HOME/bin/java" -version 2>&1 | sed -n 1p)"
 
 # ---------------------------------------------------------------- jar, PostgreSQL
-if [[ -z "${PGWARDEN_JAR:-}" ]]; then
-  say "building pgwarden.jar"
-  (cd "$ROOT" && { ./mvnw -q -B -o -pl proxy -am package -DskipTests -Dfuzz.skip=true 2>/dev/null \
-                   || ./mvnw -q -B -pl proxy -am package -DskipTests -Dfuzz.skip=true; }) >&2 || die "build failed"
-  PGWARDEN_JAR="$ROOT/proxy/target/pgwarden.jar"
-  built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
-fi
-built_from="${built_from:-${PGWARDEN_BUILT_FROM:-a jar given in PGWARDEN_JAR}}"
-cp "$PGWARDEN_JAR" "$W/pgwarden.jar" # a private copy: other builds may rewrite the original meanwhile
-PGWARDEN_JAR="$W/pgwarden.jar"
+private_pgwarden_jar
 extract_postgres
 
 start_fresh_postgres "max_connections = 100" "shared_buffers = 128MB" "fsync = off" "synchronous_commit = off" \

@@ -23,6 +23,23 @@ extract_postgres() {
   PG_BIN="$cache/bin"
 }
 
+# pgwarden.jar for this run: PGWARDEN_JAR if given (PGWARDEN_BUILT_FROM says what it was built from), else
+# built here (offline first). Copied into $W, because other builds may rewrite the original during the run;
+# sets PGWARDEN_JAR to the copy and built_from.
+private_pgwarden_jar() {
+  if [[ -z "${PGWARDEN_JAR:-}" ]]; then
+    say "building pgwarden.jar"
+    (cd "$ROOT" && { ./mvnw -q -B -o -pl proxy -am package -DskipTests -Dfuzz.skip=true 2>/dev/null \
+                     || ./mvnw -q -B -pl proxy -am package -DskipTests -Dfuzz.skip=true; }) >&2 || die "build failed"
+    PGWARDEN_JAR="$ROOT/proxy/target/pgwarden.jar"
+    built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
+  fi
+  built_from="${built_from:-${PGWARDEN_BUILT_FROM:-a jar given in PGWARDEN_JAR}}"
+  [[ -f "$PGWARDEN_JAR" ]] || die "no $PGWARDEN_JAR"
+  cp "$PGWARDEN_JAR" "$W/pgwarden.jar"
+  PGWARDEN_JAR="$W/pgwarden.jar"
+}
+
 pick_port() { # below the ephemeral range, and not used by any socket, listening or not
   local port=$((20000 + RANDOM % 12000))
   while [[ -n "$(ss -Hant "( sport = :$port )" 2>/dev/null)" ]] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do

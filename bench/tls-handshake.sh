@@ -59,16 +59,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [[ -n "${PGWARDEN_JAR:-}" ]]; then
-  built_from="${PGWARDEN_BUILT_FROM:-a jar given in PGWARDEN_JAR}"
-else
-  say "building pgwarden.jar"
-  (cd "$ROOT" && ./mvnw -q -B -o -pl proxy -am package -DskipTests -Dfuzz.skip=true >&2)
-  PGWARDEN_JAR="$ROOT/proxy/target/pgwarden.jar"
-  built_from="$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)"
-fi
-cp "$PGWARDEN_JAR" "$W/pgwarden.jar"
-PGWARDEN_JAR="$W/pgwarden.jar"
+private_pgwarden_jar
 extract_postgres
 
 # ---------------------------------------------------------------- PostgreSQL
