@@ -113,6 +113,36 @@ final class ClientSettings {
         return FOLLOWED.contains(name) && serverReported.containsKey(name);
     }
 
+    /**
+     * The server ran this client's SET or RESET of search_path, which it does not report (before
+     * PostgreSQL 18), and {@code SHOW search_path} said {@code value} at the end of the transaction: the
+     * client's search_path from now on, carried to its next servers as a reported one would be. The
+     * server holds it, for this client: a next client that wants another (or none) gets it reset.
+     * Called on the server's event loop.
+     */
+    void searchPathShown(String value, ServerSessionState server, Map<String, String> serverReported) {
+        reported(SEARCH_PATH, value);
+        Map<String, String> wanted = desired();
+        server.lastDesired(wanted);
+        Map<String, String> applied = server.appliedSettings();
+        applied.clear();
+        wanted.forEach((name, setting) -> {
+            if (!followedOn(name, serverReported)) {
+                applied.put(name, setting); // as syncStatement records them: search_path is among these
+            }
+        });
+    }
+
+    /**
+     * The client reset search_path (RESET search_path, RESET ALL, DISCARD ALL) where the server does not
+     * report it: it is back at its startup search_path, not at one the server showed after a SET.
+     */
+    void searchPathReset() {
+        if (reported.remove(SEARCH_PATH) != null) {
+            desired = null;
+        }
+    }
+
     void reportedAll(Map<String, String> values) {
         values.forEach(this::reported);
     }

@@ -15,9 +15,11 @@ import java.util.function.Predicate;
  * a string or a function body: that can only add a pin, never lose one. Beyond that no text is read,
  * and nothing is allocated unless a statement is a SET (to read the setting's name).
  *
- * <p>The result packs four things into an int: the {@link PinReason} bits to pin ({@link #pins}),
+ * <p>The result packs six things into an int: the {@link PinReason} bits to pin ({@link #pins}),
  * the bits whose state the statements end ({@link #unpins}), whether the role may change
- * ({@link #changesIdentity}) and whether a transaction block begins or ends ({@link #controlsTransactions}).
+ * ({@link #changesIdentity}), whether a transaction block begins or ends ({@link #controlsTransactions}),
+ * and whether search_path is set ({@link #changesSearchPath}) or reset ({@link #resetsSearchPath}) where
+ * the server does not report it.
  */
 public final class PinScanner {
 
@@ -33,6 +35,9 @@ public final class PinScanner {
     private static final int UNPIN_SHIFT = 8;
     private static final int IDENTITY = 1 << 16;
     private static final int TRANSACTION_CONTROL = 1 << 17;
+    private static final int SEARCH_PATH = 1 << 18;
+    private static final int SEARCH_PATH_RESET = 1 << 19;
+    private static final String SEARCH_PATH_NAME = "search_path";
 
     private PinScanner() {
     }
@@ -56,6 +61,23 @@ public final class PinScanner {
      */
     public static boolean controlsTransactions(int effect) {
         return (effect & TRANSACTION_CONTROL) != 0;
+    }
+
+    /**
+     * The text sets search_path (SET [SESSION] search_path) and the server does not report it (before
+     * PostgreSQL 18): no pin, pgwarden asks the server for its value once the transaction is over and
+     * carries that instead.
+     */
+    public static boolean changesSearchPath(int effect) {
+        return (effect & SEARCH_PATH) != 0;
+    }
+
+    /**
+     * The text resets search_path (RESET search_path, RESET ALL, DISCARD ALL) and sets none, where the
+     * server does not report it: the client is back at its startup search_path, which pgwarden knows.
+     */
+    public static boolean resetsSearchPath(int effect) {
+        return (effect & (SEARCH_PATH | SEARCH_PATH_RESET)) == SEARCH_PATH_RESET;
     }
 
     /**
@@ -84,7 +106,7 @@ public final class PinScanner {
             int effect = statement(text, start, end, carried);
             pins |= pins(effect);
             unpins |= unpins(effect);
-            control |= effect & TRANSACTION_CONTROL;
+            control |= effect & (TRANSACTION_CONTROL | SEARCH_PATH | SEARCH_PATH_RESET);
             start = end + 1;
         }
         return pins | (unpins & ~pins) << UNPIN_SHIFT | ((words & IDENTITY_WORDS) != 0 ? IDENTITY : 0) | control;
@@ -103,7 +125,7 @@ public final class PinScanner {
         return switch (end - start) {
             case 3 -> is(text, start, "SET") ? setStatement(new Words(text, end, to), carried)
                     : is(text, start, "END") ? TRANSACTION_CONTROL : 0;
-            case 5 -> is(text, start, "RESET") ? reset(new Words(text, end, to))
+            case 5 -> is(text, start, "RESET") ? reset(new Words(text, end, to), carried)
                     : is(text, start, "CLOSE") ? close(new Words(text, end, to))
                     : is(text, start, "BEGIN") || is(text, start, "START") || is(text, start, "ABORT") ? TRANSACTION_CONTROL : 0;
             case 6 -> is(text, start, "CREATE") ? create(new Words(text, end, to))
@@ -111,7 +133,7 @@ public final class PinScanner {
                     : is(text, start, "COMMIT") ? TRANSACTION_CONTROL : 0;
             case 7 -> is(text, start, "DECLARE") ? declare(new Words(text, end, to))
                     : is(text, start, "PREPARE") ? prepare(new Words(text, end, to))
-                    : is(text, start, "DISCARD") ? discard(new Words(text, end, to)) : 0;
+                    : is(text, start, "DISCARD") ? discard(new Words(text, end, to), carried) : 0;
             case 8 -> is(text, start, "UNLISTEN") ? unlisten(new Words(text, end, to))
                     : is(text, start, "ROLLBACK") ? TRANSACTION_CONTROL : 0;
             case 10 -> is(text, start, "DEALLOCATE") ? deallocate(new Words(text, end, to)) : 0;
@@ -201,12 +223,12 @@ public final class PinScanner {
         return words.next() && words.is("TRANSACTION") ? 0 : PinReason.PREPARED_STATEMENT.bit();
     }
 
-    private static int discard(Words words) {
+    private static int discard(Words words, Predicate<String> carried) {
         if (!words.next()) {
             return 0;
         }
         if (words.is("ALL")) {
-            return PinReason.ALL << UNPIN_SHIFT;
+            return PinReason.ALL << UNPIN_SHIFT | searchPathReset(carried);
         }
         return words.is("TEMP") || words.is("TEMPORARY") ? PinReason.TEMP_TABLE.bit() << UNPIN_SHIFT : 0;
     }
@@ -226,12 +248,13 @@ public final class PinScanner {
         return words.nextIsStar() ? PinReason.LISTEN.bit() << UNPIN_SHIFT : 0;
     }
 
-    private static int reset(Words words) {
+    private static int reset(Words words, Predicate<String> carried) {
         if (!words.next()) {
             return 0;
         }
         if (words.is("ALL")) {
-            return PinReason.SETTING.bit() << UNPIN_SHIFT; // RESET ALL leaves the role and the authorization alone
+            // RESET ALL leaves the role and the authorization alone
+            return PinReason.SETTING.bit() << UNPIN_SHIFT | searchPathReset(carried);
         }
         if (words.is("ROLE")) {
             return PinReason.ROLE.bit() << UNPIN_SHIFT;
@@ -239,7 +262,18 @@ public final class PinScanner {
         if (words.is("SESSION") && words.next() && words.is("AUTHORIZATION")) {
             return PinReason.SESSION_AUTHORIZATION.bit() << UNPIN_SHIFT;
         }
-        return 0; // RESET of one setting: others may still be set
+        // RESET of one setting: others may still be set
+        return SEARCH_PATH_NAME.equals(words.settingName()) ? searchPathReset(carried) : 0;
+    }
+
+    /** search_path is set: pgwarden must learn its value unless the server reports it. */
+    private static int searchPathChange(Predicate<String> carried) {
+        return carried.test(SEARCH_PATH_NAME) ? 0 : SEARCH_PATH;
+    }
+
+    /** search_path goes back to the session's default: the client's startup one, unless the server reports it. */
+    private static int searchPathReset(Predicate<String> carried) {
+        return carried.test(SEARCH_PATH_NAME) ? 0 : SEARCH_PATH_RESET;
     }
 
     /**
@@ -282,6 +316,9 @@ public final class PinScanner {
             name = "client_encoding";
         } else {
             name = words.settingName();
+        }
+        if (name.equals(SEARCH_PATH_NAME)) {
+            return searchPathChange(carried); // carried, either way: reported, or asked for after the transaction
         }
         return carried.test(name) ? 0 : PinReason.SETTING.bit();
     }

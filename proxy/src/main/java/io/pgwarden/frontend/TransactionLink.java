@@ -18,6 +18,7 @@ import io.pgwarden.protocol.ProtocolException;
 import io.pgwarden.protocol.SqlState;
 import io.pgwarden.protocol.TransactionStatus;
 import io.pgwarden.protocol.backend.BackendMessages;
+import io.pgwarden.protocol.backend.DataRow;
 import io.pgwarden.protocol.backend.ErrorResponse;
 import io.pgwarden.protocol.backend.ParameterStatus;
 import io.pgwarden.protocol.frontend.Bind;
@@ -59,6 +60,17 @@ final class TransactionLink implements ServerSide {
 
         Unpin(int reasons) {
             this.reasons = reasons;
+        }
+    }
+
+    /** pgwarden's own SHOW search_path among the pending requests: its value, once its row came. */
+    private static final class SearchPathQuestion {
+        /** {@link #searchPathChanges} when it was asked: a later SET or RESET makes the answer stale. */
+        final int asked;
+        String value;
+
+        SearchPathQuestion(int asked) {
+            this.asked = asked;
         }
     }
 
@@ -120,6 +132,16 @@ final class TransactionLink implements ServerSide {
     private int extendedUnpins;
     /** A statement since the last Sync began or ended a transaction block: the batch's unpins do not count. */
     private boolean extendedTransactionControl;
+    /**
+     * A statement sent since pgwarden last asked set or reset search_path, which this server does not
+     * report (before PostgreSQL 18): asked with SHOW once the server is idle outside a transaction,
+     * before the lease may end, instead of pinning the client (Liquibase, Keycloak and Hibernate set it).
+     */
+    private boolean searchPathUnknown;
+    /** pgwarden's SHOW search_path sent and not answered yet. */
+    private int searchPathQuestions;
+    /** SETs and RESETs of search_path forwarded so far. */
+    private int searchPathChanges;
 
     TransactionLink(PooledClient session, Channel client, long clientId, ClientSettings settings, StatementNames names,
                     boolean timed, boolean pinning) {
@@ -151,6 +173,8 @@ final class TransactionLink implements ServerSide {
         extendedUnpins = 0;
         extendedTransactionControl = false;
         pinnedIdleSinceNanos = 0;
+        searchPathUnknown = false;
+        searchPathQuestions = 0;
         if (!lease.attach(this)) {
             return false;
         }
@@ -303,6 +327,7 @@ final class TransactionLink implements ServerSide {
             }
             extendedUnpins |= unpinsFor(statement.effect());
             extendedTransactionControl |= PinScanner.controlsTransactions(statement.effect());
+            noteSearchPath(statement.effect());
             ensurePrepared(statement);
             if (statement.changesIdentity()) {
                 server.sessionState().identityMayHaveChanged();
@@ -338,6 +363,7 @@ final class TransactionLink implements ServerSide {
         if (parse.statement().isEmpty()) {
             extendedUnpins |= unpinsFor(effect);
             extendedTransactionControl |= PinScanner.controlsTransactions(effect);
+            noteSearchPath(effect);
             if (changesIdentity) {
                 server.sessionState().identityMayHaveChanged();
             }
@@ -375,6 +401,9 @@ final class TransactionLink implements ServerSide {
      * search_path (not reported by the server before PostgreSQL 18).
      */
     private String statementScope() {
+        if (searchPathUnknown || searchPathQuestions > 0) {
+            return ownScope; // until the server has said what search_path is now
+        }
         return pinning && (lease.pinReasons() & io.pgwarden.pool.PinReason.SETTING.bit()) != 0 ? ownScope : settings.searchPath();
     }
 
@@ -460,6 +489,7 @@ final class TransactionLink implements ServerSide {
             }
             int unpins = unpinsFor(effect);
             unpin = unpins == 0 ? null : new Unpin(unpins);
+            noteSearchPath(effect);
         }
         send(frame, Kind.QUERY, unpin);
     }
@@ -524,9 +554,16 @@ final class TransactionLink implements ServerSide {
             unpin.failed = true; // a Query's error: its change (if any) is rolled back with its implicit transaction
         }
         if (head != null && head.hidden()) {
+            Object question = pending.peekPayload();
+            if (type == BackendMessages.DATA_ROW && question instanceof SearchPathQuestion asked) {
+                asked.value = DataRow.firstValue(frame);
+            }
             ReferenceCountUtil.release(frame);
             if (head.completedBy(type)) {
                 completeHead();
+                if (question instanceof SearchPathQuestion asked) {
+                    searchPathAnswered(asked);
+                }
             }
             return;
         }
@@ -567,15 +604,60 @@ final class TransactionLink implements ServerSide {
                 }
                 if (pending.isEmpty()) {
                     copyEndsAhead.clear();
-                    if (lease.endIfIdle()) {
-                        outbox.flush(lease); // the responses, then the news that the lease is over
-                    } else if (timed && lease.pinReasons() != 0 && idleInTransactionSinceNanos == 0) {
-                        pinnedIdleSinceNanos = System.nanoTime(); // pinned, idle outside a transaction: pinned_idle_timeout counts
-                    }
+                    atRest();
                 }
             } else if (pending.isEmpty()) {
                 waitingForClient(); // answered, but no Sync: the server is the client's until it sends one
             }
+        }
+    }
+
+    /** Everything the client sent is answered: the lease ends if the server is idle outside a transaction and nothing pins it. */
+    private void atRest() {
+        if (searchPathUnknown && server.transactionStatus() == TransactionStatus.IDLE) {
+            askSearchPath(); // what it is now goes with the client to its next server; the lease may end after
+        } else if (lease.endIfIdle()) {
+            outbox.flush(lease); // the responses, then the news that the lease is over
+        } else if (timed && lease.pinReasons() != 0 && idleInTransactionSinceNanos == 0) {
+            pinnedIdleSinceNanos = System.nanoTime(); // pinned, idle outside a transaction: pinned_idle_timeout counts
+        }
+    }
+
+    /** A statement forwarded sets or resets search_path, which this server does not report. */
+    private void noteSearchPath(int effect) {
+        if (PinScanner.changesSearchPath(effect)) {
+            searchPathChanges++;
+            searchPathUnknown = true;
+        } else if (PinScanner.resetsSearchPath(effect)) {
+            searchPathChanges++;
+            searchPathUnknown = false;
+            settings.searchPathReset();
+        }
+    }
+
+    private void askSearchPath() {
+        searchPathUnknown = false;
+        searchPathQuestions++;
+        if (timed) {
+            busySinceNanos = System.nanoTime(); // the server holds the client until it answers: query_timeout counts
+        }
+        server.writeInternalQuery("SHOW search_path");
+        pending.add(Kind.QUERY_HIDDEN, new SearchPathQuestion(searchPathChanges));
+        server.channel().flush();
+    }
+
+    /** The server said what search_path is at the end of the client's transaction: the client carries it from now on. */
+    private void searchPathAnswered(SearchPathQuestion asked) {
+        searchPathQuestions--;
+        if (asked.value != null && asked.asked == searchPathChanges) {
+            settings.searchPathShown(asked.value, server.sessionState(), server.parameters());
+        }
+        if (pending.isEmpty()) {
+            if (timed) {
+                busySinceNanos = 0;
+                idleInTransactionSinceNanos = 0;
+            }
+            atRest();
         }
     }
 

@@ -48,6 +48,32 @@ class ClientSettingsTest {
                 schema.syncStatement(1, server, PG17_REPORTED));
     }
 
+    /**
+     * Keycloak's Liquibase: SET SEARCH_PATH TO public, "$user","public", which PostgreSQL 17 does not
+     * report; pgwarden asked SHOW search_path after the transaction. The client carries that value to
+     * its next server, and the next client of this server gets its own search_path back.
+     */
+    @Test
+    void aSearchPathTheServerShowedGoesWithItsClientAndNotToTheNextClientOfThatServer() {
+        ClientSettings keycloak = new ClientSettings(Map.of());
+        ClientSettings other = new ClientSettings(Map.of());
+        EmbeddedChannel secondChannel = new EmbeddedChannel();
+        try {
+            ServerSessionState second = ServerConnections.on(secondChannel).sessionState();
+            keycloak.syncStatement(1, server, PG17_REPORTED);
+            keycloak.searchPathShown("public, \"$user\", public", server, PG17_REPORTED);
+
+            assertEquals("public, \"$user\", public", keycloak.searchPath());
+            assertNull(keycloak.syncStatement(1, server, PG17_REPORTED), "the server it was shown on holds it");
+            assertEquals("RESET \"search_path\"; ", other.syncStatement(2, server, PG17_REPORTED),
+                    "another client does not inherit it");
+            assertEquals("SELECT pg_catalog.set_config(E'search_path', E'public, \"$user\", public', false)",
+                    keycloak.syncStatement(1, second, PG17_REPORTED), "its next server gets it");
+        } finally {
+            secondChannel.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void whereTheServerReportsSearchPathItsReportIsWhatCounts() {
         ClientSettings client = new ClientSettings(Map.of("search_path", "orders"));

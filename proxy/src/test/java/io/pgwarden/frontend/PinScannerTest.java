@@ -55,7 +55,6 @@ class PinScannerTest {
             "PREPARE dumpFunc(pg_catalog.oid) AS SELECT 1|prepared_statement",
             "SET statement_timeout = '1s'|setting",
             "SET SESSION work_mem TO '64MB'|setting",
-            "set search_path = app|setting",
             "SET app.user_id = '7'|setting",
             "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE|setting",
             "SET ROLE reporting|role",
@@ -65,6 +64,57 @@ class PinScannerTest {
     })
     void pins(String sql, String reasons) {
         assertEquals(reasons, pins(sql.replace("\\n", "\n")));
+    }
+
+    /**
+     * search_path is carried without a pin: reported by PostgreSQL 18, else asked for once the
+     * transaction is over (Liquibase's SET SEARCH_PATH at every Keycloak boot used to pin for good).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "set search_path = app",
+            "SET SEARCH_PATH TO public, \"$user\",\"public\"",
+            "SET SESSION search_path TO DEFAULT",
+            "SELECT 1; SET search_path = app; SELECT 2",
+            "RESET search_path; SET search_path = app",
+    })
+    void aSetOfSearchPathDoesNotPinAndIsToldApart(String sql) {
+        int effect = scan(sql);
+        assertTrue(PinScanner.changesSearchPath(effect), sql);
+        assertFalse(PinScanner.resetsSearchPath(effect), sql);
+        assertEquals("", PinReason.labels(PinScanner.pins(effect)), sql);
+    }
+
+    /** Back at the client's startup search_path, which pgwarden knows: nothing to ask. */
+    @ParameterizedTest
+    @ValueSource(strings = {"RESET search_path", "reset \"search_path\"", "RESET ALL", "DISCARD ALL"})
+    void aResetOfSearchPathIsToldApart(String sql) {
+        int effect = scan(sql);
+        assertTrue(PinScanner.resetsSearchPath(effect), sql);
+        assertFalse(PinScanner.changesSearchPath(effect), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SET LOCAL search_path = app", "SET statement_timeout = '1s'", "RESET work_mem", "SELECT 1",
+            "DISCARD TEMP"})
+    void otherStatementsLeaveSearchPathAlone(String sql) {
+        int effect = scan(sql);
+        assertFalse(PinScanner.changesSearchPath(effect), sql);
+        assertFalse(PinScanner.resetsSearchPath(effect), sql);
+    }
+
+    /** Where the server reports search_path (PostgreSQL 18), its ParameterStatus says it all: nothing to ask. */
+    @Test
+    void aReportedSearchPathNeedsNoQuestion() {
+        ByteBuf frame = Unpooled.copiedBuffer("SET search_path = app; RESET ALL", StandardCharsets.UTF_8);
+        try {
+            int effect = PinScanner.scan(frame, 0, frame.writerIndex(), CARRIED.or("search_path"::equals));
+            assertFalse(PinScanner.changesSearchPath(effect));
+            assertFalse(PinScanner.resetsSearchPath(effect));
+            assertEquals("", PinReason.labels(PinScanner.pins(effect)));
+        } finally {
+            frame.release();
+        }
     }
 
     /** Flyway restores the role it found, the login role: every server of the database has it already. */

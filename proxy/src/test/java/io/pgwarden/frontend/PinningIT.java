@@ -239,6 +239,49 @@ class PinningIT {
         }
     }
 
+    /**
+     * Liquibase sets search_path at every Keycloak boot; PostgreSQL 17 does not report it. pgwarden asks
+     * the server for it once the transaction is over instead of pinning: the client stays unpinned,
+     * finds its search_path on whichever server runs its next transaction, and no other client finds
+     * it on the server it left. (It pinned until 2026-12-06: a Keycloak instance held 1 or 2 servers
+     * for as long as it ran, and past max_pinned the next instance failed to boot.)
+     */
+    @Test
+    void aSearchPathSetByAClientGoesWithItToItsNextServersWithoutPinningAndReachesNoOther() throws Exception {
+        List<Connection> others = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            others.add(tx());
+        }
+        holders.addAll(others);
+        String usual = single(others.get(0).createStatement(), "SHOW search_path");
+        try (Connection a = tx(); Statement st = a.createStatement()) {
+            st.execute("SET SEARCH_PATH TO public, \"$user\",\"public\"");
+            assertEquals("", pinReasons(), "a SET search_path does not pin");
+            String own = "public, \"$user\", public";
+            assertEquals(own, single(st, "SHOW search_path"));
+            String left = single(st, "SELECT pg_backend_pid()");
+            // the others take three of the four servers, the one the client just left among them if they can
+            List<String> theirs = new ArrayList<>();
+            for (Connection other : others) {
+                other.setAutoCommit(false);
+                Statement os = other.createStatement();
+                theirs.add(single(os, "SELECT pg_backend_pid()"));
+                assertEquals(usual, single(os, "SHOW search_path"), "another client on " + theirs.get(theirs.size() - 1)
+                        + " (the client left " + left + ")");
+            }
+            String now = single(st, "SELECT pg_backend_pid()");
+            assertFalse(theirs.contains(now));
+            assertEquals(own, single(st, "SHOW search_path"), "on " + now + " too");
+            assertEquals("2", single(st, "SELECT count(*) FROM pg_class WHERE relname IN ('pg_class', 'pg_type')"));
+            for (Connection other : others) {
+                other.commit();
+            }
+            st.execute("RESET search_path");
+            assertEquals("", pinReasons());
+            assertEquals(usual, single(st, "SHOW search_path"), "after RESET, its usual one again");
+        }
+    }
+
     /*
      * The others log in before the SET (a login resets the settings of its server): on a pooler that
      * leaves the setting on the server, the one that gets that server next runs with it.

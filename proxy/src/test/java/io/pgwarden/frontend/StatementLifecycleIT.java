@@ -236,9 +236,9 @@ class StatementLifecycleIT {
     }
 
     /*
-     * Before PostgreSQL 18 a SET search_path is not reported: pgwarden cannot know the new path, so the
-     * client is pinned and its statements are its own while the pin lasts; a statement another client
-     * prepared under the old path must not be bound in its place.
+     * Before PostgreSQL 18 a SET search_path is not reported: pgwarden asks the server for the new path
+     * once the transaction is over, and the client's statements are its own until it knows; a statement
+     * another client prepared under the old path must not be bound in its place.
      */
     @Test
     void aClientThatSetItsSearchPathDoesNotGetAStatementPreparedUnderAnother() throws Exception {
