@@ -73,6 +73,10 @@ public final class FrontendFuzz {
         "LISTEN fuzz_channel",
         "DEALLOCATE ALL",
         "SET application_name = 'fuzz'",
+        // search_path before PostgreSQL 18: pgwarden asks for it after the transaction, a hidden SHOW among the requests
+        "SET search_path = pg_catalog, public",
+        "RESET search_path",
+        "DISCARD ALL",
     };
     /** Message types PostgreSQL does not know: it answers them with FATAL 08P01 (outside skip-to-Sync). */
     private static final char[] UNKNOWN_TYPES = {'z', '!', 'y', (char) 0xff};
