@@ -133,9 +133,9 @@ final class TransactionLink implements ServerSide {
     /** A statement since the last Sync began or ended a transaction block: the batch's unpins do not count. */
     private boolean extendedTransactionControl;
     /**
-     * A statement sent since pgwarden last asked set or reset search_path, which this server does not
-     * report (before PostgreSQL 18): asked with SHOW once the server is idle outside a transaction,
-     * before the lease may end, instead of pinning the client (Liquibase, Keycloak and Hibernate set it).
+     * A statement sent since pgwarden last asked set search_path, which this server does not report
+     * (before PostgreSQL 18): pgwarden asks with SHOW once the server is idle outside a transaction,
+     * before the lease may end, instead of pinning the client (Liquibase sets it at every Keycloak boot).
      */
     private boolean searchPathUnknown;
     /** pgwarden's SHOW search_path sent and not answered yet. */
