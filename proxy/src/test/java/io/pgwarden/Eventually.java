@@ -31,16 +31,37 @@ public final class Eventually {
 
     /** As {@link #await(String, Probe, Predicate)}, with a deadline of its own (for state that takes a known while). */
     public static <T> T await(String what, Duration within, Probe<T> probe, Predicate<? super T> condition) throws Exception {
+        Outcome<T> outcome = run(within, probe, condition);
+        if (!outcome.held()) {
+            throw new AssertionError("waited " + within.toSeconds() + " s for " + what + "; last seen: " + outcome.last());
+        }
+        return outcome.last();
+    }
+
+    /**
+     * Polls {@code probe} until {@code condition} holds and returns that value (empty for null), or empty
+     * once {@code within} has passed: for a state that may rightly never come (then the caller tries
+     * something else).
+     */
+    public static <T> java.util.Optional<T> poll(Duration within, Probe<T> probe, Predicate<? super T> condition) throws Exception {
+        Outcome<T> outcome = run(within, probe, condition);
+        return outcome.held() ? java.util.Optional.ofNullable(outcome.last()) : java.util.Optional.empty();
+    }
+
+    private record Outcome<T>(boolean held, T last) {
+    }
+
+    private static <T> Outcome<T> run(Duration within, Probe<T> probe, Predicate<? super T> condition) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         T last = probe.read();
         while (!condition.test(last)) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("waited " + within.toSeconds() + " s for " + what + "; last seen: " + last);
+                return new Outcome<>(false, last);
             }
             Thread.sleep(POLL_MILLIS);
             last = probe.read();
         }
-        return last;
+        return new Outcome<>(true, last);
     }
 
     /** Polls {@code condition} until it is true; fails naming {@code what} after the deadline. */

@@ -215,22 +215,17 @@ class LogicalReplicationIT {
      * within 2 s: it is still sending, or has sent everything.
      */
     private static String walsenderStalledBefore(String slot, String end) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        String held = walsenderReading(slot, end);
-        long heldSince = System.nanoTime();
-        while (System.nanoTime() - deadline < 0) {
-            boolean blocked = held.startsWith("WalSenderWriteData ") && held.endsWith(" true");
-            if (blocked && System.nanoTime() - heldSince >= Duration.ofMillis(500).toNanos()) {
-                return held;
-            }
-            Thread.sleep(20);
+        String[] held = {null};
+        long[] heldSince = {0};
+        return Eventually.poll(Duration.ofSeconds(2), () -> {
             String now = walsenderReading(slot, end);
-            if (!now.equals(held)) {
-                held = now;
-                heldSince = System.nanoTime();
+            if (!now.equals(held[0])) {
+                held[0] = now;
+                heldSince[0] = System.nanoTime();
             }
-        }
-        return null;
+            boolean blocked = now.startsWith("WalSenderWriteData ") && now.endsWith(" true");
+            return blocked && System.nanoTime() - heldSince[0] >= Duration.ofMillis(500).toNanos() ? now : null;
+        }, java.util.Objects::nonNull).orElse(null);
     }
 
     private static String walsenderReading(String slot, String end) throws SQLException {
