@@ -124,11 +124,15 @@ final class ClientSettings {
         reported(SEARCH_PATH, value);
         Map<String, String> wanted = desired();
         server.lastDesired(wanted);
-        Map<String, String> applied = server.appliedSettings();
+        recordApplied(server.appliedSettings(), wanted, serverReported); // search_path is among them
+    }
+
+    /** What {@code server} holds of the settings it does not report, once {@code wanted} is applied there. */
+    private static void recordApplied(Map<String, String> applied, Map<String, String> wanted, Map<String, String> serverReported) {
         applied.clear();
-        wanted.forEach((name, setting) -> {
+        wanted.forEach((name, value) -> {
             if (!followedOn(name, serverReported)) {
-                applied.put(name, setting); // as syncStatement records them: search_path is among these
+                applied.put(name, value);
             }
         });
     }
@@ -176,12 +180,7 @@ final class ClientSettings {
             }
         });
         List<String> resets = applied.keySet().stream().filter(name -> !desired.containsKey(name)).toList();
-        applied.clear();
-        desired.forEach((name, value) -> {
-            if (!followedOn(name, serverReported)) {
-                applied.put(name, value);
-            }
-        });
+        recordApplied(applied, desired, serverReported);
         if (changes.isEmpty() && resets.isEmpty()) {
             return null;
         }
