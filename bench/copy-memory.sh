@@ -50,11 +50,7 @@ while (($#)); do
     --modes) modes="$2"; shift 2 ;;
     --rss-bound) rss_bound="$2"; shift 2 ;;
     --direct-bound) direct_bound="$2"; shift 2 ;;
-    --tag) tag="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@"; shift "$OPTION_WORDS" ;;
   esac
 done
 bytes_of() { # 2G, 512M, 64K or a number of bytes

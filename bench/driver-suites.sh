@@ -77,11 +77,7 @@ while (($#)); do
     --pgjdbc-select) pgjdbc_select="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --test-timeout) test_timeout="$2"; shift 2 ;;
-    --tag) tag="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument $1 (see --help)" ;;
+    *) common_option "$@"; shift "$OPTION_WORDS" ;;
   esac
 done
 IFS=, read -r -a SUITES <<<"$suites"

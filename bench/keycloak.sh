@@ -69,11 +69,7 @@ while (($#)); do
     --second-instance) second_instance=1; shift ;;
     --kc-opt) KC_OPTS+=("$2"); shift 2 ;;
     --boot-timeout) boot_timeout="$2"; shift 2 ;;
-    --tag) tag="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@"; shift "$OPTION_WORDS" ;;
   esac
 done
 IFS=, read -r -a SETUPS <<<"$setups"

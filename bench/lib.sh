@@ -40,6 +40,19 @@ private_pgwarden_jar() {
   PGWARDEN_JAR="$W/pgwarden.jar"
 }
 
+# The options every bench script with a report takes, for the last arm of its option loop
+# (`*) common_option "$@"; shift "$OPTION_WORDS" ;;`): --tag NAME, --out DIR, --keep and -h/--help (the
+# script's opening comment); anything else is refused. Sets tag, out or keep, and OPTION_WORDS.
+common_option() {
+  case "$1" in
+    --tag) tag="$2"; OPTION_WORDS=2 ;;
+    --out) out="$2"; OPTION_WORDS=2 ;;
+    --keep) keep=1; OPTION_WORDS=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+}
+
 pick_port() { # below the ephemeral range, and not used by any socket, listening or not
   local port=$((20000 + RANDOM % 12000))
   while [[ -n "$(ss -Hant "( sport = :$port )" 2>/dev/null)" ]] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do

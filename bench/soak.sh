@@ -38,11 +38,7 @@ while (($#)); do
     --rate) rate="$2"; shift 2 ;;
     --hostile) hostile="$2"; shift 2 ;;
     --scale) scale="$2"; shift 2 ;;
-    --tag) tag="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@"; shift "$OPTION_WORDS" ;;
   esac
 done
 case "$duration" in
